@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The one command that runs the whole system locally with demo data:
+# backing services, a Party's keys and stream, demo events, then the server.
+#
+# Every step is idempotent, so re-running after Ctrl-C just resumes serving.
+# The backing stack keeps running afterwards; stop it with deploy/stack.sh stop.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$REPO_ROOT"
+STACK="$REPO_ROOT/deploy/stack.sh"
+PARTY="${ECITES_DEV_PARTY:-LK}"
+
+"$STACK" start >/dev/null
+eval "$("$STACK" env)"
+
+# Keys live with the rest of the disposable local state, never in the repo.
+export ECITES_KEYS_DIR="$ECITES_HOME/keys"
+export ECITES_LISTEN="${ECITES_LISTEN:-127.0.0.1:8080}"
+
+# Debug profile on purpose: it shares artifacts with the test build. Build
+# once up front so the progress is visible and later `cargo run`s are instant.
+cargo build --bin ecites
+
+ecites() {
+    cargo run --quiet --bin ecites -- "$@"
+}
+
+if [[ ! -f "$ECITES_KEYS_DIR/$PARTY/keyring.json" ]]; then
+    ecites keys generate --party "$PARTY"
+fi
+ecites party provision --party "$PARTY"
+ecites demo seed --party "$PARTY"
+
+cat <<MSG
+
+eCITES ledger (dev) for Party $PARTY
+  health:        http://$ECITES_LISTEN/health
+  NATS:          $ECITES_NATS_URL  (monitor $ECITES_NATS_MONITOR_URL)
+  PostgreSQL:    $ECITES_DATABASE_URL
+  keys:          $ECITES_KEYS_DIR
+Ctrl-C stops the server; 'deploy/stack.sh stop' stops NATS and PostgreSQL.
+
+MSG
+
+# exec: cargo run replaces itself with the binary, so Ctrl-C reaches the
+# server directly and nothing is left behind.
+exec cargo run --quiet --bin ecites -- serve

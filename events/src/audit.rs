@@ -1,0 +1,453 @@
+//! Verification of the log: every signature, every per-aggregate chain link and version.
+//!
+//! The [`Auditor`] consumes events in stream order (from JetStream or from an export file) and
+//! keeps only the last version and hash of each aggregate, so a whole log is checked in one
+//! pass. Signatures are checked in batches spread over the machine's cores; a failed batch is
+//! re-checked one by one to name the bad event.
+
+use crate::envelope::Envelope;
+use crate::hash::EventHash;
+use crate::keyring::{KeyId, PublicKeys};
+use crate::log::RecordedEvent;
+use crate::schema::{DecodeError, EventPayload, Upcasters};
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use std::collections::HashMap;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// Why an event fails verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureReason {
+    /// The key id or signature header is absent or unreadable.
+    MissingSignature(String),
+    /// The key id is not among the Party's public keys.
+    UnknownKey { key_id: String, detail: String },
+    /// Signed with a key after that key was retired.
+    KeyRetired {
+        key_id: String,
+        retired_at: OffsetDateTime,
+    },
+    /// The signature does not match SHA-256 of the stored body.
+    BadSignature,
+    /// The body is not an event envelope.
+    MalformedBody(String),
+    /// The event is stored under a subject that is not its aggregate's.
+    SubjectMismatch { expected_suffix: String },
+    /// Versions of the aggregate are missing before this event.
+    VersionGap { expected: u64, found: u64 },
+    /// The aggregate's versions are stored out of order.
+    Reordered { expected: u64, found: u64 },
+    /// `prev_hash` is not the hash of the aggregate's previous event.
+    BrokenChain {
+        expected: EventHash,
+        found: EventHash,
+    },
+}
+
+impl FailureReason {
+    /// Short, stable name for scripts and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingSignature(_) => "missing-signature",
+            Self::UnknownKey { .. } => "unknown-key",
+            Self::KeyRetired { .. } => "key-retired",
+            Self::BadSignature => "bad-signature",
+            Self::MalformedBody(_) => "malformed-body",
+            Self::SubjectMismatch { .. } => "subject-mismatch",
+            Self::VersionGap { .. } => "version-gap",
+            Self::Reordered { .. } => "version-reordered",
+            Self::BrokenChain { .. } => "broken-chain",
+        }
+    }
+}
+
+impl fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingSignature(d) => write!(f, "missing signature: {d}"),
+            Self::UnknownKey { key_id, detail } => write!(f, "unknown key {key_id}: {detail}"),
+            Self::KeyRetired { key_id, retired_at } => {
+                write!(
+                    f,
+                    "signed by key {key_id} after it was retired at {retired_at}"
+                )
+            }
+            Self::BadSignature => write!(
+                f,
+                "bad signature: the body was altered or signed by someone else"
+            ),
+            Self::MalformedBody(d) => write!(f, "malformed body: {d}"),
+            Self::SubjectMismatch { expected_suffix } => {
+                write!(
+                    f,
+                    "stored under the wrong subject (expected …{expected_suffix})"
+                )
+            }
+            Self::VersionGap { expected, found } => write!(
+                f,
+                "version gap: expected version {expected}, found {found} (events missing)"
+            ),
+            Self::Reordered { expected, found } => write!(
+                f,
+                "versions out of order: expected version {expected}, found {found}"
+            ),
+            Self::BrokenChain { expected, found } => write!(
+                f,
+                "broken chain: prev_hash {found} is not the previous event's hash {expected}"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub sequence: u64,
+    pub subject: String,
+    pub version: Option<u64>,
+    pub reason: FailureReason,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sequence {} ({}", self.sequence, self.subject)?;
+        if let Some(v) = self.version {
+            write!(f, " v{v}")?;
+        }
+        write!(f, "): {}", self.reason)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct AuditReport {
+    pub events_checked: u64,
+    pub aggregates: usize,
+    /// The first failures in stream order (capped); `failure_count` counts them all.
+    pub failures: Vec<Failure>,
+    pub failure_count: u64,
+}
+
+impl AuditReport {
+    pub fn is_ok(&self) -> bool {
+        self.failure_count == 0
+    }
+    pub fn first_failure(&self) -> Option<&Failure> {
+        self.failures.first()
+    }
+}
+
+const MAX_KEPT_FAILURES: usize = 1000;
+const SIG_BATCH: usize = 256;
+
+struct PendingSignature {
+    sequence: u64,
+    subject: String,
+    version: Option<u64>,
+    hash: EventHash,
+    signature: Signature,
+    key: VerifyingKey,
+}
+
+struct ChainState {
+    version: u64,
+    hash: EventHash,
+}
+
+/// Verifies events pushed in stream order.
+pub struct Auditor<'k> {
+    keys: &'k PublicKeys,
+    chains: HashMap<String, ChainState>,
+    pending: Vec<PendingSignature>,
+    failures: Vec<Failure>,
+    failure_count: u64,
+    checked: u64,
+    threads: usize,
+}
+
+impl<'k> Auditor<'k> {
+    pub fn new(keys: &'k PublicKeys) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            keys,
+            chains: HashMap::new(),
+            pending: Vec::with_capacity(SIG_BATCH * threads),
+            failures: vec![],
+            failure_count: 0,
+            checked: 0,
+            threads,
+        }
+    }
+
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    pub fn failure_count(&self) -> u64 {
+        self.failure_count
+    }
+
+    fn fail(&mut self, ev: &RecordedEvent, version: Option<u64>, reason: FailureReason) {
+        self.failure_count += 1;
+        if self.failures.len() < MAX_KEPT_FAILURES {
+            self.failures.push(Failure {
+                sequence: ev.sequence,
+                subject: ev.subject.clone(),
+                version,
+                reason,
+            });
+        }
+    }
+
+    pub fn push(&mut self, ev: &RecordedEvent) {
+        self.checked += 1;
+        let hash = ev.hash();
+        let envelope = match ev.envelope() {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.fail(ev, None, FailureReason::MalformedBody(e.to_string()));
+                None
+            }
+        };
+        let version = envelope.as_ref().map(|e| e.version);
+        match signature_parts(ev, self.keys, envelope.as_ref()) {
+            Ok((signature, key)) => self.pending.push(PendingSignature {
+                sequence: ev.sequence,
+                subject: ev.subject.clone(),
+                version,
+                hash,
+                signature,
+                key,
+            }),
+            Err(reason) => self.fail(ev, version, reason),
+        }
+        if let Some(env) = envelope {
+            self.check_chain(ev, &env, hash);
+        }
+        if self.pending.len() >= SIG_BATCH * self.threads {
+            self.flush_signatures();
+        }
+    }
+
+    fn check_chain(&mut self, ev: &RecordedEvent, env: &Envelope, hash: EventHash) {
+        let suffix = format!(
+            ".{}.{}.{}",
+            env.party.subject_token(),
+            env.aggregate_type,
+            env.aggregate_id
+        );
+        if !ev.subject.ends_with(&suffix) {
+            let reason = FailureReason::SubjectMismatch {
+                expected_suffix: suffix,
+            };
+            return self.fail(ev, Some(env.version), reason);
+        }
+        let state = self.chains.get(&ev.subject);
+        let (expected_version, expected_hash) =
+            state.map_or((1, EventHash::GENESIS), |s| (s.version + 1, s.hash));
+        let found = env.version;
+        let reason = if found > expected_version {
+            Some(FailureReason::VersionGap {
+                expected: expected_version,
+                found,
+            })
+        } else if found < expected_version {
+            Some(FailureReason::Reordered {
+                expected: expected_version,
+                found,
+            })
+        } else if env.prev_hash != expected_hash {
+            Some(FailureReason::BrokenChain {
+                expected: expected_hash,
+                found: env.prev_hash,
+            })
+        } else {
+            None
+        };
+        // After a gap the chain continues from the event found, so later events are still checked.
+        let advance = !matches!(reason, Some(FailureReason::Reordered { .. }));
+        if let Some(r) = reason {
+            self.fail(ev, Some(found), r);
+        }
+        if advance {
+            self.chains.insert(
+                ev.subject.clone(),
+                ChainState {
+                    version: found,
+                    hash,
+                },
+            );
+        }
+    }
+
+    fn flush_signatures(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let chunk = pending.len().div_ceil(self.threads).max(1);
+        let bad: Vec<usize> = std::thread::scope(|s| {
+            let handles: Vec<_> = pending
+                .chunks(chunk)
+                .enumerate()
+                .map(|(i, c)| {
+                    s.spawn(move || bad_in_chunk(c).into_iter().map(move |j| i * chunk + j))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().map(|v| v.collect::<Vec<_>>()).unwrap_or_default())
+                .collect()
+        });
+        for i in bad {
+            let p = &pending[i];
+            self.failure_count += 1;
+            if self.failures.len() < MAX_KEPT_FAILURES {
+                self.failures.push(Failure {
+                    sequence: p.sequence,
+                    subject: p.subject.clone(),
+                    version: p.version,
+                    reason: FailureReason::BadSignature,
+                });
+            }
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    pub fn finish(mut self) -> AuditReport {
+        self.flush_signatures();
+        let mut failures = std::mem::take(&mut self.failures);
+        failures.sort_by_key(|f| (f.sequence, severity(&f.reason)));
+        reclassify_swaps(&mut failures);
+        AuditReport {
+            events_checked: self.checked,
+            aggregates: self.chains.len(),
+            failures,
+            failure_count: self.failure_count,
+        }
+    }
+}
+
+/// Orders reasons for one event: what makes the event untrustworthy comes first.
+fn severity(r: &FailureReason) -> u8 {
+    match r {
+        FailureReason::MissingSignature(_) | FailureReason::UnknownKey { .. } => 0,
+        FailureReason::BadSignature | FailureReason::KeyRetired { .. } => 1,
+        FailureReason::MalformedBody(_) | FailureReason::SubjectMismatch { .. } => 2,
+        _ => 3,
+    }
+}
+
+/// A gap whose missing versions turn up later on the same subject was a reordering, not a loss.
+fn reclassify_swaps(failures: &mut [Failure]) {
+    for i in 0..failures.len() {
+        let FailureReason::VersionGap { expected, found } = failures[i].reason else {
+            continue;
+        };
+        let subject = failures[i].subject.clone();
+        let later_fill = failures[i + 1..].iter().any(|f| {
+            f.subject == subject
+                && matches!(f.reason, FailureReason::Reordered { found: v, .. } if v >= expected && v < found)
+        });
+        if later_fill {
+            failures[i].reason = FailureReason::Reordered { expected, found };
+        }
+    }
+}
+
+fn bad_in_chunk(chunk: &[PendingSignature]) -> Vec<usize> {
+    let msgs: Vec<&[u8]> = chunk.iter().map(|p| &p.hash.0[..]).collect();
+    let sigs: Vec<Signature> = chunk.iter().map(|p| p.signature).collect();
+    let keys: Vec<VerifyingKey> = chunk.iter().map(|p| p.key).collect();
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return vec![];
+    }
+    chunk
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.key.verify_strict(&p.hash.0, &p.signature).is_err())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Finds the verifying key and decodes the signature of an event, checking the key belongs to
+/// the event's Party and was not retired when the event was signed.
+fn signature_parts(
+    ev: &RecordedEvent,
+    keys: &PublicKeys,
+    envelope: Option<&Envelope>,
+) -> Result<(Signature, VerifyingKey), FailureReason> {
+    let key_id = ev
+        .key_id
+        .as_deref()
+        .ok_or_else(|| FailureReason::MissingSignature("no key id header".into()))?;
+    let sig_b64 = ev
+        .signature
+        .as_deref()
+        .ok_or_else(|| FailureReason::MissingSignature("no signature header".into()))?;
+    let sig_bytes: [u8; 64] = B64
+        .decode(sig_b64)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            FailureReason::MissingSignature("signature is not 64 bytes of base64".into())
+        })?;
+    let (party, entry, key) =
+        keys.get(&KeyId(key_id.to_string()))
+            .ok_or_else(|| FailureReason::UnknownKey {
+                key_id: key_id.into(),
+                detail: "not in any Party's public keys".into(),
+            })?;
+    if let Some(env) = envelope {
+        if env.party != party {
+            return Err(FailureReason::UnknownKey {
+                key_id: key_id.into(),
+                detail: format!(
+                    "the key belongs to Party {party}, the event to {}",
+                    env.party
+                ),
+            });
+        }
+        if let Some(retired_at) = entry.retired_at {
+            if env.occurred_at > retired_at {
+                return Err(FailureReason::KeyRetired {
+                    key_id: key_id.into(),
+                    retired_at,
+                });
+            }
+        }
+    }
+    Ok((Signature::from_bytes(&sig_bytes), *key))
+}
+
+/// An event whose signature has been checked: the only way domain code reads a payload.
+#[derive(Debug)]
+pub struct VerifiedEvent {
+    pub sequence: u64,
+    pub hash: EventHash,
+    pub envelope: Envelope,
+}
+
+impl VerifiedEvent {
+    /// The payload as the current Rust type, upcast from older versions when needed.
+    pub fn decode<P: EventPayload>(&self, upcasters: &Upcasters) -> Result<P, DecodeError> {
+        upcasters.decode(
+            &self.envelope.event_type,
+            self.envelope.schema_version,
+            self.envelope.payload.get(),
+        )
+    }
+}
+
+/// Verifies one event on its own (signature, key, body), without chain context.
+pub fn verify_event(ev: &RecordedEvent, keys: &PublicKeys) -> Result<VerifiedEvent, FailureReason> {
+    let envelope = ev
+        .envelope()
+        .map_err(|e| FailureReason::MalformedBody(e.to_string()))?;
+    let (signature, key) = signature_parts(ev, keys, Some(&envelope))?;
+    let hash = ev.hash();
+    key.verify(&hash.0, &signature)
+        .map_err(|_| FailureReason::BadSignature)?;
+    Ok(VerifiedEvent {
+        sequence: ev.sequence,
+        hash,
+        envelope,
+    })
+}
