@@ -451,3 +451,36 @@ pub fn verify_event(ev: &RecordedEvent, keys: &PublicKeys) -> Result<VerifiedEve
         envelope,
     })
 }
+
+/// Verifies a Party's whole stream as stored, calling `progress` with the count checked so far.
+pub async fn audit_party<R: crate::log::EventReader>(
+    reader: &R,
+    party: crate::PartyCode,
+    keys: &PublicKeys,
+    mut progress: impl FnMut(u64),
+) -> Result<AuditReport, crate::log::ReadError> {
+    use futures::StreamExt;
+    let mut auditor = Auditor::new(keys);
+    let mut events = reader.read_party(party, 1).await?;
+    while let Some(ev) = events.next().await {
+        auditor.push(&ev?);
+        if auditor.checked().is_multiple_of(4096) {
+            progress(auditor.checked());
+        }
+    }
+    progress(auditor.checked());
+    Ok(auditor.finish())
+}
+
+/// Verifies one aggregate's events from its first.
+pub async fn audit_aggregate<R: crate::log::EventReader>(
+    reader: &R,
+    aggregate: &crate::AggregateRef,
+    keys: &PublicKeys,
+) -> Result<AuditReport, crate::log::ReadError> {
+    let mut auditor = Auditor::new(keys);
+    for ev in reader.read_aggregate(aggregate).await? {
+        auditor.push(&ev);
+    }
+    Ok(auditor.finish())
+}

@@ -90,3 +90,28 @@ pub fn read_lines(input: impl BufRead) -> impl Iterator<Item = Result<RecordedEv
         }
     })
 }
+
+/// Writes a Party's stream as JSON Lines; returns the number of events written.
+pub async fn export_party<R: crate::log::EventReader>(
+    reader: &R,
+    party: crate::PartyCode,
+    out: &mut impl Write,
+) -> Result<u64, ExportFailure> {
+    use futures::StreamExt;
+    let mut events = reader.read_party(party, 1).await?;
+    let mut n = 0;
+    while let Some(ev) = events.next().await {
+        write_line(out, &ev?)?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFailure {
+    #[error(transparent)]
+    Read(#[from] crate::log::ReadError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

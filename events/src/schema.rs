@@ -79,14 +79,31 @@ pub fn check(root: &Path, entries: &[SchemaEntry]) -> Vec<SchemaProblem> {
         let path = e.path(root);
         let committed: Option<Value> = std::fs::read(&path)
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .map(shape);
         match committed {
             None => problems.push(SchemaProblem::Missing(path)),
-            Some(v) if v != (e.schema)() => problems.push(SchemaProblem::Changed(path)),
+            Some(v) if v != shape((e.schema)()) => problems.push(SchemaProblem::Changed(path)),
             Some(_) => {}
         }
     }
     problems
+}
+
+/// The schema without its prose: rewording a doc comment is not a change of shape.
+fn shape(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("description");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
 }
 
 /// Writes the schema files that do not exist yet. Never overwrites one: a published version's

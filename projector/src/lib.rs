@@ -1,1 +1,33 @@
+//! The projector service of the eCITES ledger. For now it only answers `/health`; the issues
+//! after the ledger foundation grow it.
 
+use axum::{routing::get, Json, Router};
+use serde_json::{json, Value};
+
+pub const SERVICE: &str = "ecites-projector";
+
+/// The service's routes, ready to be served alone or mounted by `ecites serve`.
+pub fn router() -> Router {
+    Router::new().route("/health", get(health))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "service": SERVICE, "status": "ok" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn health_answers_ok() {
+        let res = router()
+            .oneshot(Request::get("/health").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}

@@ -102,13 +102,18 @@ pub(super) async fn read_party(
     if !bounded {
         return Ok(events.boxed());
     }
-    // Stop right after the head: take events while the previous one was below it.
-    let bounded = events.scan(false, move |done, ev| {
-        if *done {
-            return futures::future::ready(None);
-        }
-        *done = ev.as_ref().map_or(true, |e| e.sequence >= head);
-        futures::future::ready(Some(ev))
-    });
+    // Stop right after the head without polling the consumer again: it would wait for an
+    // event that may never come.
+    let bounded = futures::stream::unfold(
+        (events.boxed(), false),
+        move |(mut inner, done)| async move {
+            if done {
+                return None;
+            }
+            let ev = inner.next().await?;
+            let done = ev.as_ref().map_or(true, |e| e.sequence >= head);
+            Some((ev, (inner, done)))
+        },
+    );
     Ok(bounded.boxed())
 }

@@ -16,3 +16,18 @@ pub fn all() -> Vec<SchemaEntry> {
 pub fn upcasters() -> Upcasters {
     Upcasters::default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    /// Fails when a payload's shape changed without a new schema version, or when a new
+    /// payload has no committed schema (`ecites schemas write` creates it).
+    #[test]
+    fn every_payload_matches_its_committed_schema() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let problems = crate::schema::check(&root, &super::all());
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(problems.is_empty(), "{}", text.join("\n"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Command-line interface. Each subcommand lives in its own module; this one parses arguments,
+//! loads the configuration and dispatches.
+
+mod audit;
+mod keys;
+mod party;
+mod serve;
+
+use crate::config::Config;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ecites_events::jetstream::JetStreamLog;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "ecites",
+    version,
+    about = "eCITES ledger: electronic CITES permits on a signed, hash-chained event log"
+)]
+struct Cli {
+    /// Configuration file (default: ./ecites.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// NATS server URL (overrides ECITES_NATS_URL).
+    #[arg(long, global = true)]
+    nats_url: Option<String>,
+    /// Keyring directory (overrides ECITES_KEYS_DIR).
+    #[arg(long, global = true)]
+    keys_dir: Option<PathBuf>,
+    /// Stream name prefix (overrides ECITES_STREAM_PREFIX).
+    #[arg(long, global = true, hide = true)]
+    stream_prefix: Option<String>,
+    /// Subject prefix (overrides ECITES_SUBJECT_PREFIX).
+    #[arg(long, global = true, hide = true)]
+    subject_prefix: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the services (command API, projector, query API) on one port.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Manage a Party's signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Set up a Party in this ledger.
+    Party {
+        #[command(subcommand)]
+        command: party::PartyCommand,
+    },
+    /// Verify or export the log.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// JSON Schemas of event payloads.
+    Schemas {
+        #[command(subcommand)]
+        command: SchemasCommand,
+    },
+    /// Demo data for a local run.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemasCommand {
+    /// Write the schema file of every payload version that has none yet.
+    Write,
+    /// Fail if any payload no longer matches its committed schema.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Provision the Party with demo data (idempotent).
+    Seed {
+        #[arg(long, default_value = "LK")]
+        party: String,
+    },
+}
+
+/// Runs the command line `args`; returns the process exit code (0 ok, 1 verification failed).
+pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let cli = Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        anyhow::anyhow!("invalid arguments")
+    })?;
+    let mut config = Config::load(cli.config.as_deref()).context("loading configuration")?;
+    if let Some(v) = cli.nats_url {
+        config.nats_url = v;
+    }
+    if let Some(v) = cli.keys_dir {
+        config.keys_dir = v;
+    }
+    if let Some(v) = cli.stream_prefix {
+        config.stream_prefix = v;
+    }
+    if let Some(v) = cli.subject_prefix {
+        config.subject_prefix = v;
+    }
+    match cli.command {
+        Command::Keys { command } => keys::run(&config, command, out),
+        Command::Schemas { command } => schemas(&config, command, out),
+        command => runtime()?.block_on(run_async(config, command, out)),
+    }
+}
+
+async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> anyhow::Result<u8> {
+    match command {
+        Command::Serve { listen } => serve::run(&config, listen).await,
+        Command::Party { command } => party::run(&config, command, out).await,
+        Command::Audit { command } => audit::run(&config, command, out).await,
+        Command::Demo {
+            command: DemoCommand::Seed { party },
+        } => {
+            let party = party.parse()?;
+            party::provision(
+                &config,
+                party,
+                "Management Authority of the demo Party",
+                out,
+            )
+            .await
+        }
+        Command::Keys { .. } | Command::Schemas { .. } => unreachable!("handled synchronously"),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub(crate) async fn connect(config: &Config) -> anyhow::Result<JetStreamLog> {
+    Ok(JetStreamLog::connect(&config.nats_url, config.log_config()).await?)
+}
+
+fn schemas(config: &Config, command: SchemasCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let entries = ecites_events::payloads::all();
+    match command {
+        SchemasCommand::Write => {
+            for p in ecites_events::schema::write_missing(&config.schemas_dir, &entries)? {
+                writeln!(out, "wrote {}", p.display())?;
+            }
+            Ok(0)
+        }
+        SchemasCommand::Check => {
+            let problems = ecites_events::schema::check(&config.schemas_dir, &entries);
+            for p in &problems {
+                writeln!(out, "{p}")?;
+            }
+            Ok(u8::from(!problems.is_empty()))
+        }
+    }
+}

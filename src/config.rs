@@ -1,0 +1,65 @@
+//! Configuration in layers: built-in defaults, then `ecites.toml` (or `--config FILE`), then
+//! `ECITES_*` environment variables (e.g. `ECITES_NATS_URL`), then command-line flags.
+
+use ecites_events::jetstream::{Durability, LogConfig};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// NATS server holding the log.
+    pub nats_url: String,
+    /// Directory of the Parties' keyrings (private keys are 0600 files inside).
+    pub keys_dir: PathBuf,
+    /// Address `ecites serve` listens on.
+    pub listen: String,
+    /// Stream names are `<stream_prefix>_<ISO2>`.
+    pub stream_prefix: String,
+    /// Subjects are `<subject_prefix>.<iso2>.<aggregate>.<id>`.
+    pub subject_prefix: String,
+    /// `fsync-always` (one server with `sync_interval: always`) or `replicated3` (R3 cluster).
+    pub durability: Durability,
+    /// Largest event body accepted, in bytes.
+    pub max_event_bytes: usize,
+    /// Where the JSON Schemas of event payloads live.
+    pub schemas_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let log = LogConfig::default();
+        Self {
+            nats_url: "nats://127.0.0.1:4222".into(),
+            keys_dir: PathBuf::from(".ecites/keys"),
+            listen: "127.0.0.1:8080".into(),
+            stream_prefix: log.stream_prefix,
+            subject_prefix: log.subject_prefix,
+            durability: log.durability,
+            max_event_bytes: log.max_event_bytes,
+            schemas_dir: PathBuf::from("schemas"),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let file = file.map_or_else(|| PathBuf::from("ecites.toml"), Path::to_path_buf);
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("ECITES_").ignore(&["home"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn log_config(&self) -> LogConfig {
+        LogConfig {
+            stream_prefix: self.stream_prefix.clone(),
+            subject_prefix: self.subject_prefix.clone(),
+            durability: self.durability,
+            max_event_bytes: self.max_event_bytes,
+            ..LogConfig::default()
+        }
+    }
+}
