@@ -139,13 +139,26 @@ impl AuditReport {
 const MAX_KEPT_FAILURES: usize = 1000;
 const SIG_BATCH: usize = 256;
 
-struct PendingSignature {
+/// The envelope fields the chain check needs; the payload is skipped, not parsed.
+#[derive(serde::Deserialize)]
+struct ChainFields {
+    party: crate::PartyCode,
+    aggregate_type: String,
+    aggregate_id: String,
+    version: u64,
+    prev_hash: EventHash,
+    #[serde(with = "time::serde::rfc3339")]
+    occurred_at: OffsetDateTime,
+}
+
+/// What the parallel stage found out about one event.
+struct Checked {
     sequence: u64,
     subject: String,
-    version: Option<u64>,
     hash: EventHash,
-    signature: Signature,
-    key: VerifyingKey,
+    fields: Option<ChainFields>,
+    /// Failures that need no context: headers, key, signature, body.
+    failures: Vec<FailureReason>,
 }
 
 struct ChainState {
@@ -153,11 +166,12 @@ struct ChainState {
     hash: EventHash,
 }
 
-/// Verifies events pushed in stream order.
+/// Verifies events pushed in stream order. Hashing, parsing and signature checks run in
+/// parallel over buffered events; the chain check, which needs order, runs after them.
 pub struct Auditor<'k> {
     keys: &'k PublicKeys,
     chains: HashMap<String, ChainState>,
-    pending: Vec<PendingSignature>,
+    buffer: Vec<RecordedEvent>,
     failures: Vec<Failure>,
     failure_count: u64,
     checked: u64,
@@ -170,7 +184,7 @@ impl<'k> Auditor<'k> {
         Self {
             keys,
             chains: HashMap::new(),
-            pending: Vec::with_capacity(SIG_BATCH * threads),
+            buffer: Vec::with_capacity(SIG_BATCH * threads),
             failures: vec![],
             failure_count: 0,
             checked: 0,
@@ -186,79 +200,78 @@ impl<'k> Auditor<'k> {
         self.failure_count
     }
 
-    fn fail(&mut self, ev: &RecordedEvent, version: Option<u64>, reason: FailureReason) {
+    pub fn push(&mut self, ev: &RecordedEvent) {
+        self.checked += 1;
+        self.buffer.push(ev.clone());
+        if self.buffer.len() >= SIG_BATCH * self.threads {
+            self.flush();
+        }
+    }
+
+    fn fail(&mut self, sequence: u64, subject: &str, version: Option<u64>, reason: FailureReason) {
         self.failure_count += 1;
         if self.failures.len() < MAX_KEPT_FAILURES {
             self.failures.push(Failure {
-                sequence: ev.sequence,
-                subject: ev.subject.clone(),
+                sequence,
+                subject: subject.to_string(),
                 version,
                 reason,
             });
         }
     }
 
-    pub fn push(&mut self, ev: &RecordedEvent) {
-        self.checked += 1;
-        let hash = ev.hash();
-        let envelope = match ev.envelope() {
-            Ok(e) => Some(e),
-            Err(e) => {
-                self.fail(ev, None, FailureReason::MalformedBody(e.to_string()));
-                None
+    fn flush(&mut self) {
+        let buffer = std::mem::take(&mut self.buffer);
+        let chunk = buffer.len().div_ceil(self.threads).max(1);
+        let keys = self.keys;
+        let checked: Vec<Checked> = std::thread::scope(|s| {
+            let handles: Vec<_> = buffer
+                .chunks(chunk)
+                .map(|c| s.spawn(move || check_chunk(c, keys)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for c in checked {
+            let version = c.fields.as_ref().map(|f| f.version);
+            for reason in &c.failures {
+                self.fail(c.sequence, &c.subject, version, reason.clone());
             }
-        };
-        let version = envelope.as_ref().map(|e| e.version);
-        match signature_parts(ev, self.keys, envelope.as_ref()) {
-            Ok((signature, key)) => self.pending.push(PendingSignature {
-                sequence: ev.sequence,
-                subject: ev.subject.clone(),
-                version,
-                hash,
-                signature,
-                key,
-            }),
-            Err(reason) => self.fail(ev, version, reason),
+            if let Some(fields) = &c.fields {
+                self.check_chain(&c, fields);
+            }
         }
-        if let Some(env) = envelope {
-            self.check_chain(ev, &env, hash);
-        }
-        if self.pending.len() >= SIG_BATCH * self.threads {
-            self.flush_signatures();
-        }
+        self.buffer = buffer;
+        self.buffer.clear();
     }
 
-    fn check_chain(&mut self, ev: &RecordedEvent, env: &Envelope, hash: EventHash) {
+    fn check_chain(&mut self, c: &Checked, f: &ChainFields) {
         let suffix = format!(
             ".{}.{}.{}",
-            env.party.subject_token(),
-            env.aggregate_type,
-            env.aggregate_id
+            f.party.subject_token(),
+            f.aggregate_type,
+            f.aggregate_id
         );
-        if !ev.subject.ends_with(&suffix) {
+        if !c.subject.ends_with(&suffix) {
             let reason = FailureReason::SubjectMismatch {
                 expected_suffix: suffix,
             };
-            return self.fail(ev, Some(env.version), reason);
+            return self.fail(c.sequence, &c.subject, Some(f.version), reason);
         }
-        let state = self.chains.get(&ev.subject);
-        let (expected_version, expected_hash) =
+        let state = self.chains.get(&c.subject);
+        let (expected, expected_hash) =
             state.map_or((1, EventHash::GENESIS), |s| (s.version + 1, s.hash));
-        let found = env.version;
-        let reason = if found > expected_version {
-            Some(FailureReason::VersionGap {
-                expected: expected_version,
-                found,
-            })
-        } else if found < expected_version {
-            Some(FailureReason::Reordered {
-                expected: expected_version,
-                found,
-            })
-        } else if env.prev_hash != expected_hash {
+        let found = f.version;
+        let reason = if found > expected {
+            Some(FailureReason::VersionGap { expected, found })
+        } else if found < expected {
+            Some(FailureReason::Reordered { expected, found })
+        } else if f.prev_hash != expected_hash {
             Some(FailureReason::BrokenChain {
                 expected: expected_hash,
-                found: env.prev_hash,
+                found: f.prev_hash,
             })
         } else {
             None
@@ -266,53 +279,19 @@ impl<'k> Auditor<'k> {
         // After a gap the chain continues from the event found, so later events are still checked.
         let advance = !matches!(reason, Some(FailureReason::Reordered { .. }));
         if let Some(r) = reason {
-            self.fail(ev, Some(found), r);
+            self.fail(c.sequence, &c.subject, Some(found), r);
         }
         if advance {
-            self.chains.insert(
-                ev.subject.clone(),
-                ChainState {
-                    version: found,
-                    hash,
-                },
-            );
+            let state = ChainState {
+                version: found,
+                hash: c.hash,
+            };
+            self.chains.insert(c.subject.clone(), state);
         }
-    }
-
-    fn flush_signatures(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        let chunk = pending.len().div_ceil(self.threads).max(1);
-        let bad: Vec<usize> = std::thread::scope(|s| {
-            let handles: Vec<_> = pending
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, c)| {
-                    s.spawn(move || bad_in_chunk(c).into_iter().map(move |j| i * chunk + j))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().map(|v| v.collect::<Vec<_>>()).unwrap_or_default())
-                .collect()
-        });
-        for i in bad {
-            let p = &pending[i];
-            self.failure_count += 1;
-            if self.failures.len() < MAX_KEPT_FAILURES {
-                self.failures.push(Failure {
-                    sequence: p.sequence,
-                    subject: p.subject.clone(),
-                    version: p.version,
-                    reason: FailureReason::BadSignature,
-                });
-            }
-        }
-        self.pending = pending;
-        self.pending.clear();
     }
 
     pub fn finish(mut self) -> AuditReport {
-        self.flush_signatures();
+        self.flush();
         let mut failures = std::mem::take(&mut self.failures);
         failures.sort_by_key(|f| (f.sequence, severity(&f.reason)));
         reclassify_swaps(&mut failures);
@@ -323,6 +302,59 @@ impl<'k> Auditor<'k> {
             failure_count: self.failure_count,
         }
     }
+}
+
+/// Hashes, parses and checks the signatures of a run of events (one thread's share).
+fn check_chunk(events: &[RecordedEvent], keys: &PublicKeys) -> Vec<Checked> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut to_verify: Vec<(usize, Signature, VerifyingKey)> = Vec::with_capacity(events.len());
+    for ev in events {
+        let hash = ev.hash();
+        let mut failures = vec![];
+        let fields = match serde_json::from_slice::<ChainFields>(&ev.body) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                failures.push(FailureReason::MalformedBody(e.to_string()));
+                None
+            }
+        };
+        let context = fields.as_ref().map(|f| (f.party, f.occurred_at));
+        match signature_parts(ev, keys, context) {
+            Ok((sig, key)) => to_verify.push((out.len(), sig, key)),
+            Err(reason) => failures.push(reason),
+        }
+        out.push(Checked {
+            sequence: ev.sequence,
+            subject: ev.subject.clone(),
+            hash,
+            fields,
+            failures,
+        });
+    }
+    for batch in to_verify.chunks(SIG_BATCH) {
+        for i in bad_signatures(batch, &out) {
+            out[i].failures.insert(0, FailureReason::BadSignature);
+        }
+    }
+    out
+}
+
+/// Indexes (into `checked`) of the events in `batch` whose signature is invalid.
+fn bad_signatures(batch: &[(usize, Signature, VerifyingKey)], checked: &[Checked]) -> Vec<usize> {
+    let msgs: Vec<&[u8]> = batch
+        .iter()
+        .map(|(i, _, _)| &checked[*i].hash.0[..])
+        .collect();
+    let sigs: Vec<Signature> = batch.iter().map(|(_, s, _)| *s).collect();
+    let keys: Vec<VerifyingKey> = batch.iter().map(|(_, _, k)| *k).collect();
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return vec![];
+    }
+    batch
+        .iter()
+        .filter(|(i, s, k)| k.verify_strict(&checked[*i].hash.0, s).is_err())
+        .map(|(i, _, _)| *i)
+        .collect()
 }
 
 /// Orders reasons for one event: what makes the event untrustworthy comes first.
@@ -352,27 +384,12 @@ fn reclassify_swaps(failures: &mut [Failure]) {
     }
 }
 
-fn bad_in_chunk(chunk: &[PendingSignature]) -> Vec<usize> {
-    let msgs: Vec<&[u8]> = chunk.iter().map(|p| &p.hash.0[..]).collect();
-    let sigs: Vec<Signature> = chunk.iter().map(|p| p.signature).collect();
-    let keys: Vec<VerifyingKey> = chunk.iter().map(|p| p.key).collect();
-    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
-        return vec![];
-    }
-    chunk
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.key.verify_strict(&p.hash.0, &p.signature).is_err())
-        .map(|(i, _)| i)
-        .collect()
-}
-
 /// Finds the verifying key and decodes the signature of an event, checking the key belongs to
 /// the event's Party and was not retired when the event was signed.
 fn signature_parts(
     ev: &RecordedEvent,
     keys: &PublicKeys,
-    envelope: Option<&Envelope>,
+    context: Option<(crate::PartyCode, OffsetDateTime)>,
 ) -> Result<(Signature, VerifyingKey), FailureReason> {
     let key_id = ev
         .key_id
@@ -395,18 +412,15 @@ fn signature_parts(
                 key_id: key_id.into(),
                 detail: "not in any Party's public keys".into(),
             })?;
-    if let Some(env) = envelope {
-        if env.party != party {
+    if let Some((event_party, occurred_at)) = context {
+        if event_party != party {
             return Err(FailureReason::UnknownKey {
                 key_id: key_id.into(),
-                detail: format!(
-                    "the key belongs to Party {party}, the event to {}",
-                    env.party
-                ),
+                detail: format!("the key belongs to Party {party}, the event to {event_party}"),
             });
         }
         if let Some(retired_at) = entry.retired_at {
-            if env.occurred_at > retired_at {
+            if occurred_at > retired_at {
                 return Err(FailureReason::KeyRetired {
                     key_id: key_id.into(),
                     retired_at,
@@ -441,7 +455,7 @@ pub fn verify_event(ev: &RecordedEvent, keys: &PublicKeys) -> Result<VerifiedEve
     let envelope = ev
         .envelope()
         .map_err(|e| FailureReason::MalformedBody(e.to_string()))?;
-    let (signature, key) = signature_parts(ev, keys, Some(&envelope))?;
+    let (signature, key) = signature_parts(ev, keys, Some((envelope.party, envelope.occurred_at)))?;
     let hash = ev.hash();
     key.verify(&hash.0, &signature)
         .map_err(|_| FailureReason::BadSignature)?;

@@ -266,3 +266,40 @@ async fn refusals_are_typed_and_store_nothing() {
     assert_eq!(t.log.head(lk()).await.unwrap(), 0, "nothing was appended");
     assert_eq!(t.log.head(ke).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn following_a_party_delivers_events_appended_later() {
+    let t = TestLedger::new().await;
+    let permit = new_permit();
+    let first = t
+        .log
+        .append(single(&permit, ExpectedPosition::New, 1))
+        .await
+        .unwrap();
+    let mut live = t.log.follow_party(lk(), 1).await.unwrap();
+    assert_eq!(live.next().await.unwrap().unwrap().sequence, 1);
+    let later = t
+        .log
+        .append(single(
+            &permit,
+            ExpectedPosition::At(first.positions[0].1),
+            2,
+        ))
+        .await
+        .unwrap();
+    let next = tokio::time::timeout(std::time::Duration::from_secs(10), live.next())
+        .await
+        .expect("the follower receives the new event")
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.sequence, later.last_sequence);
+    // Reading from past the head is empty, not an error or a wait.
+    let empty: Vec<_> = t
+        .log
+        .read_party(lk(), later.last_sequence + 1)
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(empty.is_empty());
+}
