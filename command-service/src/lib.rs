@@ -1,5 +1,8 @@
-//! The command API service of the eCITES ledger. For now it only answers `/health`; the issues
-//! after the ledger foundation grow it.
+//! The command side of eCITES: the pure CITES domain ([`domain`]), the reference data it
+//! consults ([`reference`]) and, later, the command handlers and HTTP API.
+
+pub mod domain;
+pub mod reference;
 
 use axum::{routing::get, Json, Router};
 use serde_json::{json, Value};

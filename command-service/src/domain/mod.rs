@@ -1,0 +1,5 @@
+//! The pure CITES domain: no I/O. Decisions are `decide(state, command, context)` and
+//! `evolve(state, event)`; the context carries everything from outside (the listing in force,
+//! quotas, suspensions, domestic measures, the clock) and the events record what was seen.
+
+pub mod codes;

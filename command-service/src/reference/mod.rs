@@ -1,0 +1,1 @@
+//! Reference data the decisions consult: CITES code lists and the species catalogue.
