@@ -3,3 +3,8 @@
 //! quotas, suspensions, domestic measures, the clock) and the events record what was seen.
 
 pub mod codes;
+pub mod context;
+pub mod permit;
+pub mod rules;
+#[cfg(test)]
+pub mod testing;

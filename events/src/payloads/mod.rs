@@ -2,6 +2,7 @@
 //! which is what the schema check and `ecites schemas write` walk.
 
 pub mod ledger;
+pub mod permit;
 
 use crate::schema::{SchemaEntry, Upcasters};
 
@@ -9,6 +10,24 @@ pub fn all() -> Vec<SchemaEntry> {
     vec![
         SchemaEntry::of::<ledger::PartyRegistered>(),
         SchemaEntry::of::<ledger::SigningKeyActivated>(),
+        SchemaEntry::of::<permit::ApplicationSubmitted>(),
+        SchemaEntry::of::<permit::ApplicationReturned>(),
+        SchemaEntry::of::<permit::ApplicationResubmitted>(),
+        SchemaEntry::of::<permit::ReviewerAssigned>(),
+        SchemaEntry::of::<permit::ScientificOpinionRequested>(),
+        SchemaEntry::of::<permit::ScientificOpinionGiven>(),
+        SchemaEntry::of::<permit::LegalAcquisitionFound>(),
+        SchemaEntry::of::<permit::ApplicationApproved>(),
+        SchemaEntry::of::<permit::ApplicationRejected>(),
+        SchemaEntry::of::<permit::ApplicationWithdrawn>(),
+        SchemaEntry::of::<permit::PaymentRecorded>(),
+        SchemaEntry::of::<permit::FeeWaived>(),
+        SchemaEntry::of::<permit::PermitIssued>(),
+        SchemaEntry::of::<permit::PermitEndorsed>(),
+        SchemaEntry::of::<permit::PermitCancelled>(),
+        SchemaEntry::of::<permit::PermitExpired>(),
+        SchemaEntry::of::<permit::PermitReplaced>(),
+        SchemaEntry::of::<permit::PermitReportedLost>(),
     ]
 }
 

@@ -1,0 +1,260 @@
+//! `decide`: whether a command may happen to a permit, and which events record it.
+
+use super::command::PermitCommand as C;
+use super::event::PermitEvent as E;
+use super::state::{PermitState, PermitStatus as S};
+use crate::domain::context::DecisionContext;
+use crate::domain::rules::{self, data, endorsement, findings, issuance, Finding};
+use ecites_events::cites::Money;
+use ecites_events::payloads::permit::*;
+use uuid::Uuid;
+
+/// Why a permit command was refused. Nothing is written in any case.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PermitError {
+    #[error("cannot {command} a permit application that is {status}")]
+    InvalidTransition { command: &'static str, status: &'static str },
+    #[error("refused by {} rule(s): {}", .0.len(), .0.iter().map(|f| f.rule).collect::<Vec<_>>().join(", "))]
+    Rules(Vec<Finding>),
+    #[error("the fee is not paid: {outstanding} {currency} outstanding (waive it with a reason to issue anyway)")]
+    FeeOutstanding { outstanding: i64, currency: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+type Decision = Result<Vec<E>, PermitError>;
+
+fn transition(command: &C, state: &PermitState) -> PermitError {
+    PermitError::InvalidTransition {
+        command: command.name(),
+        status: state.status.name(),
+    }
+}
+
+fn require_text(field: &str, value: &str) -> Result<(), PermitError> {
+    if value.trim().is_empty() {
+        return Err(PermitError::Invalid(format!("{field} must not be empty")));
+    }
+    Ok(())
+}
+
+/// The application rules checked at submission, resubmission and again at approval.
+fn application_rules(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    [
+        rules::document::all(app, ctx),
+        rules::source::all(app, ctx),
+        rules::trade::all(app, ctx),
+        issuance::requested_validity(app),
+    ]
+    .concat()
+}
+
+fn checked_application(form: &data::ApplicationForm, ctx: &DecisionContext) -> Result<(ApplicationContent, Vec<RuleFinding>, Money), PermitError> {
+    let content = data::check_form(form, ctx).map_err(PermitError::Rules)?;
+    let warnings = rules::verdict(application_rules(&content, ctx)).map_err(PermitError::Rules)?;
+    let fee = ctx.settings.fee_for(
+        content.document_type,
+        data::strictest_appendix(&content),
+        content.lines.len(),
+        content.express,
+    );
+    Ok((content, warnings, fee))
+}
+
+pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decision {
+    match (&state.status, &command) {
+        (S::New, C::Submit { organisation_id, form }) => {
+            let (content, warnings, fee) = checked_application(form, ctx)?;
+            Ok(vec![E::ApplicationSubmitted(ApplicationSubmitted {
+                organisation_id: *organisation_id,
+                content,
+                warnings,
+                fee,
+            })])
+        }
+        (S::ReturnedForChanges, C::Resubmit { form }) => {
+            let (content, warnings, fee) = checked_application(form, ctx)?;
+            Ok(vec![E::ApplicationResubmitted(ApplicationResubmitted { content, warnings, fee })])
+        }
+        (S::Submitted | S::UnderReview, C::ReturnForChanges { reason }) => {
+            require_text("reason", reason)?;
+            Ok(vec![E::ApplicationReturned(ApplicationReturned { reason: reason.clone() })])
+        }
+        (S::Submitted | S::ReturnedForChanges | S::UnderReview | S::OpinionRequested | S::Approved, C::Withdraw { reason }) => {
+            Ok(vec![E::ApplicationWithdrawn(ApplicationWithdrawn { reason: reason.clone() })])
+        }
+        (S::Submitted | S::UnderReview, C::AssignReviewer { officer_id }) => {
+            require_text("officer_id", officer_id)?;
+            Ok(vec![E::ReviewerAssigned(ReviewerAssigned { officer_id: officer_id.clone() })])
+        }
+        (S::UnderReview | S::OpinionRequested, C::RecordLegalAcquisition { evidence, note }) => {
+            Ok(vec![E::LegalAcquisitionFound(LegalAcquisitionFound { evidence: evidence.clone(), note: note.clone() })])
+        }
+        (S::UnderReview, C::RequestScientificOpinion { lines, question }) => request_opinion(state, lines, question),
+        (S::OpinionRequested, C::GiveScientificOpinion { lines, recipient_suitably_equipped }) => {
+            give_opinion(state, lines, *recipient_suitably_equipped)
+        }
+        (S::UnderReview, C::Approve { conditions }) => approve(state, conditions, ctx),
+        (S::Submitted | S::UnderReview | S::OpinionRequested, C::Reject { reason }) => {
+            require_text("reason", reason)?;
+            Ok(vec![E::ApplicationRejected(ApplicationRejected { reason: reason.clone(), findings: vec![] })])
+        }
+        (s, C::RecordPayment { amount, method }) if !matches!(s, S::New | S::Rejected | S::Withdrawn) => {
+            record_payment(state, amount, method)
+        }
+        (s, C::WaiveFee { reason }) if !matches!(s, S::New | S::Rejected | S::Withdrawn) => {
+            require_text("reason", reason)?;
+            Ok(vec![E::FeeWaived(FeeWaived { reason: reason.clone() })])
+        }
+        (S::Approved, C::Issue { permit_number, security_stamp }) => issue(state, permit_number, *security_stamp, ctx),
+        (S::Issued | S::Used | S::Expired | S::Cancelled | S::Replaced | S::LostOrStolen, C::Endorse { lines, port, endorsed_on, transport_document }) => {
+            endorse(state, lines, port, *endorsed_on, transport_document.clone())
+        }
+        (S::Issued, C::Cancel { reason }) => {
+            require_text("reason", reason)?;
+            Ok(vec![E::PermitCancelled(PermitCancelled { reason: reason.clone() })])
+        }
+        (S::Issued, C::Expire) => expire(state, ctx),
+        (S::Issued, C::ReportLost { stolen, note }) => Ok(vec![E::PermitReportedLost(PermitReportedLost { stolen: *stolen, note: note.clone() })]),
+        (S::Issued, C::MarkReplaced { replacement_permit_id, reason }) => {
+            require_text("reason", reason)?;
+            Ok(vec![E::PermitReplaced(PermitReplaced { replacement_permit_id: *replacement_permit_id, reason: reason.clone() })])
+        }
+        _ => Err(transition(&command, state)),
+    }
+}
+
+fn content(state: &PermitState) -> Result<&ApplicationContent, PermitError> {
+    state.content.as_ref().ok_or_else(|| PermitError::Invalid("the application has no content".into()))
+}
+
+fn request_opinion(state: &PermitState, lines: &[u32], question: &Option<String>) -> Decision {
+    let app = content(state)?;
+    let lines = if lines.is_empty() { findings::lines_needing_ndf(app) } else { lines.to_vec() };
+    if lines.is_empty() {
+        return Err(PermitError::Invalid("no line needs a non-detriment finding; name the lines to ask about".into()));
+    }
+    if let Some(bad) = lines.iter().find(|n| !app.lines.iter().any(|l| l.line_no == **n)) {
+        return Err(PermitError::Invalid(format!("the application has no line {bad}")));
+    }
+    Ok(vec![E::ScientificOpinionRequested(ScientificOpinionRequested { lines, question: question.clone() })])
+}
+
+fn give_opinion(state: &PermitState, lines: &[LineOpinion], equipped: Option<bool>) -> Decision {
+    let app = content(state)?;
+    if lines.is_empty() && equipped.is_none() {
+        return Err(PermitError::Invalid("an opinion must cover at least one line".into()));
+    }
+    if let Some(bad) = lines.iter().find(|o| !app.lines.iter().any(|l| l.line_no == o.line_no)) {
+        return Err(PermitError::Invalid(format!("the application has no line {}", bad.line_no)));
+    }
+    Ok(vec![E::ScientificOpinionGiven(ScientificOpinionGiven {
+        opinion_id: Uuid::now_v7(),
+        lines: lines.to_vec(),
+        recipient_suitably_equipped: equipped,
+    })])
+}
+
+/// Approval re-checks the application against the listing in force today and requires every
+/// finding; the listings seen are recorded.
+fn approve(state: &PermitState, extra: &[String], ctx: &DecisionContext) -> Decision {
+    let mut app = content(state)?.clone();
+    for line in &mut app.lines {
+        let listings = ctx.reference.listings_on(line.taxon_id, ctx.today);
+        let strictest = listings.into_iter().min_by_key(|l| l.appendix);
+        line.listing = strictest.map(|x| ListingSeen {
+            listing_id: x.listing_id,
+            appendix: x.appendix,
+            listing_party: x.listing_party,
+            effective_at: x.effective_at,
+        });
+    }
+    let mut all = application_rules(&app, ctx);
+    all.extend(findings::all(&app, &state.review));
+    let warnings = rules::verdict(all).map_err(PermitError::Rules)?;
+    let mut conditions: Vec<String> = state
+        .review
+        .opinions
+        .values()
+        .flat_map(|(_, o)| o.conditions.iter().cloned())
+        .collect();
+    conditions.extend(findings::live_transport_conditions(&app));
+    conditions.extend(extra.iter().filter(|c| !c.trim().is_empty()).cloned());
+    Ok(vec![E::ApplicationApproved(ApplicationApproved {
+        conditions,
+        listings: app.lines.iter().map(|l| l.listing.clone()).collect(),
+        warnings,
+    })])
+}
+
+fn record_payment(state: &PermitState, amount: &Money, method: &PaymentMethod) -> Decision {
+    let fee = state.fee.as_ref().ok_or_else(|| PermitError::Invalid("no fee was assessed".into()))?;
+    if amount.minor_units <= 0 {
+        return Err(PermitError::Invalid("a payment must be a positive amount".into()));
+    }
+    if amount.currency != fee.currency {
+        return Err(PermitError::Invalid(format!("the fee is in {}, not {}", fee.currency, amount.currency)));
+    }
+    Ok(vec![E::PaymentRecorded(PaymentRecorded { amount: amount.clone(), method: method.clone() })])
+}
+
+fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -> Decision {
+    if !state.fee_settled() {
+        let currency = state.fee.as_ref().map_or(String::new(), |f| f.currency.clone());
+        return Err(PermitError::FeeOutstanding { outstanding: state.outstanding(), currency });
+    }
+    let app = content(state)?;
+    let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
+    Ok(vec![E::PermitIssued(PermitIssued {
+        permit_number: number.to_string(),
+        security_stamp: stamp,
+        issued_on: ctx.today,
+        valid_until: issuance::valid_until(app, ctx.today),
+        quota_use,
+        replaces: None,
+    })])
+}
+
+fn void_reason(state: &PermitState) -> Option<&'static str> {
+    match state.status {
+        S::Cancelled => Some("cancelled"),
+        S::Replaced => Some("replaced by another permit"),
+        S::LostOrStolen => Some("reported lost or stolen"),
+        S::Expired => Some("expired"),
+        _ => None,
+    }
+}
+
+fn endorse(state: &PermitState, lines: &[EndorsedLine], port: &str, on: ecites_events::cites::IsoDate, transport: Option<String>) -> Decision {
+    let app = content(state)?;
+    let permit = state.permit.as_ref().ok_or_else(|| PermitError::Invalid("not issued".into()))?;
+    require_text("port", port)?;
+    let target = endorsement::EndorsementTarget {
+        permit_number: &permit.permit_number,
+        valid_until: permit.valid_until,
+        lines: &app.lines,
+        already_endorsed: state.endorsement.is_some(),
+        void: void_reason(state),
+    };
+    let all = [
+        endorsement::one_consignment(&target),
+        endorsement::valid(&target, on),
+        endorsement::quantity(&target, lines),
+    ]
+    .concat();
+    rules::verdict(all).map_err(PermitError::Rules)?;
+    Ok(vec![E::PermitEndorsed(PermitEndorsed {
+        lines: lines.to_vec(),
+        port: port.trim().to_string(),
+        endorsed_on: on,
+        transport_document: transport,
+    })])
+}
+
+fn expire(state: &PermitState, ctx: &DecisionContext) -> Decision {
+    let permit = state.permit.as_ref().ok_or_else(|| PermitError::Invalid("not issued".into()))?;
+    if ctx.today <= permit.valid_until {
+        return Err(PermitError::Invalid(format!("permit {} is valid until {}", permit.permit_number, permit.valid_until)));
+    }
+    Ok(vec![E::PermitExpired(PermitExpired { valid_until: permit.valid_until })])
+}

@@ -1,0 +1,269 @@
+//! Data validity (always refuse, naming the field): the application form as typed by a trader,
+//! turned into a checked [`ApplicationContent`] with each species resolved and its listing seen.
+
+use super::{line_field, Finding};
+use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
+use crate::domain::context::{DecisionContext, ListingInfo};
+use ecites_events::cites::{IsoDate, Quantity, QuantityError};
+use ecites_events::payloads::permit::{ApplicationContent, DocumentReference, ListingSeen, PermitLine};
+use ecites_events::PartyCode;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A document reference as typed.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceForm {
+    pub country: String,
+    pub number: String,
+    pub date: Option<String>,
+}
+
+/// One species line as typed.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineForm {
+    /// Scientific name (accepted name or synonym).
+    pub species: String,
+    pub source: String,
+    pub purpose: String,
+    pub term: String,
+    /// A decimal number, as a JSON number or string.
+    pub quantity: serde_json::Value,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+    pub marks: Option<String>,
+    pub origin: Option<ReferenceForm>,
+    pub last_reexport: Option<ReferenceForm>,
+    pub import_permit: Option<ReferenceForm>,
+    pub registered_operation: Option<String>,
+    pub acquisition_date: Option<String>,
+    pub seizure_reference: Option<String>,
+    pub source_justification: Option<String>,
+}
+
+/// An application as typed by the trader.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationForm {
+    /// `export_permit`, `re_export_certificate`, `import_permit`, `certificate_of_origin`,
+    /// `pre_convention_certificate`, `captive_breeding_certificate`, `introduction_from_the_sea`.
+    pub document_type: String,
+    /// Defaults to the issuing Party for exports and re-exports.
+    pub exporting_country: Option<String>,
+    /// Defaults to the issuing Party for imports.
+    pub importing_country: Option<String>,
+    pub lines: Vec<LineForm>,
+    #[serde(default)]
+    pub express: bool,
+    pub requested_validity_months: Option<u8>,
+    /// SHA-256 (hex) of supporting documents already uploaded.
+    #[serde(default)]
+    pub supporting_documents: Vec<String>,
+}
+
+struct Checker<'c> {
+    findings: Vec<Finding>,
+    ctx: &'c DecisionContext<'c>,
+}
+
+impl Checker<'_> {
+    fn refuse(&mut self, rule: &'static str, field: String, message: String) {
+        self.findings.push(Finding::refuse(rule, "data validity", message).at(field));
+    }
+
+    fn country(&mut self, field: String, code: &str) -> Option<PartyCode> {
+        match code.parse::<PartyCode>() {
+            Ok(p) if self.ctx.reference.is_country(p.as_str()) => Some(p),
+            _ => {
+                self.refuse("DATA-COUNTRY", field, format!("{code:?} is not a country code of the ISO 3166 list used by CITES"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, field: String, text: &str, past: bool) -> Option<IsoDate> {
+        match IsoDate::parse(text) {
+            Ok(d) if past && d > self.ctx.today => {
+                self.refuse("DATA-DATE", field, format!("{text} is in the future"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.refuse("DATA-DATE", field, format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD)"));
+                None
+            }
+        }
+    }
+
+    fn reference(&mut self, field: String, r: &Option<ReferenceForm>) -> Option<DocumentReference> {
+        let r = r.as_ref()?;
+        let country = self.country(format!("{field}.country"), &r.country)?;
+        let date = match &r.date {
+            Some(d) => Some(self.date(format!("{field}.date"), d, true)?),
+            None => None,
+        };
+        Some(DocumentReference {
+            country,
+            number: r.number.trim().to_string(),
+            date,
+        })
+    }
+
+    fn quantity(&mut self, field: String, v: &serde_json::Value) -> Option<Quantity> {
+        let text = match v {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match Quantity::parse(&text) {
+            Ok(q) if q.is_positive() => Some(q),
+            Ok(_) => {
+                self.refuse("DATA-QUANTITY", field, format!("the quantity must be greater than zero, not {text}"));
+                None
+            }
+            Err(e @ (QuantityError::NotANumber(_) | QuantityError::TooPrecise(_) | QuantityError::TooLarge(_))) => {
+                self.refuse("DATA-QUANTITY", field, format!("quantity {e}"));
+                None
+            }
+        }
+    }
+}
+
+fn document_type(s: &str) -> Option<DocumentType> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
+}
+
+/// The strictest listing in force: split listings by population are not resolved from the
+/// annotation yet, so the decision applies the stricter appendix and says so.
+fn strictest(mut listings: Vec<ListingInfo>) -> Option<ListingInfo> {
+    listings.sort_by_key(|l| l.appendix);
+    listings.into_iter().next()
+}
+
+/// Checks every field; refuses with all DATA-* findings at once, or returns the content.
+pub fn check_form(form: &ApplicationForm, ctx: &DecisionContext) -> Result<ApplicationContent, Vec<Finding>> {
+    let mut c = Checker { findings: vec![], ctx };
+    let party = ctx.settings.party;
+    let doc = document_type(&form.document_type);
+    if doc.is_none() {
+        c.refuse("DATA-CODE", "document_type".into(), format!("unknown document type {:?}", form.document_type));
+    }
+    let is_import = doc == Some(DocumentType::ImportPermit);
+    let exporting = match &form.exporting_country {
+        Some(code) => c.country("exporting_country".into(), code),
+        None if !is_import => Some(party),
+        None => {
+            c.refuse("DATA-COUNTRY", "exporting_country".into(), "the exporting country is required for an import permit".into());
+            None
+        }
+    };
+    let importing = match &form.importing_country {
+        Some(code) => c.country("importing_country".into(), code),
+        None if is_import => Some(party),
+        None => {
+            c.refuse("DATA-COUNTRY", "importing_country".into(), "the importing country is required".into());
+            None
+        }
+    };
+    if exporting.is_some() && exporting == importing {
+        c.refuse("DATA-COUNTRY", "importing_country".into(), "the exporter and the importer are the same country".into());
+    }
+    if form.lines.is_empty() {
+        c.refuse("DATA-QUANTITY", "lines".into(), "an application needs at least one species line".into());
+    }
+    for h in &form.supporting_documents {
+        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            c.refuse("DATA-CODE", "supporting_documents".into(), format!("{h:?} is not a SHA-256 hash"));
+        }
+    }
+    let lines: Vec<Option<PermitLine>> = form
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| check_line(&mut c, i, l, exporting))
+        .collect();
+    match (doc, exporting, importing, c.findings.is_empty()) {
+        (Some(document_type), Some(exporting_country), Some(importing_country), true) => Ok(ApplicationContent {
+            document_type,
+            issuing_party: party,
+            exporting_country,
+            importing_country,
+            lines: lines.into_iter().flatten().collect(),
+            express: form.express,
+            requested_validity_months: form.requested_validity_months,
+            supporting_documents: form.supporting_documents.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        }),
+        _ => Err(c.findings),
+    }
+}
+
+fn check_line(c: &mut Checker, i: usize, l: &LineForm, exporting: Option<PartyCode>) -> Option<PermitLine> {
+    let f = |name: &str| line_field(i, name);
+    let taxon = c.ctx.reference.resolve_taxon(l.species.trim());
+    if taxon.is_none() {
+        c.refuse("DATA-UNKNOWN-TAXON", f("species"), format!("{:?} is not in the species catalogue", l.species));
+    }
+    let source = SourceCode::parse(&l.source);
+    if source.is_none() {
+        c.refuse("DATA-CODE", f("source"), format!("unknown source code {:?}", l.source));
+    }
+    let purpose = PurposeCode::parse(&l.purpose);
+    if purpose.is_none() {
+        c.refuse("DATA-CODE", f("purpose"), format!("unknown purpose code {:?}", l.purpose));
+    }
+    let term = l.term.trim().to_ascii_uppercase();
+    let unit = l.unit.as_deref().map(|u| u.trim().to_ascii_uppercase()).filter(|u| !u.is_empty());
+    if !c.ctx.reference.is_term(&term) {
+        c.refuse("DATA-CODE", f("term"), format!("unknown term code {:?}", l.term));
+    } else if unit.as_deref().is_some_and(|u| !c.ctx.reference.is_unit(u)) {
+        c.refuse("DATA-CODE", f("unit"), format!("unknown unit code {:?}", l.unit.as_deref().unwrap_or("")));
+    } else if !c.ctx.reference.unit_allowed_for_term(&term, unit.as_deref()) {
+        let unit_text = unit.as_deref().unwrap_or("a number of specimens");
+        c.refuse("DATA-TERM-UNIT", f("unit"), format!("{unit_text} is not a unit for term {term}"));
+    }
+    let quantity = c.quantity(f("quantity"), &l.quantity);
+    let origin = c.reference(f("origin"), &l.origin);
+    if let (Some(o), Some(e)) = (&origin, exporting) {
+        if o.country == e {
+            c.refuse("DATA-COUNTRY", f("origin.country"), "the country of origin is the exporter: leave the origin blank".into());
+        }
+    }
+    let last_reexport = c.reference(f("last_reexport"), &l.last_reexport);
+    let import_permit = c.reference(f("import_permit"), &l.import_permit);
+    let acquisition_date = l.acquisition_date.as_deref().and_then(|d| c.date(f("acquisition_date"), d, true));
+    let (taxon, source, purpose, quantity) = (taxon?, source?, purpose?, quantity?);
+    let listing = strictest(c.ctx.reference.listings_on(taxon.taxon_id, c.ctx.today)).map(|x| ListingSeen {
+        listing_id: x.listing_id,
+        appendix: x.appendix,
+        listing_party: x.listing_party,
+        effective_at: x.effective_at,
+    });
+    Some(PermitLine {
+        line_no: i as u32 + 1,
+        taxon_id: taxon.taxon_id,
+        scientific_name: taxon.accepted_name,
+        name_as_written: taxon.written_as,
+        kingdom: taxon.kingdom,
+        listing,
+        source,
+        purpose,
+        term,
+        quantity,
+        unit,
+        description: l.description.clone(),
+        marks: l.marks.clone(),
+        origin,
+        last_reexport,
+        import_permit,
+        registered_operation: l.registered_operation.clone(),
+        acquisition_date,
+        seizure_reference: l.seizure_reference.clone(),
+        source_justification: l.source_justification.clone(),
+    })
+}
+
+/// The strictest appendix among the lines (for fees).
+pub fn strictest_appendix(app: &ApplicationContent) -> Option<Appendix> {
+    app.lines.iter().filter_map(|l| l.listing.as_ref().map(|x| x.appendix)).min()
+}

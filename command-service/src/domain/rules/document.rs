@@ -1,0 +1,170 @@
+//! Which document, by appendix and movement (Art. III, IV, V).
+
+use super::{line_field, Finding};
+use crate::domain::codes::{Appendix, DocumentType, SourceCode};
+use crate::domain::context::DecisionContext;
+use ecites_events::payloads::permit::ApplicationContent;
+
+fn appendix_of(app: &ApplicationContent, i: usize) -> Option<Appendix> {
+    app.lines[i].listing.as_ref().map(|l| l.appendix)
+}
+
+/// DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT (Art. III.2(d)).
+pub fn app1_export_needs_import_permit(app: &ApplicationContent) -> Vec<Finding> {
+    if app.document_type != DocumentType::ExportPermit {
+        return vec![];
+    }
+    (0..app.lines.len())
+        .filter(|&i| appendix_of(app, i) == Some(Appendix::I))
+        .filter(|&i| {
+            app.lines[i]
+                .import_permit
+                .as_ref()
+                .is_none_or(|p| p.country != app.importing_country || p.number.trim().is_empty())
+        })
+        .map(|i| {
+            Finding::refuse(
+                "DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT",
+                "Art. III.2(d)",
+                "an Appendix I export permit is granted only against the importing country's import permit (number and country)",
+            )
+            .at(line_field(i, "import_permit"))
+        })
+        .collect()
+}
+
+/// DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT (Art. III.4(c)).
+pub fn app1_reexport_live_needs_import_permit(app: &ApplicationContent) -> Vec<Finding> {
+    if app.document_type != DocumentType::ReExportCertificate {
+        return vec![];
+    }
+    (0..app.lines.len())
+        .filter(|&i| appendix_of(app, i) == Some(Appendix::I) && app.lines[i].term == "LIV")
+        .filter(|&i| app.lines[i].import_permit.is_none())
+        .map(|i| {
+            Finding::refuse(
+                "DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT",
+                "Art. III.4(c)",
+                "re-export of live Appendix I specimens needs the destination's import permit",
+            )
+            .at(line_field(i, "import_permit"))
+        })
+        .collect()
+}
+
+/// DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED (Art. IV.4): a warning, the Convention does not ask for it.
+pub fn app2_import_permit_not_required(app: &ApplicationContent) -> Vec<Finding> {
+    let all_2_or_3 = app
+        .lines
+        .iter()
+        .all(|l| l.listing.as_ref().is_some_and(|x| x.appendix != Appendix::I));
+    if app.document_type == DocumentType::ImportPermit && all_2_or_3 {
+        return vec![Finding::warn(
+            "DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED",
+            "Art. IV.4",
+            "an import permit is not required by the Convention for Appendix II or III specimens",
+        )];
+    }
+    vec![]
+}
+
+/// DOC-APP3-EXPORT-BY-LISTING-PARTY (Art. V.2) and DOC-APP3-ORIGIN-CERTIFICATE (Art. V.3).
+pub fn app3_document(app: &ApplicationContent) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, line) in app.lines.iter().enumerate() {
+        let Some(listing) = line.listing.as_ref().filter(|l| l.appendix == Appendix::III) else {
+            continue;
+        };
+        let by_listing_party = listing.listing_party == Some(app.exporting_country);
+        match (by_listing_party, app.document_type) {
+            (true, DocumentType::CertificateOfOrigin) => out.push(
+                Finding::refuse(
+                    "DOC-APP3-EXPORT-BY-LISTING-PARTY",
+                    "Art. V.2",
+                    "the listing Party exports Appendix III specimens on an export permit, not a certificate of origin",
+                )
+                .at("document_type"),
+            ),
+            (false, DocumentType::ExportPermit) => out.push(
+                Finding::refuse(
+                    "DOC-APP3-ORIGIN-CERTIFICATE",
+                    "Art. V.3",
+                    format!(
+                        "Appendix III specimens exported from a Party other than the listing Party ({}) need a certificate of origin",
+                        listing.listing_party.map_or("?".into(), |p| p.to_string())
+                    ),
+                )
+                .at(line_field(i, "species")),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// DOC-REEXPORT-NEEDS-ORIGIN (Art. III.4, IV.5, V.4; Res. Conf. 12.3).
+pub fn reexport_needs_origin(app: &ApplicationContent) -> Vec<Finding> {
+    if app.document_type != DocumentType::ReExportCertificate {
+        return vec![];
+    }
+    app.lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.origin.as_ref().is_none_or(|o| o.number.trim().is_empty() || o.date.is_none()))
+        .map(|(i, _)| {
+            Finding::refuse(
+                "DOC-REEXPORT-NEEDS-ORIGIN",
+                "Art. III.4, IV.5, V.4; Res. Conf. 12.3",
+                "a re-export certificate names the country of origin and the origin export permit (number and date)",
+            )
+            .at(line_field(i, "origin"))
+        })
+        .collect()
+}
+
+/// DOC-SEA-CERTIFICATE (Art. III.5, IV.6).
+pub fn sea_certificate(app: &ApplicationContent) -> Vec<Finding> {
+    let from_sea = app.lines.iter().any(|l| l.source == SourceCode::IntroducedFromTheSea);
+    if from_sea && app.document_type != DocumentType::IntroductionFromTheSea {
+        return vec![Finding::refuse(
+            "DOC-SEA-CERTIFICATE",
+            "Art. III.5, IV.6",
+            "specimens taken in the marine environment outside any State's jurisdiction (source X) need a certificate of introduction from the sea",
+        )
+        .at("document_type")];
+    }
+    vec![]
+}
+
+/// DOC-NOT-LISTED (Art. II) and DOC-NATIONAL-LIST (stricter domestic measure).
+pub fn not_listed(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    app.lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.listing.is_none() && !ctx.settings.national_list.contains(&l.taxon_id))
+        .map(|(i, l)| {
+            Finding::refuse(
+                "DOC-NOT-LISTED",
+                "Art. II",
+                format!(
+                    "{} has no CITES listing on {} and is not on the Party's national list: no CITES document can be issued",
+                    l.scientific_name, ctx.today
+                ),
+            )
+            .at(line_field(i, "species"))
+        })
+        .collect()
+}
+
+pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    [
+        app1_export_needs_import_permit(app),
+        app1_reexport_live_needs_import_permit(app),
+        app2_import_permit_not_required(app),
+        app3_document(app),
+        reexport_needs_origin(app),
+        sea_certificate(app),
+        not_listed(app, ctx),
+    ]
+    .concat()
+}

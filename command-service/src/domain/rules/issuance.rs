@@ -1,0 +1,50 @@
+//! The permit itself at issuance (Art. VI; Res. Conf. 12.3).
+
+use super::Finding;
+use ecites_events::cites::IsoDate;
+use ecites_events::payloads::permit::ApplicationContent;
+use time::{Date, Month};
+
+/// `date` plus `months` calendar months, clamped to the month's last day (31 Aug + 6 = 28/29 Feb).
+pub fn add_months(date: Date, months: u8) -> Date {
+    let total = date.year() * 12 + (date.month() as i32 - 1) + i32::from(months);
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = Month::try_from(month0 as u8 + 1).unwrap_or(Month::December);
+    let last = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+}
+
+/// PERMIT-VALIDITY (Art. VI.2; Res. Conf. 12.3): the last day the document may be used.
+pub fn valid_until(app: &ApplicationContent, issued_on: IsoDate) -> IsoDate {
+    let max = app.document_type.validity_months();
+    let months = app.requested_validity_months.map_or(max, |m| m.min(max));
+    IsoDate(add_months(issued_on.0, months))
+}
+
+/// PERMIT-VALIDITY at submission: a longer validity than the Convention allows is refused.
+pub fn requested_validity(app: &ApplicationContent) -> Vec<Finding> {
+    let max = app.document_type.validity_months();
+    match app.requested_validity_months {
+        Some(m) if m > max || m == 0 => vec![Finding::refuse(
+            "PERMIT-VALIDITY",
+            "Art. VI.2, Res. Conf. 12.3",
+            format!("a {:?} is valid for at most {max} months; {m} were requested", app.document_type),
+        )
+        .at("requested_validity_months")],
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn months_are_calendar_months_clamped_to_the_month_end() {
+        assert_eq!(add_months(date!(2026 - 11 - 28), 6), date!(2027 - 05 - 28));
+        assert_eq!(add_months(date!(2026 - 08 - 31), 6), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2027 - 08 - 31), 6), date!(2028 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 01 - 15), 12), date!(2027 - 01 - 15));
+    }
+}

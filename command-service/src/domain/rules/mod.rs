@@ -1,0 +1,77 @@
+//! The CITES rules catalogue (`../shared/reference/rules.md`): one named function per rule,
+//! each with its stable id and the article or resolution it comes from.
+//!
+//! A rule returns findings: a refusal stops the command and nothing is written; a warning is
+//! recorded in the event and shown to the officer.
+
+pub mod data;
+pub mod document;
+pub mod endorsement;
+pub mod findings;
+pub mod issuance;
+pub mod source;
+pub mod trade;
+
+use ecites_events::payloads::permit::RuleFinding;
+
+/// One rule's verdict on an application, a line or a field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    /// The article or resolution the rule comes from.
+    pub source: &'static str,
+    pub refuse: bool,
+    pub message: String,
+    /// JSON path of the offending input, e.g. `lines[0].source`.
+    pub field: Option<String>,
+}
+
+impl Finding {
+    pub fn refuse(rule: &'static str, source: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            rule,
+            source,
+            refuse: true,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn warn(rule: &'static str, source: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            refuse: false,
+            ..Self::refuse(rule, source, message)
+        }
+    }
+
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn recorded(&self) -> RuleFinding {
+        RuleFinding {
+            rule: self.rule.to_string(),
+            warning: !self.refuse,
+            message: format!("{} ({})", self.message, self.source),
+            field: self.field.clone(),
+        }
+    }
+}
+
+/// Splits findings into refusals (if any, the command fails) and warnings (recorded).
+pub fn verdict(findings: Vec<Finding>) -> Result<Vec<RuleFinding>, Vec<Finding>> {
+    let (refusals, warnings): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.refuse);
+    if refusals.is_empty() {
+        Ok(warnings.iter().map(Finding::recorded).collect())
+    } else {
+        Err(refusals)
+    }
+}
+
+pub(crate) fn line_field(i: usize, name: &str) -> String {
+    format!("lines[{i}].{name}")
+}
+
+#[cfg(test)]
+mod tests;

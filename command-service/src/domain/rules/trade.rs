@@ -1,0 +1,120 @@
+//! Quotas, suspensions and domestic measures (Art. XIII, XIV; Res. Conf. 12.3, 14.7).
+
+use super::{line_field, Finding};
+use crate::domain::context::{DecisionContext, QuotaState};
+use ecites_events::cites::Quantity;
+use ecites_events::payloads::permit::{ApplicationContent, PermitLine, QuotaUse};
+
+/// SUSPENSION (Art. XIII; Standing Committee recommendations).
+pub fn suspension(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, l) in app.lines.iter().enumerate() {
+        for s in ctx.reference.suspensions_on(l.taxon_id, ctx.today) {
+            let hits = if s.applies_to_import {
+                s.country == app.importing_country
+            } else {
+                s.country == app.exporting_country
+            };
+            if hits {
+                out.push(
+                    Finding::refuse(
+                        "SUSPENSION",
+                        "Art. XIII",
+                        format!(
+                            "trade in {} {} {} is suspended ({})",
+                            l.scientific_name,
+                            if s.applies_to_import { "into" } else { "from" },
+                            s.country,
+                            s.notification
+                        ),
+                    )
+                    .at(line_field(i, "species")),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// DOMESTIC-BAN (Art. XIV: stricter domestic measures).
+pub fn domestic_ban(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, l) in app.lines.iter().enumerate() {
+        for m in ctx.settings.domestic_measures.iter().filter(|m| m.taxon_id == l.taxon_id) {
+            let purpose = m.banned_purposes.is_empty() || m.banned_purposes.contains(&l.purpose);
+            let source = m.banned_sources.is_empty() || m.banned_sources.contains(&l.source);
+            if purpose && source {
+                out.push(
+                    Finding::refuse(
+                        "DOMESTIC-BAN",
+                        "Art. XIV (stricter domestic measure)",
+                        format!("{} is banned by domestic measure {}: {}", l.scientific_name, m.id, m.description),
+                    )
+                    .at(line_field(i, "species")),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn quota_matches(q: &QuotaState, l: &PermitLine, year: i32) -> bool {
+    q.taxon_id == l.taxon_id
+        && q.year == year
+        && q.term.as_deref().is_none_or(|t| t == l.term)
+        && q.unit.as_deref().is_none_or(|u| Some(u) == l.unit.as_deref())
+        && q.source.is_none_or(|s| s == l.source)
+}
+
+/// QUOTA-EXCEEDED and DOMESTIC-QUOTA (Res. Conf. 12.3, 14.7): at issuance, reserved + settled +
+/// this line must stay within every matching quota. Returns the box 11a figures when it does.
+pub fn quotas(app: &ApplicationContent, ctx: &DecisionContext) -> Result<Vec<QuotaUse>, Vec<Finding>> {
+    let year = ctx.today.0.year();
+    let mut uses = vec![];
+    let mut refusals = vec![];
+    // Two lines of one permit may draw on the same quota.
+    let mut drawn: std::collections::HashMap<&str, Quantity> = Default::default();
+    for (i, l) in app.lines.iter().enumerate() {
+        for q in ctx.quotas.iter().filter(|q| quota_matches(q, l, year)) {
+            let before = drawn.get(q.quota_id.as_str()).copied().unwrap_or(Quantity::ZERO);
+            let used = q
+                .reserved
+                .checked_add(q.settled)
+                .and_then(|u| u.checked_add(before))
+                .and_then(|u| u.checked_add(l.quantity))
+                .unwrap_or(Quantity::from_thousandths(i64::MAX));
+            if used > q.annual {
+                let (rule, source) = if q.domestic {
+                    ("DOMESTIC-QUOTA", "stricter domestic measure")
+                } else {
+                    ("QUOTA-EXCEEDED", "Res. Conf. 12.3, 14.7")
+                };
+                refusals.push(
+                    Finding::refuse(
+                        rule,
+                        source,
+                        format!("quota {} for {}: {} used or reserved + {} requested > {} annual quota", q.quota_id, l.scientific_name, q.reserved.checked_add(q.settled).unwrap_or(q.annual), l.quantity, q.annual),
+                    )
+                    .at(line_field(i, "quantity")),
+                );
+            } else {
+                drawn.insert(&q.quota_id, before.checked_add(l.quantity).unwrap_or(before));
+                uses.push(QuotaUse {
+                    line_no: l.line_no,
+                    quota_id: q.quota_id.clone(),
+                    used_including_this: used,
+                    annual_quota: q.annual,
+                });
+            }
+        }
+    }
+    if refusals.is_empty() {
+        Ok(uses)
+    } else {
+        Err(refusals)
+    }
+}
+
+pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    [suspension(app, ctx), domestic_ban(app, ctx)].concat()
+}
