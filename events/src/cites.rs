@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// CITES Appendix of a listing (Art. II).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Appendix {
     I,
     II,
@@ -325,7 +327,10 @@ mod tests {
         assert_eq!(Quantity::parse("0.125").unwrap().to_string(), "0.125");
         assert_eq!(Quantity::parse("3").unwrap().to_string(), "3");
         assert_eq!(Quantity::parse("1.10").unwrap().decimals(), 1);
-        assert!(matches!(Quantity::parse("1.2345"), Err(QuantityError::TooPrecise(_))));
+        assert!(matches!(
+            Quantity::parse("1.2345"),
+            Err(QuantityError::TooPrecise(_))
+        ));
         for bad in ["", "abc", "1e3", "1,5", ".5", "--1"] {
             assert!(Quantity::parse(bad).is_err(), "{bad}");
         }
@@ -370,7 +375,8 @@ impl Serialize for IsoDate {
 impl<'de> Deserialize<'de> for IsoDate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        IsoDate::parse(&s).map_err(|e| serde::de::Error::custom(format!("{s:?} is not a YYYY-MM-DD date: {e}")))
+        IsoDate::parse(&s)
+            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a YYYY-MM-DD date: {e}")))
     }
 }
 

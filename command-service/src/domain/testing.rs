@@ -24,9 +24,20 @@ pub struct TestReference {
     pub suspensions: Vec<SuspensionInfo>,
 }
 
-fn taxon(id: u64, name: &str, kingdom: Kingdom, appendix: Option<Appendix>, listing_party: Option<&str>) -> (TaxonInfo, Option<ListingInfo>) {
+fn taxon(
+    id: u64,
+    name: &str,
+    kingdom: Kingdom,
+    appendix: Option<Appendix>,
+    listing_party: Option<&str>,
+) -> (TaxonInfo, Option<ListingInfo>) {
     (
-        TaxonInfo { taxon_id: id, accepted_name: name.into(), written_as: name.into(), kingdom },
+        TaxonInfo {
+            taxon_id: id,
+            accepted_name: name.into(),
+            written_as: name.into(),
+            kingdom,
+        },
         appendix.map(|a| ListingInfo {
             listing_id: 1000 + id,
             appendix: a,
@@ -38,21 +49,63 @@ fn taxon(id: u64, name: &str, kingdom: Kingdom, appendix: Option<Appendix>, list
 
 fn catalogue() -> Vec<(TaxonInfo, Option<ListingInfo>)> {
     vec![
-        taxon(PYTHON_REGIUS, "Python regius", Kingdom::Animalia, Some(Appendix::II), None),
-        taxon(PANTHERA_TIGRIS, "Panthera tigris", Kingdom::Animalia, Some(Appendix::I), None),
-        taxon(DALBERGIA_NIGRA, "Dalbergia nigra", Kingdom::Plantae, Some(Appendix::I), None),
-        taxon(CEDRELA_ODORATA, "Cedrela odorata", Kingdom::Plantae, Some(Appendix::III), Some("BO")),
-        taxon(RATTUS_RATTUS, "Rattus rattus", Kingdom::Animalia, None, None),
-        taxon(PTEROCARPUS_SANTALINUS, "Pterocarpus santalinus", Kingdom::Plantae, Some(Appendix::II), None),
+        taxon(
+            PYTHON_REGIUS,
+            "Python regius",
+            Kingdom::Animalia,
+            Some(Appendix::II),
+            None,
+        ),
+        taxon(
+            PANTHERA_TIGRIS,
+            "Panthera tigris",
+            Kingdom::Animalia,
+            Some(Appendix::I),
+            None,
+        ),
+        taxon(
+            DALBERGIA_NIGRA,
+            "Dalbergia nigra",
+            Kingdom::Plantae,
+            Some(Appendix::I),
+            None,
+        ),
+        taxon(
+            CEDRELA_ODORATA,
+            "Cedrela odorata",
+            Kingdom::Plantae,
+            Some(Appendix::III),
+            Some("BO"),
+        ),
+        taxon(
+            RATTUS_RATTUS,
+            "Rattus rattus",
+            Kingdom::Animalia,
+            None,
+            None,
+        ),
+        taxon(
+            PTEROCARPUS_SANTALINUS,
+            "Pterocarpus santalinus",
+            Kingdom::Plantae,
+            Some(Appendix::II),
+            None,
+        ),
     ]
 }
 
 impl Reference for TestReference {
     fn resolve_taxon(&self, name: &str) -> Option<TaxonInfo> {
         if name.eq_ignore_ascii_case("Python regia") {
-            return Some(TaxonInfo { written_as: name.into(), ..catalogue()[0].0.clone() });
+            return Some(TaxonInfo {
+                written_as: name.into(),
+                ..catalogue()[0].0.clone()
+            });
         }
-        catalogue().into_iter().map(|(t, _)| t).find(|t| t.accepted_name.eq_ignore_ascii_case(name))
+        catalogue()
+            .into_iter()
+            .map(|(t, _)| t)
+            .find(|t| t.accepted_name.eq_ignore_ascii_case(name))
     }
     fn listings_on(&self, taxon_id: u64, date: IsoDate) -> Vec<ListingInfo> {
         catalogue()
@@ -63,10 +116,16 @@ impl Reference for TestReference {
             .collect()
     }
     fn first_listed(&self, taxon_id: u64) -> Option<IsoDate> {
-        self.listings_on(taxon_id, IsoDate(date!(2100 - 01 - 01))).first().map(|l| l.effective_at)
+        self.listings_on(taxon_id, IsoDate(date!(2100 - 01 - 01)))
+            .first()
+            .map(|l| l.effective_at)
     }
     fn suspensions_on(&self, taxon_id: u64, _: IsoDate) -> Vec<SuspensionInfo> {
-        self.suspensions.iter().filter(|s| s.taxon_id.is_none_or(|t| t == taxon_id)).cloned().collect()
+        self.suspensions
+            .iter()
+            .filter(|s| s.taxon_id.is_none_or(|t| t == taxon_id))
+            .cloned()
+            .collect()
     }
     fn is_country(&self, code: &str) -> bool {
         ["LK", "DE", "US", "BO", "FR", "TH", "IN", "GB", "ZA"].contains(&code)
@@ -102,7 +161,11 @@ pub fn line(species: &str, source: &str, purpose: &str, term: &str, quantity: &s
 }
 
 pub fn reference_form(country: &str, number: &str, date: &str) -> Option<ReferenceForm> {
-    Some(ReferenceForm { country: country.into(), number: number.into(), date: Some(date.into()) })
+    Some(ReferenceForm {
+        country: country.into(),
+        number: number.into(),
+        date: Some(date.into()),
+    })
 }
 
 /// An export permit application from Sri Lanka to Germany.
@@ -116,7 +179,10 @@ pub fn export(lines: Vec<LineForm>) -> ApplicationForm {
 }
 
 pub fn submit(form: ApplicationForm) -> PermitCommand {
-    PermitCommand::Submit { organisation_id: uuid::Uuid::nil(), form }
+    PermitCommand::Submit {
+        organisation_id: uuid::Uuid::nil(),
+        form,
+    }
 }
 
 pub struct Given {
@@ -130,7 +196,9 @@ pub struct Given {
 pub fn given(events: &[PermitEvent]) -> Given {
     Given {
         state: events.iter().fold(PermitState::default(), evolve),
-        reference: TestReference { suspensions: vec![] },
+        reference: TestReference {
+            suspensions: vec![],
+        },
         settings: PartySettings::new(party("LK")),
         quotas: vec![],
         today: IsoDate(date!(2026 - 11 - 28)),
@@ -149,7 +217,9 @@ impl Given {
             settings: &self.settings,
             quotas: &self.quotas,
         };
-        Then { result: decide(&self.state, command, &ctx) }
+        Then {
+            result: decide(&self.state, command, &ctx),
+        }
     }
 }
 
@@ -167,7 +237,10 @@ impl Then {
     pub fn refused_by(self, rule: &str) -> Vec<super::rules::Finding> {
         match self.result {
             Err(PermitError::Rules(findings)) => {
-                assert!(findings.iter().any(|f| f.rule == rule), "expected {rule}, got {findings:?}");
+                assert!(
+                    findings.iter().any(|f| f.rule == rule),
+                    "expected {rule}, got {findings:?}"
+                );
                 findings
             }
             other => panic!("expected a refusal by {rule}, got {other:?}"),
@@ -186,7 +259,10 @@ impl Then {
                 _ => vec![],
             })
             .collect();
-        assert!(warnings.iter().any(|w| w.rule == rule && w.warning), "expected warning {rule}, got {warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.rule == rule && w.warning),
+            "expected warning {rule}, got {warnings:?}"
+        );
     }
 
     #[track_caller]

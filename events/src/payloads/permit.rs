@@ -4,12 +4,12 @@
 //! findings, the quota figures) so that a replay explains the decision without today's
 //! reference data. Personal data stays out: people are opaque user ids.
 
+use crate::cites::IsoDate as Date;
 use crate::cites::{Appendix, DocumentType, Kingdom, Money, PurposeCode, Quantity, SourceCode};
 use crate::party::PartyCode;
 use crate::schema::EventPayload;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use crate::cites::IsoDate as Date;
 use uuid::Uuid;
 
 macro_rules! permit_event {

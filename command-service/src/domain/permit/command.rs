@@ -7,25 +7,70 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub enum PermitCommand {
-    Submit { organisation_id: Uuid, form: ApplicationForm },
-    ReturnForChanges { reason: String },
-    Resubmit { form: ApplicationForm },
-    Withdraw { reason: Option<String> },
-    AssignReviewer { officer_id: String },
-    RecordLegalAcquisition { evidence: Vec<String>, note: Option<String> },
-    RequestScientificOpinion { lines: Vec<u32>, question: Option<String> },
-    GiveScientificOpinion { lines: Vec<LineOpinion>, recipient_suitably_equipped: Option<bool> },
-    Approve { conditions: Vec<String> },
-    Reject { reason: String },
-    RecordPayment { amount: Money, method: PaymentMethod },
-    WaiveFee { reason: String },
+    Submit {
+        organisation_id: Uuid,
+        form: ApplicationForm,
+    },
+    ReturnForChanges {
+        reason: String,
+    },
+    Resubmit {
+        form: ApplicationForm,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+    AssignReviewer {
+        officer_id: String,
+    },
+    RecordLegalAcquisition {
+        evidence: Vec<String>,
+        note: Option<String>,
+    },
+    RequestScientificOpinion {
+        lines: Vec<u32>,
+        question: Option<String>,
+    },
+    GiveScientificOpinion {
+        lines: Vec<LineOpinion>,
+        recipient_suitably_equipped: Option<bool>,
+    },
+    Approve {
+        conditions: Vec<String>,
+    },
+    Reject {
+        reason: String,
+    },
+    RecordPayment {
+        amount: Money,
+        method: PaymentMethod,
+    },
+    WaiveFee {
+        reason: String,
+    },
     /// Number and stamp are allocated by the handler in the same atomic commit.
-    Issue { permit_number: String, security_stamp: u64 },
-    Endorse { lines: Vec<EndorsedLine>, port: String, endorsed_on: IsoDate, transport_document: Option<String> },
-    Cancel { reason: String },
+    Issue {
+        permit_number: String,
+        security_stamp: u64,
+    },
+    Endorse {
+        lines: Vec<EndorsedLine>,
+        port: String,
+        endorsed_on: IsoDate,
+        transport_document: Option<String>,
+    },
+    Cancel {
+        reason: String,
+    },
     Expire,
-    ReportLost { stolen: bool, note: Option<String> },
-    MarkReplaced { replacement_permit_id: Uuid, reason: String },
+    ReportLost {
+        stolen: bool,
+        note: Option<String>,
+    },
+    MarkReplaced {
+        replacement_permit_id: Uuid,
+        reason: String,
+    },
 }
 
 impl PermitCommand {

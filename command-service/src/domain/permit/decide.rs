@@ -13,7 +13,10 @@ use uuid::Uuid;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PermitError {
     #[error("cannot {command} a permit application that is {status}")]
-    InvalidTransition { command: &'static str, status: &'static str },
+    InvalidTransition {
+        command: &'static str,
+        status: &'static str,
+    },
     #[error("refused by {} rule(s): {}", .0.len(), .0.iter().map(|f| f.rule).collect::<Vec<_>>().join(", "))]
     Rules(Vec<Finding>),
     #[error("the fee is not paid: {outstanding} {currency} outstanding (waive it with a reason to issue anyway)")]
@@ -49,7 +52,10 @@ fn application_rules(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Fin
     .concat()
 }
 
-fn checked_application(form: &data::ApplicationForm, ctx: &DecisionContext) -> Result<(ApplicationContent, Vec<RuleFinding>, Money), PermitError> {
+fn checked_application(
+    form: &data::ApplicationForm,
+    ctx: &DecisionContext,
+) -> Result<(ApplicationContent, Vec<RuleFinding>, Money), PermitError> {
     let content = data::check_form(form, ctx).map_err(PermitError::Rules)?;
     let warnings = rules::verdict(application_rules(&content, ctx)).map_err(PermitError::Rules)?;
     let fee = ctx.settings.fee_for(
@@ -63,7 +69,13 @@ fn checked_application(form: &data::ApplicationForm, ctx: &DecisionContext) -> R
 
 pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decision {
     match (&state.status, &command) {
-        (S::New, C::Submit { organisation_id, form }) => {
+        (
+            S::New,
+            C::Submit {
+                organisation_id,
+                form,
+            },
+        ) => {
             let (content, warnings, fee) = checked_application(form, ctx)?;
             Ok(vec![E::ApplicationSubmitted(ApplicationSubmitted {
                 organisation_id: *organisation_id,
@@ -74,79 +86,165 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
         }
         (S::ReturnedForChanges, C::Resubmit { form }) => {
             let (content, warnings, fee) = checked_application(form, ctx)?;
-            Ok(vec![E::ApplicationResubmitted(ApplicationResubmitted { content, warnings, fee })])
+            Ok(vec![E::ApplicationResubmitted(ApplicationResubmitted {
+                content,
+                warnings,
+                fee,
+            })])
         }
         (S::Submitted | S::UnderReview, C::ReturnForChanges { reason }) => {
             require_text("reason", reason)?;
-            Ok(vec![E::ApplicationReturned(ApplicationReturned { reason: reason.clone() })])
+            Ok(vec![E::ApplicationReturned(ApplicationReturned {
+                reason: reason.clone(),
+            })])
         }
-        (S::Submitted | S::ReturnedForChanges | S::UnderReview | S::OpinionRequested | S::Approved, C::Withdraw { reason }) => {
-            Ok(vec![E::ApplicationWithdrawn(ApplicationWithdrawn { reason: reason.clone() })])
-        }
+        (
+            S::Submitted
+            | S::ReturnedForChanges
+            | S::UnderReview
+            | S::OpinionRequested
+            | S::Approved,
+            C::Withdraw { reason },
+        ) => Ok(vec![E::ApplicationWithdrawn(ApplicationWithdrawn {
+            reason: reason.clone(),
+        })]),
         (S::Submitted | S::UnderReview, C::AssignReviewer { officer_id }) => {
             require_text("officer_id", officer_id)?;
-            Ok(vec![E::ReviewerAssigned(ReviewerAssigned { officer_id: officer_id.clone() })])
+            Ok(vec![E::ReviewerAssigned(ReviewerAssigned {
+                officer_id: officer_id.clone(),
+            })])
         }
         (S::UnderReview | S::OpinionRequested, C::RecordLegalAcquisition { evidence, note }) => {
-            Ok(vec![E::LegalAcquisitionFound(LegalAcquisitionFound { evidence: evidence.clone(), note: note.clone() })])
+            Ok(vec![E::LegalAcquisitionFound(LegalAcquisitionFound {
+                evidence: evidence.clone(),
+                note: note.clone(),
+            })])
         }
-        (S::UnderReview, C::RequestScientificOpinion { lines, question }) => request_opinion(state, lines, question),
-        (S::OpinionRequested, C::GiveScientificOpinion { lines, recipient_suitably_equipped }) => {
-            give_opinion(state, lines, *recipient_suitably_equipped)
+        (S::UnderReview, C::RequestScientificOpinion { lines, question }) => {
+            request_opinion(state, lines, question)
         }
+        (
+            S::OpinionRequested,
+            C::GiveScientificOpinion {
+                lines,
+                recipient_suitably_equipped,
+            },
+        ) => give_opinion(state, lines, *recipient_suitably_equipped),
         (S::UnderReview, C::Approve { conditions }) => approve(state, conditions, ctx),
         (S::Submitted | S::UnderReview | S::OpinionRequested, C::Reject { reason }) => {
             require_text("reason", reason)?;
-            Ok(vec![E::ApplicationRejected(ApplicationRejected { reason: reason.clone(), findings: vec![] })])
+            Ok(vec![E::ApplicationRejected(ApplicationRejected {
+                reason: reason.clone(),
+                findings: vec![],
+            })])
         }
-        (s, C::RecordPayment { amount, method }) if !matches!(s, S::New | S::Rejected | S::Withdrawn) => {
+        (s, C::RecordPayment { amount, method })
+            if !matches!(s, S::New | S::Rejected | S::Withdrawn) =>
+        {
             record_payment(state, amount, method)
         }
         (s, C::WaiveFee { reason }) if !matches!(s, S::New | S::Rejected | S::Withdrawn) => {
             require_text("reason", reason)?;
-            Ok(vec![E::FeeWaived(FeeWaived { reason: reason.clone() })])
+            Ok(vec![E::FeeWaived(FeeWaived {
+                reason: reason.clone(),
+            })])
         }
-        (S::Approved, C::Issue { permit_number, security_stamp }) => issue(state, permit_number, *security_stamp, ctx),
-        (S::Issued | S::Used | S::Expired | S::Cancelled | S::Replaced | S::LostOrStolen, C::Endorse { lines, port, endorsed_on, transport_document }) => {
-            endorse(state, lines, port, *endorsed_on, transport_document.clone())
-        }
+        (
+            S::Approved,
+            C::Issue {
+                permit_number,
+                security_stamp,
+            },
+        ) => issue(state, permit_number, *security_stamp, ctx),
+        (
+            S::Issued | S::Used | S::Expired | S::Cancelled | S::Replaced | S::LostOrStolen,
+            C::Endorse {
+                lines,
+                port,
+                endorsed_on,
+                transport_document,
+            },
+        ) => endorse(state, lines, port, *endorsed_on, transport_document.clone()),
         (S::Issued, C::Cancel { reason }) => {
             require_text("reason", reason)?;
-            Ok(vec![E::PermitCancelled(PermitCancelled { reason: reason.clone() })])
+            Ok(vec![E::PermitCancelled(PermitCancelled {
+                reason: reason.clone(),
+            })])
         }
         (S::Issued, C::Expire) => expire(state, ctx),
-        (S::Issued, C::ReportLost { stolen, note }) => Ok(vec![E::PermitReportedLost(PermitReportedLost { stolen: *stolen, note: note.clone() })]),
-        (S::Issued, C::MarkReplaced { replacement_permit_id, reason }) => {
+        (S::Issued, C::ReportLost { stolen, note }) => {
+            Ok(vec![E::PermitReportedLost(PermitReportedLost {
+                stolen: *stolen,
+                note: note.clone(),
+            })])
+        }
+        (
+            S::Issued,
+            C::MarkReplaced {
+                replacement_permit_id,
+                reason,
+            },
+        ) => {
             require_text("reason", reason)?;
-            Ok(vec![E::PermitReplaced(PermitReplaced { replacement_permit_id: *replacement_permit_id, reason: reason.clone() })])
+            Ok(vec![E::PermitReplaced(PermitReplaced {
+                replacement_permit_id: *replacement_permit_id,
+                reason: reason.clone(),
+            })])
         }
         _ => Err(transition(&command, state)),
     }
 }
 
 fn content(state: &PermitState) -> Result<&ApplicationContent, PermitError> {
-    state.content.as_ref().ok_or_else(|| PermitError::Invalid("the application has no content".into()))
+    state
+        .content
+        .as_ref()
+        .ok_or_else(|| PermitError::Invalid("the application has no content".into()))
 }
 
 fn request_opinion(state: &PermitState, lines: &[u32], question: &Option<String>) -> Decision {
     let app = content(state)?;
-    let lines = if lines.is_empty() { findings::lines_needing_ndf(app) } else { lines.to_vec() };
+    let lines = if lines.is_empty() {
+        findings::lines_needing_ndf(app)
+    } else {
+        lines.to_vec()
+    };
     if lines.is_empty() {
-        return Err(PermitError::Invalid("no line needs a non-detriment finding; name the lines to ask about".into()));
+        return Err(PermitError::Invalid(
+            "no line needs a non-detriment finding; name the lines to ask about".into(),
+        ));
     }
-    if let Some(bad) = lines.iter().find(|n| !app.lines.iter().any(|l| l.line_no == **n)) {
-        return Err(PermitError::Invalid(format!("the application has no line {bad}")));
+    if let Some(bad) = lines
+        .iter()
+        .find(|n| !app.lines.iter().any(|l| l.line_no == **n))
+    {
+        return Err(PermitError::Invalid(format!(
+            "the application has no line {bad}"
+        )));
     }
-    Ok(vec![E::ScientificOpinionRequested(ScientificOpinionRequested { lines, question: question.clone() })])
+    Ok(vec![E::ScientificOpinionRequested(
+        ScientificOpinionRequested {
+            lines,
+            question: question.clone(),
+        },
+    )])
 }
 
 fn give_opinion(state: &PermitState, lines: &[LineOpinion], equipped: Option<bool>) -> Decision {
     let app = content(state)?;
     if lines.is_empty() && equipped.is_none() {
-        return Err(PermitError::Invalid("an opinion must cover at least one line".into()));
+        return Err(PermitError::Invalid(
+            "an opinion must cover at least one line".into(),
+        ));
     }
-    if let Some(bad) = lines.iter().find(|o| !app.lines.iter().any(|l| l.line_no == o.line_no)) {
-        return Err(PermitError::Invalid(format!("the application has no line {}", bad.line_no)));
+    if let Some(bad) = lines
+        .iter()
+        .find(|o| !app.lines.iter().any(|l| l.line_no == o.line_no))
+    {
+        return Err(PermitError::Invalid(format!(
+            "the application has no line {}",
+            bad.line_no
+        )));
     }
     Ok(vec![E::ScientificOpinionGiven(ScientificOpinionGiven {
         opinion_id: Uuid::now_v7(),
@@ -188,20 +286,37 @@ fn approve(state: &PermitState, extra: &[String], ctx: &DecisionContext) -> Deci
 }
 
 fn record_payment(state: &PermitState, amount: &Money, method: &PaymentMethod) -> Decision {
-    let fee = state.fee.as_ref().ok_or_else(|| PermitError::Invalid("no fee was assessed".into()))?;
+    let fee = state
+        .fee
+        .as_ref()
+        .ok_or_else(|| PermitError::Invalid("no fee was assessed".into()))?;
     if amount.minor_units <= 0 {
-        return Err(PermitError::Invalid("a payment must be a positive amount".into()));
+        return Err(PermitError::Invalid(
+            "a payment must be a positive amount".into(),
+        ));
     }
     if amount.currency != fee.currency {
-        return Err(PermitError::Invalid(format!("the fee is in {}, not {}", fee.currency, amount.currency)));
+        return Err(PermitError::Invalid(format!(
+            "the fee is in {}, not {}",
+            fee.currency, amount.currency
+        )));
     }
-    Ok(vec![E::PaymentRecorded(PaymentRecorded { amount: amount.clone(), method: method.clone() })])
+    Ok(vec![E::PaymentRecorded(PaymentRecorded {
+        amount: amount.clone(),
+        method: method.clone(),
+    })])
 }
 
 fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -> Decision {
     if !state.fee_settled() {
-        let currency = state.fee.as_ref().map_or(String::new(), |f| f.currency.clone());
-        return Err(PermitError::FeeOutstanding { outstanding: state.outstanding(), currency });
+        let currency = state
+            .fee
+            .as_ref()
+            .map_or(String::new(), |f| f.currency.clone());
+        return Err(PermitError::FeeOutstanding {
+            outstanding: state.outstanding(),
+            currency,
+        });
     }
     let app = content(state)?;
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
@@ -225,9 +340,18 @@ fn void_reason(state: &PermitState) -> Option<&'static str> {
     }
 }
 
-fn endorse(state: &PermitState, lines: &[EndorsedLine], port: &str, on: ecites_events::cites::IsoDate, transport: Option<String>) -> Decision {
+fn endorse(
+    state: &PermitState,
+    lines: &[EndorsedLine],
+    port: &str,
+    on: ecites_events::cites::IsoDate,
+    transport: Option<String>,
+) -> Decision {
     let app = content(state)?;
-    let permit = state.permit.as_ref().ok_or_else(|| PermitError::Invalid("not issued".into()))?;
+    let permit = state
+        .permit
+        .as_ref()
+        .ok_or_else(|| PermitError::Invalid("not issued".into()))?;
     require_text("port", port)?;
     let target = endorsement::EndorsementTarget {
         permit_number: &permit.permit_number,
@@ -252,9 +376,17 @@ fn endorse(state: &PermitState, lines: &[EndorsedLine], port: &str, on: ecites_e
 }
 
 fn expire(state: &PermitState, ctx: &DecisionContext) -> Decision {
-    let permit = state.permit.as_ref().ok_or_else(|| PermitError::Invalid("not issued".into()))?;
+    let permit = state
+        .permit
+        .as_ref()
+        .ok_or_else(|| PermitError::Invalid("not issued".into()))?;
     if ctx.today <= permit.valid_until {
-        return Err(PermitError::Invalid(format!("permit {} is valid until {}", permit.permit_number, permit.valid_until)));
+        return Err(PermitError::Invalid(format!(
+            "permit {} is valid until {}",
+            permit.permit_number, permit.valid_until
+        )));
     }
-    Ok(vec![E::PermitExpired(PermitExpired { valid_until: permit.valid_until })])
+    Ok(vec![E::PermitExpired(PermitExpired {
+        valid_until: permit.valid_until,
+    })])
 }

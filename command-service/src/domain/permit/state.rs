@@ -95,11 +95,17 @@ impl Default for PermitState {
 
 impl PermitState {
     pub fn fee_settled(&self) -> bool {
-        self.fee_waived || self.fee.as_ref().is_none_or(|f| self.paid_minor_units >= f.minor_units)
+        self.fee_waived
+            || self
+                .fee
+                .as_ref()
+                .is_none_or(|f| self.paid_minor_units >= f.minor_units)
     }
 
     pub fn outstanding(&self) -> i64 {
-        self.fee.as_ref().map_or(0, |f| (f.minor_units - self.paid_minor_units).max(0))
+        self.fee
+            .as_ref()
+            .map_or(0, |f| (f.minor_units - self.paid_minor_units).max(0))
     }
 }
 
@@ -131,7 +137,9 @@ pub fn evolve(mut s: PermitState, event: &PermitEvent) -> PermitState {
         E::ScientificOpinionGiven(e) => {
             s.status = PermitStatus::UnderReview;
             for o in &e.lines {
-                s.review.opinions.insert(o.line_no, (e.opinion_id, o.clone()));
+                s.review
+                    .opinions
+                    .insert(o.line_no, (e.opinion_id, o.clone()));
             }
             if e.recipient_suitably_equipped.is_some() {
                 s.review.recipient_suitably_equipped = e.recipient_suitably_equipped;

@@ -5,7 +5,9 @@ use super::{line_field, Finding};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
 use crate::domain::context::{DecisionContext, ListingInfo};
 use ecites_events::cites::{IsoDate, Quantity, QuantityError};
-use ecites_events::payloads::permit::{ApplicationContent, DocumentReference, ListingSeen, PermitLine};
+use ecites_events::payloads::permit::{
+    ApplicationContent, DocumentReference, ListingSeen, PermitLine,
+};
 use ecites_events::PartyCode;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -69,14 +71,19 @@ struct Checker<'c> {
 
 impl Checker<'_> {
     fn refuse(&mut self, rule: &'static str, field: String, message: String) {
-        self.findings.push(Finding::refuse(rule, "data validity", message).at(field));
+        self.findings
+            .push(Finding::refuse(rule, "data validity", message).at(field));
     }
 
     fn country(&mut self, field: String, code: &str) -> Option<PartyCode> {
         match code.parse::<PartyCode>() {
             Ok(p) if self.ctx.reference.is_country(p.as_str()) => Some(p),
             _ => {
-                self.refuse("DATA-COUNTRY", field, format!("{code:?} is not a country code of the ISO 3166 list used by CITES"));
+                self.refuse(
+                    "DATA-COUNTRY",
+                    field,
+                    format!("{code:?} is not a country code of the ISO 3166 list used by CITES"),
+                );
                 None
             }
         }
@@ -90,7 +97,11 @@ impl Checker<'_> {
             }
             Ok(d) => Some(d),
             Err(_) => {
-                self.refuse("DATA-DATE", field, format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD)"));
+                self.refuse(
+                    "DATA-DATE",
+                    field,
+                    format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD)"),
+                );
                 None
             }
         }
@@ -119,10 +130,18 @@ impl Checker<'_> {
         match Quantity::parse(&text) {
             Ok(q) if q.is_positive() => Some(q),
             Ok(_) => {
-                self.refuse("DATA-QUANTITY", field, format!("the quantity must be greater than zero, not {text}"));
+                self.refuse(
+                    "DATA-QUANTITY",
+                    field,
+                    format!("the quantity must be greater than zero, not {text}"),
+                );
                 None
             }
-            Err(e @ (QuantityError::NotANumber(_) | QuantityError::TooPrecise(_) | QuantityError::TooLarge(_))) => {
+            Err(
+                e @ (QuantityError::NotANumber(_)
+                | QuantityError::TooPrecise(_)
+                | QuantityError::TooLarge(_)),
+            ) => {
                 self.refuse("DATA-QUANTITY", field, format!("quantity {e}"));
                 None
             }
@@ -142,19 +161,33 @@ fn strictest(mut listings: Vec<ListingInfo>) -> Option<ListingInfo> {
 }
 
 /// Checks every field; refuses with all DATA-* findings at once, or returns the content.
-pub fn check_form(form: &ApplicationForm, ctx: &DecisionContext) -> Result<ApplicationContent, Vec<Finding>> {
-    let mut c = Checker { findings: vec![], ctx };
+pub fn check_form(
+    form: &ApplicationForm,
+    ctx: &DecisionContext,
+) -> Result<ApplicationContent, Vec<Finding>> {
+    let mut c = Checker {
+        findings: vec![],
+        ctx,
+    };
     let party = ctx.settings.party;
     let doc = document_type(&form.document_type);
     if doc.is_none() {
-        c.refuse("DATA-CODE", "document_type".into(), format!("unknown document type {:?}", form.document_type));
+        c.refuse(
+            "DATA-CODE",
+            "document_type".into(),
+            format!("unknown document type {:?}", form.document_type),
+        );
     }
     let is_import = doc == Some(DocumentType::ImportPermit);
     let exporting = match &form.exporting_country {
         Some(code) => c.country("exporting_country".into(), code),
         None if !is_import => Some(party),
         None => {
-            c.refuse("DATA-COUNTRY", "exporting_country".into(), "the exporting country is required for an import permit".into());
+            c.refuse(
+                "DATA-COUNTRY",
+                "exporting_country".into(),
+                "the exporting country is required for an import permit".into(),
+            );
             None
         }
     };
@@ -162,19 +195,35 @@ pub fn check_form(form: &ApplicationForm, ctx: &DecisionContext) -> Result<Appli
         Some(code) => c.country("importing_country".into(), code),
         None if is_import => Some(party),
         None => {
-            c.refuse("DATA-COUNTRY", "importing_country".into(), "the importing country is required".into());
+            c.refuse(
+                "DATA-COUNTRY",
+                "importing_country".into(),
+                "the importing country is required".into(),
+            );
             None
         }
     };
     if exporting.is_some() && exporting == importing {
-        c.refuse("DATA-COUNTRY", "importing_country".into(), "the exporter and the importer are the same country".into());
+        c.refuse(
+            "DATA-COUNTRY",
+            "importing_country".into(),
+            "the exporter and the importer are the same country".into(),
+        );
     }
     if form.lines.is_empty() {
-        c.refuse("DATA-QUANTITY", "lines".into(), "an application needs at least one species line".into());
+        c.refuse(
+            "DATA-QUANTITY",
+            "lines".into(),
+            "an application needs at least one species line".into(),
+        );
     }
     for h in &form.supporting_documents {
         if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            c.refuse("DATA-CODE", "supporting_documents".into(), format!("{h:?} is not a SHA-256 hash"));
+            c.refuse(
+                "DATA-CODE",
+                "supporting_documents".into(),
+                format!("{h:?} is not a SHA-256 hash"),
+            );
         }
     }
     let lines: Vec<Option<PermitLine>> = form
@@ -184,61 +233,112 @@ pub fn check_form(form: &ApplicationForm, ctx: &DecisionContext) -> Result<Appli
         .map(|(i, l)| check_line(&mut c, i, l, exporting))
         .collect();
     match (doc, exporting, importing, c.findings.is_empty()) {
-        (Some(document_type), Some(exporting_country), Some(importing_country), true) => Ok(ApplicationContent {
-            document_type,
-            issuing_party: party,
-            exporting_country,
-            importing_country,
-            lines: lines.into_iter().flatten().collect(),
-            express: form.express,
-            requested_validity_months: form.requested_validity_months,
-            supporting_documents: form.supporting_documents.iter().map(|h| h.to_ascii_lowercase()).collect(),
-        }),
+        (Some(document_type), Some(exporting_country), Some(importing_country), true) => {
+            Ok(ApplicationContent {
+                document_type,
+                issuing_party: party,
+                exporting_country,
+                importing_country,
+                lines: lines.into_iter().flatten().collect(),
+                express: form.express,
+                requested_validity_months: form.requested_validity_months,
+                supporting_documents: form
+                    .supporting_documents
+                    .iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect(),
+            })
+        }
         _ => Err(c.findings),
     }
 }
 
-fn check_line(c: &mut Checker, i: usize, l: &LineForm, exporting: Option<PartyCode>) -> Option<PermitLine> {
+fn check_line(
+    c: &mut Checker,
+    i: usize,
+    l: &LineForm,
+    exporting: Option<PartyCode>,
+) -> Option<PermitLine> {
     let f = |name: &str| line_field(i, name);
     let taxon = c.ctx.reference.resolve_taxon(l.species.trim());
     if taxon.is_none() {
-        c.refuse("DATA-UNKNOWN-TAXON", f("species"), format!("{:?} is not in the species catalogue", l.species));
+        c.refuse(
+            "DATA-UNKNOWN-TAXON",
+            f("species"),
+            format!("{:?} is not in the species catalogue", l.species),
+        );
     }
     let source = SourceCode::parse(&l.source);
     if source.is_none() {
-        c.refuse("DATA-CODE", f("source"), format!("unknown source code {:?}", l.source));
+        c.refuse(
+            "DATA-CODE",
+            f("source"),
+            format!("unknown source code {:?}", l.source),
+        );
     }
     let purpose = PurposeCode::parse(&l.purpose);
     if purpose.is_none() {
-        c.refuse("DATA-CODE", f("purpose"), format!("unknown purpose code {:?}", l.purpose));
+        c.refuse(
+            "DATA-CODE",
+            f("purpose"),
+            format!("unknown purpose code {:?}", l.purpose),
+        );
     }
     let term = l.term.trim().to_ascii_uppercase();
-    let unit = l.unit.as_deref().map(|u| u.trim().to_ascii_uppercase()).filter(|u| !u.is_empty());
+    let unit = l
+        .unit
+        .as_deref()
+        .map(|u| u.trim().to_ascii_uppercase())
+        .filter(|u| !u.is_empty());
     if !c.ctx.reference.is_term(&term) {
-        c.refuse("DATA-CODE", f("term"), format!("unknown term code {:?}", l.term));
+        c.refuse(
+            "DATA-CODE",
+            f("term"),
+            format!("unknown term code {:?}", l.term),
+        );
     } else if unit.as_deref().is_some_and(|u| !c.ctx.reference.is_unit(u)) {
-        c.refuse("DATA-CODE", f("unit"), format!("unknown unit code {:?}", l.unit.as_deref().unwrap_or("")));
-    } else if !c.ctx.reference.unit_allowed_for_term(&term, unit.as_deref()) {
+        c.refuse(
+            "DATA-CODE",
+            f("unit"),
+            format!("unknown unit code {:?}", l.unit.as_deref().unwrap_or("")),
+        );
+    } else if !c
+        .ctx
+        .reference
+        .unit_allowed_for_term(&term, unit.as_deref())
+    {
         let unit_text = unit.as_deref().unwrap_or("a number of specimens");
-        c.refuse("DATA-TERM-UNIT", f("unit"), format!("{unit_text} is not a unit for term {term}"));
+        c.refuse(
+            "DATA-TERM-UNIT",
+            f("unit"),
+            format!("{unit_text} is not a unit for term {term}"),
+        );
     }
     let quantity = c.quantity(f("quantity"), &l.quantity);
     let origin = c.reference(f("origin"), &l.origin);
     if let (Some(o), Some(e)) = (&origin, exporting) {
         if o.country == e {
-            c.refuse("DATA-COUNTRY", f("origin.country"), "the country of origin is the exporter: leave the origin blank".into());
+            c.refuse(
+                "DATA-COUNTRY",
+                f("origin.country"),
+                "the country of origin is the exporter: leave the origin blank".into(),
+            );
         }
     }
     let last_reexport = c.reference(f("last_reexport"), &l.last_reexport);
     let import_permit = c.reference(f("import_permit"), &l.import_permit);
-    let acquisition_date = l.acquisition_date.as_deref().and_then(|d| c.date(f("acquisition_date"), d, true));
+    let acquisition_date = l
+        .acquisition_date
+        .as_deref()
+        .and_then(|d| c.date(f("acquisition_date"), d, true));
     let (taxon, source, purpose, quantity) = (taxon?, source?, purpose?, quantity?);
-    let listing = strictest(c.ctx.reference.listings_on(taxon.taxon_id, c.ctx.today)).map(|x| ListingSeen {
-        listing_id: x.listing_id,
-        appendix: x.appendix,
-        listing_party: x.listing_party,
-        effective_at: x.effective_at,
-    });
+    let listing =
+        strictest(c.ctx.reference.listings_on(taxon.taxon_id, c.ctx.today)).map(|x| ListingSeen {
+            listing_id: x.listing_id,
+            appendix: x.appendix,
+            listing_party: x.listing_party,
+            effective_at: x.effective_at,
+        });
     Some(PermitLine {
         line_no: i as u32 + 1,
         taxon_id: taxon.taxon_id,
@@ -265,5 +365,8 @@ fn check_line(c: &mut Checker, i: usize, l: &LineForm, exporting: Option<PartyCo
 
 /// The strictest appendix among the lines (for fees).
 pub fn strictest_appendix(app: &ApplicationContent) -> Option<Appendix> {
-    app.lines.iter().filter_map(|l| l.listing.as_ref().map(|x| x.appendix)).min()
+    app.lines
+        .iter()
+        .filter_map(|l| l.listing.as_ref().map(|x| x.appendix))
+        .min()
 }

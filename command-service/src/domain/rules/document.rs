@@ -54,10 +54,11 @@ pub fn app1_reexport_live_needs_import_permit(app: &ApplicationContent) -> Vec<F
 
 /// DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED (Art. IV.4): a warning, the Convention does not ask for it.
 pub fn app2_import_permit_not_required(app: &ApplicationContent) -> Vec<Finding> {
-    let all_2_or_3 = app
-        .lines
-        .iter()
-        .all(|l| l.listing.as_ref().is_some_and(|x| x.appendix != Appendix::I));
+    let all_2_or_3 = app.lines.iter().all(|l| {
+        l.listing
+            .as_ref()
+            .is_some_and(|x| x.appendix != Appendix::I)
+    });
     if app.document_type == DocumentType::ImportPermit && all_2_or_3 {
         return vec![Finding::warn(
             "DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED",
@@ -72,7 +73,11 @@ pub fn app2_import_permit_not_required(app: &ApplicationContent) -> Vec<Finding>
 pub fn app3_document(app: &ApplicationContent) -> Vec<Finding> {
     let mut out = vec![];
     for (i, line) in app.lines.iter().enumerate() {
-        let Some(listing) = line.listing.as_ref().filter(|l| l.appendix == Appendix::III) else {
+        let Some(listing) = line
+            .listing
+            .as_ref()
+            .filter(|l| l.appendix == Appendix::III)
+        else {
             continue;
         };
         let by_listing_party = listing.listing_party == Some(app.exporting_country);
@@ -124,7 +129,10 @@ pub fn reexport_needs_origin(app: &ApplicationContent) -> Vec<Finding> {
 
 /// DOC-SEA-CERTIFICATE (Art. III.5, IV.6).
 pub fn sea_certificate(app: &ApplicationContent) -> Vec<Finding> {
-    let from_sea = app.lines.iter().any(|l| l.source == SourceCode::IntroducedFromTheSea);
+    let from_sea = app
+        .lines
+        .iter()
+        .any(|l| l.source == SourceCode::IntroducedFromTheSea);
     if from_sea && app.document_type != DocumentType::IntroductionFromTheSea {
         return vec![Finding::refuse(
             "DOC-SEA-CERTIFICATE",

@@ -20,7 +20,10 @@ pub fn one_consignment(t: &EndorsementTarget) -> Vec<Finding> {
         return vec![Finding::refuse(
             "PERMIT-ONE-CONSIGNMENT",
             "Art. VI.5",
-            format!("permit {} has already been used for a consignment; a permit is used once", t.permit_number),
+            format!(
+                "permit {} has already been used for a consignment; a permit is used once",
+                t.permit_number
+            ),
         )];
     }
     vec![]
@@ -54,13 +57,24 @@ pub fn quantity(t: &EndorsementTarget, lines: &[EndorsedLine]) -> Vec<Finding> {
         let field = format!("lines[{i}].actual_quantity");
         let Some(permitted) = t.lines.iter().find(|l| l.line_no == e.line_no) else {
             out.push(
-                Finding::refuse("PERMIT-ENDORSE-QUANTITY", "Res. Conf. 12.3", format!("the permit has no line {}", e.line_no))
-                    .at(format!("lines[{i}].line_no")),
+                Finding::refuse(
+                    "PERMIT-ENDORSE-QUANTITY",
+                    "Res. Conf. 12.3",
+                    format!("the permit has no line {}", e.line_no),
+                )
+                .at(format!("lines[{i}].line_no")),
             );
             continue;
         };
         if !seen.insert(e.line_no) {
-            out.push(Finding::refuse("PERMIT-ENDORSE-QUANTITY", "Res. Conf. 12.3", format!("line {} is endorsed twice", e.line_no)).at(field));
+            out.push(
+                Finding::refuse(
+                    "PERMIT-ENDORSE-QUANTITY",
+                    "Res. Conf. 12.3",
+                    format!("line {} is endorsed twice", e.line_no),
+                )
+                .at(field),
+            );
         } else if e.actual_quantity < Quantity::ZERO || e.actual_quantity > permitted.quantity {
             out.push(
                 Finding::refuse(

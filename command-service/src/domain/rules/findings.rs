@@ -21,10 +21,15 @@ pub fn lines_needing_ndf(app: &ApplicationContent) -> Vec<u32> {
             let appendix = l.listing.as_ref().map(|x| x.appendix);
             let wildish = matches!(
                 l.source,
-                SourceCode::Wild | SourceCode::Ranched | SourceCode::IntroducedFromTheSea | SourceCode::Unknown
+                SourceCode::Wild
+                    | SourceCode::Ranched
+                    | SourceCode::IntroducedFromTheSea
+                    | SourceCode::Unknown
             );
             match app.document_type {
-                DocumentType::ExportPermit => matches!(appendix, Some(Appendix::I | Appendix::II)) && wildish,
+                DocumentType::ExportPermit => {
+                    matches!(appendix, Some(Appendix::I | Appendix::II)) && wildish
+                }
                 DocumentType::ImportPermit => appendix == Some(Appendix::I),
                 _ => false,
             }
@@ -74,11 +79,16 @@ pub fn legal_acquisition(app: &ApplicationContent, review: &Review) -> Vec<Findi
 
 /// FIND-APP1-RECIPIENT-EQUIPPED (Art. III.3(b)).
 pub fn recipient_equipped(app: &ApplicationContent, review: &Review) -> Vec<Finding> {
-    let live_app1 = app
-        .lines
-        .iter()
-        .any(|l| l.term == "LIV" && l.listing.as_ref().is_some_and(|x| x.appendix == Appendix::I));
-    if app.document_type == DocumentType::ImportPermit && live_app1 && review.recipient_suitably_equipped != Some(true) {
+    let live_app1 = app.lines.iter().any(|l| {
+        l.term == "LIV"
+            && l.listing
+                .as_ref()
+                .is_some_and(|x| x.appendix == Appendix::I)
+    });
+    if app.document_type == DocumentType::ImportPermit
+        && live_app1
+        && review.recipient_suitably_equipped != Some(true)
+    {
         return vec![Finding::refuse(
             "FIND-APP1-RECIPIENT-EQUIPPED",
             "Art. III.3(b)",
@@ -101,5 +111,10 @@ pub fn live_transport_conditions(app: &ApplicationContent) -> Vec<String> {
 }
 
 pub fn all(app: &ApplicationContent, review: &Review) -> Vec<Finding> {
-    [ndf(app, review), legal_acquisition(app, review), recipient_equipped(app, review)].concat()
+    [
+        ndf(app, review),
+        legal_acquisition(app, review),
+        recipient_equipped(app, review),
+    ]
+    .concat()
 }

@@ -28,7 +28,10 @@ pub fn requested_validity(app: &ApplicationContent) -> Vec<Finding> {
         Some(m) if m > max || m == 0 => vec![Finding::refuse(
             "PERMIT-VALIDITY",
             "Art. VI.2, Res. Conf. 12.3",
-            format!("a {:?} is valid for at most {max} months; {m} were requested", app.document_type),
+            format!(
+                "a {:?} is valid for at most {max} months; {m} were requested",
+                app.document_type
+            ),
         )
         .at("requested_validity_months")],
         _ => vec![],

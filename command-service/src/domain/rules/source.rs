@@ -9,14 +9,24 @@ fn appendix(l: &PermitLine) -> Option<Appendix> {
     l.listing.as_ref().map(|x| x.appendix)
 }
 
-fn each(app: &ApplicationContent, f: impl Fn(usize, &PermitLine) -> Option<Finding>) -> Vec<Finding> {
-    app.lines.iter().enumerate().filter_map(|(i, l)| f(i, l)).collect()
+fn each(
+    app: &ApplicationContent,
+    f: impl Fn(usize, &PermitLine) -> Option<Finding>,
+) -> Vec<Finding> {
+    app.lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| f(i, l))
+        .collect()
 }
 
 /// PURPOSE-APP1-COMMERCIAL (Art. III.3(c); Res. Conf. 5.10).
 pub fn app1_commercial(app: &ApplicationContent) -> Vec<Finding> {
     each(app, |i, l| {
-        let exempt = matches!(l.source, SourceCode::RegisteredOperation | SourceCode::PreConvention);
+        let exempt = matches!(
+            l.source,
+            SourceCode::RegisteredOperation | SourceCode::PreConvention
+        );
         (appendix(l) == Some(Appendix::I) && l.purpose == PurposeCode::Commercial && !exempt).then(|| {
             Finding::refuse(
                 "PURPOSE-APP1-COMMERCIAL",
@@ -31,7 +41,10 @@ pub fn app1_commercial(app: &ApplicationContent) -> Vec<Finding> {
 /// SOURCE-KINGDOM (Res. Conf. 10.16, 11.11).
 pub fn kingdom(app: &ApplicationContent) -> Vec<Finding> {
     each(app, |i, l| {
-        let plant_only = matches!(l.source, SourceCode::ArtificiallyPropagated | SourceCode::AssistedProduction);
+        let plant_only = matches!(
+            l.source,
+            SourceCode::ArtificiallyPropagated | SourceCode::AssistedProduction
+        );
         let animal_only = matches!(
             l.source,
             SourceCode::BredInCaptivity | SourceCode::BornInCaptivity | SourceCode::Ranched
@@ -44,7 +57,12 @@ pub fn kingdom(app: &ApplicationContent) -> Vec<Finding> {
             Finding::refuse(
                 "SOURCE-KINGDOM",
                 "Res. Conf. 10.16, 11.11",
-                format!("source {} cannot be used for {} ({:?})", l.source.code(), l.scientific_name, l.kingdom),
+                format!(
+                    "source {} cannot be used for {} ({:?})",
+                    l.source.code(),
+                    l.scientific_name,
+                    l.kingdom
+                ),
             )
             .at(line_field(i, "source"))
         })
@@ -59,12 +77,23 @@ pub fn d_registered(app: &ApplicationContent) -> Vec<Finding> {
         }
         let message = if appendix(l) != Some(Appendix::I) {
             "source D is for Appendix I specimens from registered operations only"
-        } else if l.registered_operation.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        } else if l
+            .registered_operation
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
             "source D needs the registration number of the operation (box 12b)"
         } else {
             return None;
         };
-        Some(Finding::refuse("SOURCE-D-REGISTERED", "Art. VII.4, Res. Conf. 12.10", message).at(line_field(i, "registered_operation")))
+        Some(
+            Finding::refuse(
+                "SOURCE-D-REGISTERED",
+                "Art. VII.4, Res. Conf. 12.10",
+                message,
+            )
+            .at(line_field(i, "registered_operation")),
+        )
     })
 }
 
@@ -104,7 +133,10 @@ pub fn o_preconvention(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<F
         } else {
             return None;
         };
-        Some(Finding::refuse("SOURCE-O-PRECONVENTION", "Art. VII.2", message).at(line_field(i, "acquisition_date")))
+        Some(
+            Finding::refuse("SOURCE-O-PRECONVENTION", "Art. VII.2", message)
+                .at(line_field(i, "acquisition_date")),
+        )
     })
 }
 
@@ -114,11 +146,22 @@ pub fn u_justified(app: &ApplicationContent) -> Vec<Finding> {
         if l.source != SourceCode::Unknown {
             return None;
         }
-        let justified = l.source_justification.as_deref().is_some_and(|j| !j.trim().is_empty());
+        let justified = l
+            .source_justification
+            .as_deref()
+            .is_some_and(|j| !j.trim().is_empty());
         let f = if justified {
-            Finding::warn("SOURCE-U-JUSTIFIED", "Res. Conf. 12.3", "source unknown (U): check the justification")
+            Finding::warn(
+                "SOURCE-U-JUSTIFIED",
+                "Res. Conf. 12.3",
+                "source unknown (U): check the justification",
+            )
         } else {
-            Finding::refuse("SOURCE-U-JUSTIFIED", "Res. Conf. 12.3", "source U (unknown) needs a justification")
+            Finding::refuse(
+                "SOURCE-U-JUSTIFIED",
+                "Res. Conf. 12.3",
+                "source U (unknown) needs a justification",
+            )
         };
         Some(f.at(line_field(i, "source_justification")))
     })
@@ -127,7 +170,10 @@ pub fn u_justified(app: &ApplicationContent) -> Vec<Finding> {
 /// SOURCE-I-SEIZED (Res. Conf. 12.3) [K].
 pub fn i_seized(app: &ApplicationContent) -> Vec<Finding> {
     each(app, |i, l| {
-        let missing = l.seizure_reference.as_deref().is_none_or(|r| r.trim().is_empty());
+        let missing = l
+            .seizure_reference
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty());
         (l.source == SourceCode::Confiscated && missing).then(|| {
             Finding::refuse(
                 "SOURCE-I-SEIZED",
@@ -146,7 +192,11 @@ pub fn term_purpose_unusual(app: &ApplicationContent, ctx: &DecisionContext) -> 
             Finding::warn(
                 "PURPOSE-TERM-UNUSUAL",
                 "WCMC annual report validation",
-                format!("term {} with purpose {} is unusual", l.term, l.purpose.code()),
+                format!(
+                    "term {} with purpose {} is unusual",
+                    l.term,
+                    l.purpose.code()
+                ),
             )
             .at(line_field(i, "purpose"))
         })

@@ -17,11 +17,21 @@ use super::data::ApplicationForm;
 
 #[test]
 fn data_unknown_taxon() {
-    let f = given(&[]).when(submit(export(vec![line("Unicornis magica", "W", "T", "LIV", "1")]))).refused_by("DATA-UNKNOWN-TAXON");
+    let f = given(&[])
+        .when(submit(export(vec![line(
+            "Unicornis magica",
+            "W",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .refused_by("DATA-UNKNOWN-TAXON");
     assert_eq!(f[0].field.as_deref(), Some("lines[0].species"));
     // A synonym resolves to the accepted name and keeps the name as written.
     let events = submitted(export(vec![line("Python regia", "C", "T", "LIV", "10")]));
-    let E::ApplicationSubmitted(s) = &events[0] else { panic!() };
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
     assert_eq!(s.content.lines[0].scientific_name, "Python regius");
     assert_eq!(s.content.lines[0].name_as_written, "Python regia");
 }
@@ -30,25 +40,47 @@ fn data_unknown_taxon() {
 fn data_term_unit() {
     let mut l = line("Python regius", "C", "T", "LIV", "10");
     l.unit = Some("KIL".into());
-    given(&[]).when(submit(export(vec![l]))).refused_by("DATA-TERM-UNIT");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .refused_by("DATA-TERM-UNIT");
     let mut ok = line("Pterocarpus santalinus", "W", "T", "TIM", "2.5");
     ok.unit = Some("CUM".into());
-    given(&[]).when(submit(export(vec![ok]))).accepted_without("DATA-TERM-UNIT");
+    given(&[])
+        .when(submit(export(vec![ok])))
+        .accepted_without("DATA-TERM-UNIT");
 }
 
 #[test]
 fn data_quantity() {
     for bad in ["0", "-3", "abc", "1.2345"] {
-        given(&[]).when(submit(export(vec![line("Python regius", "C", "T", "LIV", bad)]))).refused_by("DATA-QUANTITY");
+        given(&[])
+            .when(submit(export(vec![line(
+                "Python regius",
+                "C",
+                "T",
+                "LIV",
+                bad,
+            )])))
+            .refused_by("DATA-QUANTITY");
     }
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "T", "LIV", "12")]))).accepted_without("DATA-QUANTITY");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "T",
+            "LIV",
+            "12",
+        )])))
+        .accepted_without("DATA-QUANTITY");
 }
 
 #[test]
 fn data_country() {
     let mut form = export(vec![line("Python regius", "C", "T", "LIV", "1")]);
     form.importing_country = Some("XX".into());
-    given(&[]).when(submit(form.clone())).refused_by("DATA-COUNTRY");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("DATA-COUNTRY");
     form.importing_country = Some("LK".into());
     let f = given(&[]).when(submit(form)).refused_by("DATA-COUNTRY");
     assert!(f[0].message.contains("same country"));
@@ -56,13 +88,33 @@ fn data_country() {
 
 #[test]
 fn data_code_and_date() {
-    given(&[]).when(submit(export(vec![line("Python regius", "Q", "T", "LIV", "1")]))).refused_by("DATA-CODE");
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "K", "LIV", "1")]))).refused_by("DATA-CODE");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "Q",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .refused_by("DATA-CODE");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "K",
+            "LIV",
+            "1",
+        )])))
+        .refused_by("DATA-CODE");
     let mut l = line("Panthera tigris", "O", "T", "TRO", "1");
     l.acquisition_date = Some("28/11/1970".into());
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("DATA-DATE");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("DATA-DATE");
     l.acquisition_date = Some("2099-01-01".into());
-    given(&[]).when(submit(export(vec![l]))).refused_by("DATA-DATE");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .refused_by("DATA-DATE");
 }
 
 // ---- Which document ----
@@ -70,9 +122,13 @@ fn data_code_and_date() {
 #[test]
 fn doc_app1_export_needs_import_permit() {
     let mut l = line("Panthera tigris", "W", "S", "SKI", "1");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
     l.import_permit = reference_form("DE", "DE-IMP-2026-77", "2026-11-01");
-    given(&[]).when(submit(export(vec![l]))).accepted_without("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .accepted_without("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
 }
 
 #[test]
@@ -81,9 +137,13 @@ fn doc_app1_reexport_live_needs_import_permit() {
     l.origin = reference_form("IN", "IN-2020-1", "2020-01-10");
     let mut form = export(vec![l.clone()]);
     form.document_type = "re_export_certificate".into();
-    given(&[]).when(submit(form.clone())).refused_by("DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT");
     form.lines[0].import_permit = reference_form("DE", "DE-IMP-1", "2026-11-01");
-    given(&[]).when(submit(form)).accepted_without("DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT");
+    given(&[])
+        .when(submit(form))
+        .accepted_without("DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT");
 }
 
 #[test]
@@ -92,8 +152,18 @@ fn doc_app2_import_permit_not_required_is_a_warning() {
     form.document_type = "import_permit".into();
     form.exporting_country = Some("DE".into());
     form.importing_country = None;
-    given(&[]).when(submit(form)).warned_by("DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED");
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "T", "LIV", "1")]))).accepted_without("DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED");
+    given(&[])
+        .when(submit(form))
+        .warned_by("DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .accepted_without("DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED");
 }
 
 #[test]
@@ -101,7 +171,9 @@ fn doc_app3_origin_certificate_and_listing_party() {
     let mut timber = line("Cedrela odorata", "W", "T", "SAW", "3");
     timber.unit = Some("CUM".into());
     // Sri Lanka is not the listing Party (BO): an export permit is refused…
-    given(&[]).when(submit(export(vec![timber.clone()]))).refused_by("DOC-APP3-ORIGIN-CERTIFICATE");
+    given(&[])
+        .when(submit(export(vec![timber.clone()])))
+        .refused_by("DOC-APP3-ORIGIN-CERTIFICATE");
     // …a certificate of origin is right.
     let mut form = export(vec![timber.clone()]);
     form.document_type = "certificate_of_origin".into();
@@ -111,7 +183,8 @@ fn doc_app3_origin_certificate_and_listing_party() {
     g.settings.party = party("BO");
     let mut form = export(vec![timber]);
     form.document_type = "certificate_of_origin".into();
-    g.when(submit(form.clone())).refused_by("DOC-APP3-EXPORT-BY-LISTING-PARTY");
+    g.when(submit(form.clone()))
+        .refused_by("DOC-APP3-EXPORT-BY-LISTING-PARTY");
     form.document_type = "export_permit".into();
     g.when(submit(form)).accepted_without("DOC-APP3");
 }
@@ -120,29 +193,44 @@ fn doc_app3_origin_certificate_and_listing_party() {
 fn doc_reexport_needs_origin() {
     let mut form = export(vec![line("Python regius", "C", "T", "SKI", "5")]);
     form.document_type = "re_export_certificate".into();
-    given(&[]).when(submit(form.clone())).refused_by("DOC-REEXPORT-NEEDS-ORIGIN");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("DOC-REEXPORT-NEEDS-ORIGIN");
     form.lines[0].origin = reference_form("TH", "TH-2025-0042", "2025-03-01");
-    given(&[]).when(submit(form)).accepted_without("DOC-REEXPORT-NEEDS-ORIGIN");
+    given(&[])
+        .when(submit(form))
+        .accepted_without("DOC-REEXPORT-NEEDS-ORIGIN");
 }
 
 #[test]
 fn doc_sea_certificate() {
     let form = export(vec![line("Python regius", "X", "T", "SKI", "1")]);
-    given(&[]).when(submit(form.clone())).refused_by("DOC-SEA-CERTIFICATE");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("DOC-SEA-CERTIFICATE");
     let mut sea = form;
     sea.document_type = "introduction_from_the_sea".into();
-    given(&[]).when(submit(sea)).accepted_without("DOC-SEA-CERTIFICATE");
+    given(&[])
+        .when(submit(sea))
+        .accepted_without("DOC-SEA-CERTIFICATE");
 }
 
 #[test]
 fn doc_not_listed_and_national_list() {
     let form = export(vec![line("Rattus rattus", "W", "S", "LIV", "2")]);
-    given(&[]).when(submit(form.clone())).refused_by("DOC-NOT-LISTED");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("DOC-NOT-LISTED");
     let mut g = given(&[]);
     g.settings.national_list.push(RATTUS_RATTUS);
     let events = g.when(submit(form)).events();
-    let E::ApplicationSubmitted(s) = &events[0] else { panic!() };
-    assert_eq!(s.content.lines[0].listing, None, "a national-list line carries no CITES listing");
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
+    assert_eq!(
+        s.content.lines[0].listing, None,
+        "a national-list line carries no CITES listing"
+    );
 }
 
 // ---- Purpose and source ----
@@ -151,40 +239,66 @@ fn doc_not_listed_and_national_list() {
 fn purpose_app1_commercial() {
     let mut l = line("Panthera tigris", "W", "T", "SKI", "1");
     l.import_permit = reference_form("DE", "DE-IMP-1", "2026-11-01");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("PURPOSE-APP1-COMMERCIAL");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("PURPOSE-APP1-COMMERCIAL");
     l.purpose = "S".into();
-    given(&[]).when(submit(export(vec![l]))).accepted_without("PURPOSE-APP1-COMMERCIAL");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .accepted_without("PURPOSE-APP1-COMMERCIAL");
 }
 
 #[test]
 fn source_kingdom() {
-    given(&[]).when(submit(export(vec![line("Python regius", "A", "T", "LIV", "1")]))).refused_by("SOURCE-KINGDOM");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "A",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .refused_by("SOURCE-KINGDOM");
     let mut plant = line("Pterocarpus santalinus", "C", "T", "TIM", "1");
     plant.unit = Some("CUM".into());
-    given(&[]).when(submit(export(vec![plant.clone()]))).refused_by("SOURCE-KINGDOM");
+    given(&[])
+        .when(submit(export(vec![plant.clone()])))
+        .refused_by("SOURCE-KINGDOM");
     plant.source = "A".into();
-    given(&[]).when(submit(export(vec![plant]))).accepted_without("SOURCE-KINGDOM");
+    given(&[])
+        .when(submit(export(vec![plant])))
+        .accepted_without("SOURCE-KINGDOM");
 }
 
 #[test]
 fn source_d_registered() {
     let mut l = line("Panthera tigris", "D", "T", "SKI", "1");
     l.import_permit = reference_form("DE", "DE-IMP-1", "2026-11-01");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("SOURCE-D-REGISTERED");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("SOURCE-D-REGISTERED");
     l.registered_operation = Some("A-LK-501".into());
-    given(&[]).when(submit(export(vec![l]))).accepted_without("SOURCE-D-REGISTERED");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .accepted_without("SOURCE-D-REGISTERED");
     let mut app2 = line("Python regius", "D", "T", "LIV", "1");
     app2.registered_operation = Some("A-LK-501".into());
-    given(&[]).when(submit(export(vec![app2]))).refused_by("SOURCE-D-REGISTERED");
+    given(&[])
+        .when(submit(export(vec![app2])))
+        .refused_by("SOURCE-D-REGISTERED");
 }
 
 #[test]
 fn source_c_app1_commercial() {
     let mut l = line("Panthera tigris", "C", "T", "LIV", "1");
     l.import_permit = reference_form("DE", "DE-IMP-1", "2026-11-01");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("SOURCE-C-APP1-COMMERCIAL");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("SOURCE-C-APP1-COMMERCIAL");
     l.purpose = "Z".into();
-    given(&[]).when(submit(export(vec![l]))).accepted_without("SOURCE-C-APP1-COMMERCIAL");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .accepted_without("SOURCE-C-APP1-COMMERCIAL");
 }
 
 #[test]
@@ -194,33 +308,63 @@ fn source_o_preconvention() {
     let mut form = export(vec![l]);
     form.document_type = "pre_convention_certificate".into();
     form.lines[0].import_permit = reference_form("DE", "DE-IMP-1", "2026-11-01");
-    given(&[]).when(submit(form.clone())).refused_by("SOURCE-O-PRECONVENTION");
+    given(&[])
+        .when(submit(form.clone()))
+        .refused_by("SOURCE-O-PRECONVENTION");
     form.lines[0].acquisition_date = Some("1970-05-01".into());
-    given(&[]).when(submit(form.clone())).accepted_without("SOURCE-O-PRECONVENTION");
+    given(&[])
+        .when(submit(form.clone()))
+        .accepted_without("SOURCE-O-PRECONVENTION");
     form.document_type = "export_permit".into();
-    given(&[]).when(submit(form)).refused_by("SOURCE-O-PRECONVENTION");
+    given(&[])
+        .when(submit(form))
+        .refused_by("SOURCE-O-PRECONVENTION");
 }
 
 #[test]
 fn source_u_justified() {
     let mut l = line("Python regius", "U", "S", "SKI", "1");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("SOURCE-U-JUSTIFIED");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("SOURCE-U-JUSTIFIED");
     l.source_justification = Some("old museum specimen without records".into());
-    given(&[]).when(submit(export(vec![l]))).warned_by("SOURCE-U-JUSTIFIED");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .warned_by("SOURCE-U-JUSTIFIED");
 }
 
 #[test]
 fn source_i_seized() {
     let mut l = line("Python regius", "I", "S", "SKI", "1");
-    given(&[]).when(submit(export(vec![l.clone()]))).refused_by("SOURCE-I-SEIZED");
+    given(&[])
+        .when(submit(export(vec![l.clone()])))
+        .refused_by("SOURCE-I-SEIZED");
     l.seizure_reference = Some("LK-CUSTOMS-2026-118".into());
-    given(&[]).when(submit(export(vec![l]))).accepted_without("SOURCE-I-SEIZED");
+    given(&[])
+        .when(submit(export(vec![l])))
+        .accepted_without("SOURCE-I-SEIZED");
 }
 
 #[test]
 fn purpose_term_unusual_is_a_warning() {
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "T", "TRO", "1")]))).warned_by("PURPOSE-TERM-UNUSUAL");
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "H", "TRO", "1")]))).accepted_without("PURPOSE-TERM-UNUSUAL");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "T",
+            "TRO",
+            "1",
+        )])))
+        .warned_by("PURPOSE-TERM-UNUSUAL");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "H",
+            "TRO",
+            "1",
+        )])))
+        .accepted_without("PURPOSE-TERM-UNUSUAL");
 }
 
 // ---- Suspensions and domestic measures ----
@@ -235,9 +379,25 @@ fn suspension_blocks_and_names_the_notification() {
         applies_to_import: false,
         notification: "Notification No. 2026/012".into(),
     });
-    let f = g.when(submit(export(vec![line("Python regius", "C", "T", "LIV", "1")]))).refused_by("SUSPENSION");
+    let f = g
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .refused_by("SUSPENSION");
     assert!(f[0].message.contains("2026/012"));
-    given(&[]).when(submit(export(vec![line("Python regius", "C", "T", "LIV", "1")]))).accepted_without("SUSPENSION");
+    given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "C",
+            "T",
+            "LIV",
+            "1",
+        )])))
+        .accepted_without("SUSPENSION");
 }
 
 #[test]
@@ -250,8 +410,22 @@ fn domestic_ban() {
         banned_purposes: vec![PurposeCode::Commercial],
         banned_sources: vec![SourceCode::Wild],
     });
-    g.when(submit(export(vec![line("Python regius", "W", "T", "SKI", "1")]))).refused_by("DOMESTIC-BAN");
-    g.when(submit(export(vec![line("Python regius", "C", "T", "SKI", "1")]))).accepted_without("DOMESTIC-BAN");
+    g.when(submit(export(vec![line(
+        "Python regius",
+        "W",
+        "T",
+        "SKI",
+        "1",
+    )])))
+    .refused_by("DOMESTIC-BAN");
+    g.when(submit(export(vec![line(
+        "Python regius",
+        "C",
+        "T",
+        "SKI",
+        "1",
+    )])))
+    .accepted_without("DOMESTIC-BAN");
 }
 
 // ---- Through review to issuance and endorsement ----
@@ -262,7 +436,9 @@ fn python_export() -> ApplicationForm {
 
 fn reviewed(extra: &[E]) -> Vec<E> {
     let mut events = submitted(python_export());
-    events.push(E::ReviewerAssigned(ReviewerAssigned { officer_id: "officer-1".into() }));
+    events.push(E::ReviewerAssigned(ReviewerAssigned {
+        officer_id: "officer-1".into(),
+    }));
     events.extend_from_slice(extra);
     events
 }
@@ -270,82 +446,140 @@ fn reviewed(extra: &[E]) -> Vec<E> {
 fn opinion(non_detrimental: bool) -> E {
     E::ScientificOpinionGiven(ScientificOpinionGiven {
         opinion_id: uuid::Uuid::nil(),
-        lines: vec![LineOpinion { line_no: 1, non_detrimental, conditions: vec!["skins tagged".into()] }],
+        lines: vec![LineOpinion {
+            line_no: 1,
+            non_detrimental,
+            conditions: vec!["skins tagged".into()],
+        }],
         recipient_suitably_equipped: None,
     })
 }
 
 fn legal() -> E {
-    E::LegalAcquisitionFound(LegalAcquisitionFound { evidence: vec![], note: None })
+    E::LegalAcquisitionFound(LegalAcquisitionFound {
+        evidence: vec![],
+        note: None,
+    })
 }
 
 #[test]
 fn find_ndf_required_negative_and_legal_acquisition() {
     let approve = || C::Approve { conditions: vec![] };
-    given(&reviewed(&[legal()])).when(approve()).refused_by("FIND-NDF-REQUIRED");
-    given(&reviewed(&[legal(), opinion(false)])).when(approve()).refused_by("FIND-NDF-NEGATIVE");
-    given(&reviewed(&[opinion(true)])).when(approve()).refused_by("FIND-LEGAL-ACQUISITION");
-    let events = given(&reviewed(&[legal(), opinion(true)])).when(approve()).events();
-    let E::ApplicationApproved(a) = &events[0] else { panic!() };
-    assert_eq!(a.conditions, vec!["skins tagged".to_string()], "the SA's conditions go on the permit");
-    assert_eq!(a.listings[0].as_ref().map(|l| l.listing_id), Some(1001), "the listing in force is recorded");
+    given(&reviewed(&[legal()]))
+        .when(approve())
+        .refused_by("FIND-NDF-REQUIRED");
+    given(&reviewed(&[legal(), opinion(false)]))
+        .when(approve())
+        .refused_by("FIND-NDF-NEGATIVE");
+    given(&reviewed(&[opinion(true)]))
+        .when(approve())
+        .refused_by("FIND-LEGAL-ACQUISITION");
+    let events = given(&reviewed(&[legal(), opinion(true)]))
+        .when(approve())
+        .events();
+    let E::ApplicationApproved(a) = &events[0] else {
+        panic!()
+    };
+    assert_eq!(
+        a.conditions,
+        vec!["skins tagged".to_string()],
+        "the SA's conditions go on the permit"
+    );
+    assert_eq!(
+        a.listings[0].as_ref().map(|l| l.listing_id),
+        Some(1001),
+        "the listing in force is recorded"
+    );
 }
 
 #[test]
 fn find_live_transport_condition_and_recipient_equipped() {
     let mut events = submitted(export(vec![line("Python regius", "C", "T", "LIV", "4")]));
-    events.push(E::ReviewerAssigned(ReviewerAssigned { officer_id: "o".into() }));
+    events.push(E::ReviewerAssigned(ReviewerAssigned {
+        officer_id: "o".into(),
+    }));
     events.push(legal());
-    let out = given(&events).when(C::Approve { conditions: vec![] }).events();
-    let E::ApplicationApproved(a) = &out[0] else { panic!() };
-    assert!(a.conditions.iter().any(|c| c.contains("IATA")), "{:?}", a.conditions);
+    let out = given(&events)
+        .when(C::Approve { conditions: vec![] })
+        .events();
+    let E::ApplicationApproved(a) = &out[0] else {
+        panic!()
+    };
+    assert!(
+        a.conditions.iter().any(|c| c.contains("IATA")),
+        "{:?}",
+        a.conditions
+    );
 
     let mut form = export(vec![line("Panthera tigris", "C", "Z", "LIV", "1")]);
     form.document_type = "import_permit".into();
     form.exporting_country = Some("ZA".into());
     form.importing_country = None;
     let mut events = submitted(form);
-    events.push(E::ReviewerAssigned(ReviewerAssigned { officer_id: "o".into() }));
+    events.push(E::ReviewerAssigned(ReviewerAssigned {
+        officer_id: "o".into(),
+    }));
     events.push(opinion(true));
-    given(&events).when(C::Approve { conditions: vec![] }).refused_by("FIND-APP1-RECIPIENT-EQUIPPED");
+    given(&events)
+        .when(C::Approve { conditions: vec![] })
+        .refused_by("FIND-APP1-RECIPIENT-EQUIPPED");
     events.push(E::ScientificOpinionGiven(ScientificOpinionGiven {
         opinion_id: uuid::Uuid::nil(),
         lines: vec![],
         recipient_suitably_equipped: Some(true),
     }));
-    given(&events).when(C::Approve { conditions: vec![] }).accepted_without("FIND-APP1-RECIPIENT-EQUIPPED");
+    given(&events)
+        .when(C::Approve { conditions: vec![] })
+        .accepted_without("FIND-APP1-RECIPIENT-EQUIPPED");
 }
 
 fn approved() -> Vec<E> {
     let mut events = reviewed(&[legal(), opinion(true)]);
-    let out = given(&events).when(C::Approve { conditions: vec![] }).events();
+    let out = given(&events)
+        .when(C::Approve { conditions: vec![] })
+        .events();
     events.extend(out);
     events
 }
 
 fn issue() -> C {
-    C::Issue { permit_number: "LK/2026/000001".into(), security_stamp: 500_001 }
+    C::Issue {
+        permit_number: "LK/2026/000001".into(),
+        security_stamp: 500_001,
+    }
 }
 
 #[test]
 fn issuance_waits_for_payment_unless_waived() {
     let events = approved();
-    assert!(matches!(given(&events).when(issue()).result, Err(crate::domain::permit::PermitError::FeeOutstanding { .. })));
+    assert!(matches!(
+        given(&events).when(issue()).result,
+        Err(crate::domain::permit::PermitError::FeeOutstanding { .. })
+    ));
     let mut waived = events.clone();
-    waived.push(E::FeeWaived(FeeWaived { reason: "scientific institution".into() }));
+    waived.push(E::FeeWaived(FeeWaived {
+        reason: "scientific institution".into(),
+    }));
     given(&waived).when(issue()).events();
 }
 
 fn paid(mut events: Vec<E>) -> Vec<E> {
     let fee = given(&events).state.fee.clone().expect("fee");
-    events.push(E::PaymentRecorded(PaymentRecorded { amount: fee, method: PaymentMethod::EPayment { reference: "PAY-1".into() } }));
+    events.push(E::PaymentRecorded(PaymentRecorded {
+        amount: fee,
+        method: PaymentMethod::EPayment {
+            reference: "PAY-1".into(),
+        },
+    }));
     events
 }
 
 #[test]
 fn permit_validity_is_six_months_for_an_export_permit() {
     let out = given(&paid(approved())).when(issue()).events();
-    let E::PermitIssued(p) = &out[0] else { panic!() };
+    let E::PermitIssued(p) = &out[0] else {
+        panic!()
+    };
     assert_eq!(p.issued_on.to_string(), "2026-11-28");
     assert_eq!(p.valid_until.to_string(), "2027-05-28");
     let mut long = python_export();
@@ -376,7 +610,9 @@ fn quota_exceeded_and_box_11a() {
     g.when(issue()).refused_by("QUOTA-EXCEEDED");
     g.quotas[0] = quota(500, 300, false);
     let out = g.when(issue()).events();
-    let E::PermitIssued(p) = &out[0] else { panic!() };
+    let E::PermitIssued(p) = &out[0] else {
+        panic!()
+    };
     assert_eq!(p.quota_use[0].used_including_this, Quantity::whole(400));
     assert_eq!(p.quota_use[0].annual_quota, Quantity::whole(500));
     g.quotas[0] = quota(120, 50, true);
@@ -392,7 +628,10 @@ fn issued() -> Vec<E> {
 
 fn endorse(quantity: i64, on: &str) -> C {
     C::Endorse {
-        lines: vec![EndorsedLine { line_no: 1, actual_quantity: Quantity::whole(quantity) }],
+        lines: vec![EndorsedLine {
+            line_no: 1,
+            actual_quantity: Quantity::whole(quantity),
+        }],
         port: "CMB".into(),
         endorsed_on: IsoDate::parse(on).unwrap(),
         transport_document: Some("AWB 176-12345675".into()),
@@ -402,25 +641,44 @@ fn endorse(quantity: i64, on: &str) -> C {
 #[test]
 fn endorsement_quantity_once_and_validity() {
     let events = issued();
-    given(&events).when(endorse(101, "2026-12-01")).refused_by("PERMIT-ENDORSE-QUANTITY");
-    given(&events).when(endorse(10, "2027-06-01")).refused_by("PERMIT-ENDORSE-VALID");
+    given(&events)
+        .when(endorse(101, "2026-12-01"))
+        .refused_by("PERMIT-ENDORSE-QUANTITY");
+    given(&events)
+        .when(endorse(10, "2027-06-01"))
+        .refused_by("PERMIT-ENDORSE-VALID");
     let out = given(&events).when(endorse(80, "2026-12-01")).events();
     let mut used = events.clone();
     used.extend(out);
-    assert_eq!(given(&used).state.status, crate::domain::permit::PermitStatus::Used);
-    given(&used).when(endorse(10, "2026-12-02")).refused_by("PERMIT-ONE-CONSIGNMENT");
+    assert_eq!(
+        given(&used).state.status,
+        crate::domain::permit::PermitStatus::Used
+    );
+    given(&used)
+        .when(endorse(10, "2026-12-02"))
+        .refused_by("PERMIT-ONE-CONSIGNMENT");
 }
 
 #[test]
 fn a_cancelled_or_replaced_permit_cannot_be_endorsed() {
     for void in [
-        E::PermitCancelled(PermitCancelled { reason: "error in box 9".into() }),
-        E::PermitReplaced(PermitReplaced { replacement_permit_id: uuid::Uuid::nil(), reason: "damaged".into() }),
-        E::PermitReportedLost(PermitReportedLost { stolen: true, note: None }),
+        E::PermitCancelled(PermitCancelled {
+            reason: "error in box 9".into(),
+        }),
+        E::PermitReplaced(PermitReplaced {
+            replacement_permit_id: uuid::Uuid::nil(),
+            reason: "damaged".into(),
+        }),
+        E::PermitReportedLost(PermitReportedLost {
+            stolen: true,
+            note: None,
+        }),
     ] {
         let mut events = issued();
         events.push(void);
-        given(&events).when(endorse(1, "2026-12-01")).refused_by("PERMIT-ENDORSE-VALID");
+        given(&events)
+            .when(endorse(1, "2026-12-01"))
+            .refused_by("PERMIT-ENDORSE-VALID");
     }
 }
 
@@ -433,11 +691,26 @@ fn lifecycle_transitions_are_guarded() {
         Err(crate::domain::permit::PermitError::InvalidTransition { .. })
     ));
     let mut events = submitted(python_export());
-    events.push(E::ApplicationWithdrawn(ApplicationWithdrawn { reason: None }));
-    assert!(given(&events).when(C::AssignReviewer { officer_id: "o".into() }).result.is_err());
+    events.push(E::ApplicationWithdrawn(ApplicationWithdrawn {
+        reason: None,
+    }));
+    assert!(given(&events)
+        .when(C::AssignReviewer {
+            officer_id: "o".into()
+        })
+        .result
+        .is_err());
     let events = submitted(python_export());
-    let out = given(&events).when(C::ReturnForChanges { reason: "box 9 unclear".into() }).events();
+    let out = given(&events)
+        .when(C::ReturnForChanges {
+            reason: "box 9 unclear".into(),
+        })
+        .events();
     let mut returned = events.clone();
     returned.extend(out);
-    given(&returned).when(C::Resubmit { form: python_export() }).events();
+    given(&returned)
+        .when(C::Resubmit {
+            form: python_export(),
+        })
+        .events();
 }

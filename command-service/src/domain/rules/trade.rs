@@ -40,7 +40,12 @@ pub fn suspension(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findin
 pub fn domestic_ban(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
     let mut out = vec![];
     for (i, l) in app.lines.iter().enumerate() {
-        for m in ctx.settings.domestic_measures.iter().filter(|m| m.taxon_id == l.taxon_id) {
+        for m in ctx
+            .settings
+            .domestic_measures
+            .iter()
+            .filter(|m| m.taxon_id == l.taxon_id)
+        {
             let purpose = m.banned_purposes.is_empty() || m.banned_purposes.contains(&l.purpose);
             let source = m.banned_sources.is_empty() || m.banned_sources.contains(&l.source);
             if purpose && source {
@@ -48,7 +53,10 @@ pub fn domestic_ban(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Find
                     Finding::refuse(
                         "DOMESTIC-BAN",
                         "Art. XIV (stricter domestic measure)",
-                        format!("{} is banned by domestic measure {}: {}", l.scientific_name, m.id, m.description),
+                        format!(
+                            "{} is banned by domestic measure {}: {}",
+                            l.scientific_name, m.id, m.description
+                        ),
                     )
                     .at(line_field(i, "species")),
                 );
@@ -62,13 +70,18 @@ fn quota_matches(q: &QuotaState, l: &PermitLine, year: i32) -> bool {
     q.taxon_id == l.taxon_id
         && q.year == year
         && q.term.as_deref().is_none_or(|t| t == l.term)
-        && q.unit.as_deref().is_none_or(|u| Some(u) == l.unit.as_deref())
+        && q.unit
+            .as_deref()
+            .is_none_or(|u| Some(u) == l.unit.as_deref())
         && q.source.is_none_or(|s| s == l.source)
 }
 
 /// QUOTA-EXCEEDED and DOMESTIC-QUOTA (Res. Conf. 12.3, 14.7): at issuance, reserved + settled +
 /// this line must stay within every matching quota. Returns the box 11a figures when it does.
-pub fn quotas(app: &ApplicationContent, ctx: &DecisionContext) -> Result<Vec<QuotaUse>, Vec<Finding>> {
+pub fn quotas(
+    app: &ApplicationContent,
+    ctx: &DecisionContext,
+) -> Result<Vec<QuotaUse>, Vec<Finding>> {
     let year = ctx.today.0.year();
     let mut uses = vec![];
     let mut refusals = vec![];
@@ -76,7 +89,10 @@ pub fn quotas(app: &ApplicationContent, ctx: &DecisionContext) -> Result<Vec<Quo
     let mut drawn: std::collections::HashMap<&str, Quantity> = Default::default();
     for (i, l) in app.lines.iter().enumerate() {
         for q in ctx.quotas.iter().filter(|q| quota_matches(q, l, year)) {
-            let before = drawn.get(q.quota_id.as_str()).copied().unwrap_or(Quantity::ZERO);
+            let before = drawn
+                .get(q.quota_id.as_str())
+                .copied()
+                .unwrap_or(Quantity::ZERO);
             let used = q
                 .reserved
                 .checked_add(q.settled)
@@ -93,12 +109,22 @@ pub fn quotas(app: &ApplicationContent, ctx: &DecisionContext) -> Result<Vec<Quo
                     Finding::refuse(
                         rule,
                         source,
-                        format!("quota {} for {}: {} used or reserved + {} requested > {} annual quota", q.quota_id, l.scientific_name, q.reserved.checked_add(q.settled).unwrap_or(q.annual), l.quantity, q.annual),
+                        format!(
+                            "quota {} for {}: {} used or reserved + {} requested > {} annual quota",
+                            q.quota_id,
+                            l.scientific_name,
+                            q.reserved.checked_add(q.settled).unwrap_or(q.annual),
+                            l.quantity,
+                            q.annual
+                        ),
                     )
                     .at(line_field(i, "quantity")),
                 );
             } else {
-                drawn.insert(&q.quota_id, before.checked_add(l.quantity).unwrap_or(before));
+                drawn.insert(
+                    &q.quota_id,
+                    before.checked_add(l.quantity).unwrap_or(before),
+                );
                 uses.push(QuotaUse {
                     line_no: l.line_no,
                     quota_id: q.quota_id.clone(),
