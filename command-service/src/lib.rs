@@ -1,7 +1,9 @@
 //! The command side of eCITES: the pure CITES domain ([`domain`]), the reference data it
 //! consults ([`reference`]) and, later, the command handlers and HTTP API.
 
+pub mod api;
 pub mod domain;
+pub mod handler;
 pub mod reference;
 
 use axum::{routing::get, Json, Router};

@@ -219,6 +219,12 @@ pub trait EventReader: Send + Sync {
         aggregate: &AggregateRef,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, ReadError>> + Send;
 
+    /// The aggregate's last event, if any: enough to continue a counter or a chain.
+    fn read_last(
+        &self,
+        aggregate: &AggregateRef,
+    ) -> impl Future<Output = Result<Option<RecordedEvent>, ReadError>> + Send;
+
     /// The Party's stream from `from_sequence` up to its head at the time of the call.
     fn read_party(
         &self,

@@ -270,6 +270,13 @@ impl EventReader for JetStreamLog {
         read::read_aggregate(self, aggregate).await
     }
 
+    async fn read_last(
+        &self,
+        aggregate: &AggregateRef,
+    ) -> Result<Option<RecordedEvent>, ReadError> {
+        read::read_last(self, aggregate).await
+    }
+
     async fn read_party(
         &self,
         party: PartyCode,

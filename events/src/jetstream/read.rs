@@ -14,6 +14,18 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).map(|v| v.as_str().to_string())
 }
 
+fn recorded(m: async_nats::jetstream::message::StreamMessage) -> RecordedEvent {
+    RecordedEvent {
+        sequence: m.sequence,
+        subject: m.subject.to_string(),
+        key_id: header(&m.headers, h::KEY_ID),
+        signature: header(&m.headers, h::SIGNATURE),
+        msg_id: header(&m.headers, h::MSG_ID),
+        stored_at: m.time,
+        body: m.payload,
+    }
+}
+
 pub(super) async fn read_aggregate(
     log: &JetStreamLog,
     aggregate: &AggregateRef,
@@ -35,17 +47,24 @@ pub(super) async fn read_aggregate(
             .await
             .map_err(unavailable)?;
         next = m.sequence + 1;
-        events.push(RecordedEvent {
-            sequence: m.sequence,
-            subject: m.subject.to_string(),
-            key_id: header(&m.headers, h::KEY_ID),
-            signature: header(&m.headers, h::SIGNATURE),
-            msg_id: header(&m.headers, h::MSG_ID),
-            stored_at: m.time,
-            body: m.payload,
-        });
+        events.push(recorded(m));
     }
     Ok(events)
+}
+
+pub(super) async fn read_last(
+    log: &JetStreamLog,
+    aggregate: &AggregateRef,
+) -> Result<Option<RecordedEvent>, ReadError> {
+    let stream = log.stream_for_read(aggregate.party).await?;
+    match stream
+        .direct_get_last_for_subject(log.config().subject(aggregate))
+        .await
+    {
+        Ok(m) => Ok(Some(recorded(m))),
+        Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ReadError::Unavailable(e.to_string())),
+    }
 }
 
 /// Streams a Party's events from `from_sequence`; when `bounded`, stops at the head as it was

@@ -2,6 +2,7 @@
 //! which is what the schema check and `ecites schemas write` walk.
 
 pub mod ledger;
+pub mod numbering;
 pub mod permit;
 
 use crate::schema::{SchemaEntry, Upcasters};
@@ -10,6 +11,8 @@ pub fn all() -> Vec<SchemaEntry> {
     vec![
         SchemaEntry::of::<ledger::PartyRegistered>(),
         SchemaEntry::of::<ledger::SigningKeyActivated>(),
+        SchemaEntry::of::<numbering::PermitNumberAllocated>(),
+        SchemaEntry::of::<numbering::SecurityStampAllocated>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),

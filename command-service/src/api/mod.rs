@@ -1,0 +1,107 @@
+//! The command HTTP API (axum): login, the permit commands, OpenAPI.
+
+pub mod openapi;
+pub mod permits;
+pub mod problem;
+pub mod users;
+
+use crate::handler::auth::Principal;
+use crate::handler::CommandHandler;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ecites_events::{EventAppender, EventReader, PartyCode};
+use problem::Problem;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use users::Users;
+
+pub struct ApiState<L> {
+    pub handler: CommandHandler<L>,
+    pub users: Users,
+}
+
+/// The caller, from its bearer token.
+pub struct Authenticated(pub Principal);
+
+/// Lets the extractor reach the sessions whatever the log type.
+pub trait SessionLookup {
+    fn session(&self, token: &str) -> Option<Principal>;
+}
+
+impl<L> SessionLookup for ApiState<L> {
+    fn session(&self, token: &str) -> Option<Principal> {
+        self.users.session(token)
+    }
+}
+
+impl<S: SessionLookup + Send + Sync> FromRequestParts<Arc<S>> for Authenticated {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<S>) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(Problem::unauthorized)?;
+        state
+            .session(token.trim())
+            .map(Authenticated)
+            .ok_or_else(Problem::unauthorized)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    party: PartyCode,
+    user_id: String,
+    password: String,
+}
+
+async fn login<L: Send + Sync + 'static>(
+    State(api): State<Arc<ApiState<L>>>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    let Json(v) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let b: Login = serde_json::from_value(v).map_err(|e| Problem::bad_request(e.to_string()))?;
+    // Hashing is deliberately slow: keep it off the async workers.
+    let result =
+        tokio::task::spawn_blocking(move || api.users.login(b.party, &b.user_id, &b.password))
+            .await
+            .ok()
+            .flatten();
+    let (token, who) = result.ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "bad-credentials",
+            "Login failed",
+            "unknown user or wrong password",
+        )
+    })?;
+    Ok(Json(
+        json!({ "token": token, "user_id": who.user_id, "role": who.role, "party": who.party, "organisation_id": who.organisation_id }),
+    ))
+}
+
+/// The command API's routes.
+pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>) -> Router {
+    Router::new()
+        .route("/api/login", post(login::<L>))
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
+        .route("/api/{party}/permits", post(permits::submit::<L>))
+        .route("/api/{party}/permits/{id}", get(permits::show::<L>))
+        .route(
+            "/api/{party}/permits/{id}/{action}",
+            post(permits::act::<L>),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,73 @@
+//! The OpenAPI 3.1 document of the command API, with request schemas generated from the types
+//! the handlers parse.
+
+use super::permits::ACTIONS;
+use crate::domain::rules::data::ApplicationForm;
+use serde_json::{json, Value};
+
+pub fn document() -> Value {
+    let form = serde_json::to_value(schemars::schema_for!(ApplicationForm)).unwrap_or(Value::Null);
+    let problem = json!({
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "violations": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}
+        }
+    });
+    let accepted = json!({"type": "object", "properties": {
+        "permit_id": {"type": "string", "format": "uuid"},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "position": {"type": "string", "description": "read-your-writes token `<ISO2>:<sequence>`"},
+        "duplicate": {"type": "boolean"}}});
+    let errors = json!({
+        "400": {"description": "malformed body", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+        "401": {"description": "not logged in"},
+        "403": {"description": "role or organisation not allowed"},
+        "404": {"description": "no such permit"},
+        "409": {"description": "not possible in the current state"},
+        "422": {"description": "refused by CITES rules", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    });
+    let mut paths = serde_json::Map::new();
+    paths.insert("/api/login".into(), json!({"post": {"summary": "Log in; returns a bearer token",
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+            "required": ["party", "user_id", "password"],
+            "properties": {"party": {"type": "string"}, "user_id": {"type": "string"}, "password": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "token"}, "401": {"description": "bad credentials"}}}}));
+    paths.insert("/api/{party}/permits".into(), json!({"post": {"summary": "Submit an application",
+        "security": [{"bearer": []}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["command_id", "application"],
+            "properties": {"command_id": {"type": "string", "format": "uuid"}, "permit_id": {"type": "string", "format": "uuid"},
+                "organisation_id": {"type": "string", "format": "uuid"}, "application": {"$ref": "#/components/schemas/ApplicationForm"}}}}}},
+        "responses": {"201": {"description": "submitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
+    }}));
+    paths.insert("/api/{party}/permits/{id}".into(), json!({"get": {"summary": "The application and permit as decided so far", "security": [{"bearer": []}]}}));
+    for action in ACTIONS {
+        paths.insert(format!("/api/{{party}}/permits/{{id}}/{action}"), json!({"post": {
+            "summary": format!("{action} (body: command_id plus the command's fields)"),
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
+        }}));
+    }
+    for p in paths.values_mut() {
+        if let Some(op) = p.get_mut("post").and_then(Value::as_object_mut) {
+            let responses = op.entry("responses").or_insert_with(|| json!({}));
+            if let (Some(r), Some(e)) = (responses.as_object_mut(), errors.as_object()) {
+                for (k, v) in e {
+                    r.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "eCITES ledger command API", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"ApplicationForm": form, "Problem": problem, "Accepted": accepted}
+        }
+    })
+}

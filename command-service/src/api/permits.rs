@@ -1,0 +1,354 @@
+//! The permit commands over HTTP: JSON in, JSON out, idempotent by `command_id`.
+
+use super::problem::Problem;
+use super::{ApiState, Authenticated};
+use crate::domain::permit::PermitCommand;
+use crate::domain::rules::data::ApplicationForm;
+use crate::handler::Accepted;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use ecites_events::cites::{IsoDate, Money};
+use ecites_events::payloads::permit::{EndorsedLine, LineOpinion, PaymentMethod};
+use ecites_events::{EventAppender, EventReader, PartyCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use uuid::Uuid;
+
+fn body<T: serde::de::DeserializeOwned>(
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<T, Problem> {
+    let Json(value) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
+    serde_json::from_value(value).map_err(|e| Problem::bad_request(e.to_string()))
+}
+
+fn party(code: &str) -> Result<PartyCode, Problem> {
+    code.parse()
+        .map_err(|e: ecites_events::party::InvalidPartyCode| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "unknown-party",
+                "Unknown Party",
+                e.to_string(),
+            )
+        })
+}
+
+fn accepted(a: Accepted, status: StatusCode) -> (StatusCode, Json<Value>) {
+    let status = if a.duplicate { StatusCode::OK } else { status };
+    (
+        status,
+        Json(
+            json!({ "permit_id": a.permit_id, "events": a.events, "position": a.position, "duplicate": a.duplicate }),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    command_id: Uuid,
+    /// Chosen by the client so that a retried submission is recognised.
+    permit_id: Option<Uuid>,
+    organisation_id: Option<Uuid>,
+    application: ApplicationForm,
+}
+
+pub async fn submit<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path(code): Path<String>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let party = party(&code)?;
+    let b: SubmitBody = body(raw)?;
+    let organisation_id = b
+        .organisation_id
+        .or(who.organisation_id)
+        .unwrap_or_default();
+    let command = PermitCommand::Submit {
+        organisation_id,
+        form: b.application,
+    };
+    let permit_id = b.permit_id.unwrap_or_else(Uuid::now_v7);
+    let done = api
+        .handler
+        .handle(&who, party, permit_id, b.command_id, command)
+        .await?;
+    Ok(accepted(done, StatusCode::CREATED))
+}
+
+#[derive(Deserialize)]
+struct CommandId {
+    command_id: Uuid,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionalReason {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resubmit {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    application: ApplicationForm,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Assign {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    officer_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Legal {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    #[serde(default)]
+    evidence: Vec<String>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestOpinion {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    #[serde(default)]
+    lines: Vec<u32>,
+    question: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Opinion {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    #[serde(default)]
+    lines: Vec<LineOpinion>,
+    recipient_suitably_equipped: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approve {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    #[serde(default)]
+    conditions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payment {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    amount: Money,
+    method: PaymentMethod,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Endorse {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    lines: Vec<EndorsedLine>,
+    port: String,
+    endorsed_on: IsoDate,
+    transport_document: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lost {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    stolen: bool,
+    note: Option<String>,
+}
+
+/// The command named by the URL's last segment, from its JSON body.
+fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
+    let parse = |v: Value| -> Result<_, Problem> { Ok(v) };
+    let v = parse(raw)?;
+    let de = |e: serde_json::Error| Problem::bad_request(e.to_string());
+    Ok(match action {
+        "return" => {
+            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::ReturnForChanges { reason: b.reason }
+        }
+        "resubmit" => {
+            let b: Resubmit = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Resubmit {
+                form: b.application,
+            }
+        }
+        "withdraw" => {
+            let b: OptionalReason = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Withdraw { reason: b.reason }
+        }
+        "assign" => {
+            let b: Assign = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::AssignReviewer {
+                officer_id: b.officer_id,
+            }
+        }
+        "legal-acquisition" => {
+            let b: Legal = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::RecordLegalAcquisition {
+                evidence: b.evidence,
+                note: b.note,
+            }
+        }
+        "request-opinion" => {
+            let b: RequestOpinion = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::RequestScientificOpinion {
+                lines: b.lines,
+                question: b.question,
+            }
+        }
+        "opinion" => {
+            let b: Opinion = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::GiveScientificOpinion {
+                lines: b.lines,
+                recipient_suitably_equipped: b.recipient_suitably_equipped,
+            }
+        }
+        "approve" => {
+            let b: Approve = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Approve {
+                conditions: b.conditions,
+            }
+        }
+        "reject" => {
+            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Reject { reason: b.reason }
+        }
+        "payment" => {
+            let b: Payment = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::RecordPayment {
+                amount: b.amount,
+                method: b.method,
+            }
+        }
+        "waive-fee" => {
+            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::WaiveFee { reason: b.reason }
+        }
+        "issue" => PermitCommand::Issue {
+            permit_number: String::new(),
+            security_stamp: 0,
+        },
+        "endorse" => {
+            let b: Endorse = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Endorse {
+                lines: b.lines,
+                port: b.port,
+                endorsed_on: b.endorsed_on,
+                transport_document: b.transport_document,
+            }
+        }
+        "cancel" => {
+            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::Cancel { reason: b.reason }
+        }
+        "expire" => PermitCommand::Expire,
+        "report-lost" => {
+            let b: Lost = serde_json::from_value(v).map_err(de)?;
+            PermitCommand::ReportLost {
+                stolen: b.stolen,
+                note: b.note,
+            }
+        }
+        other => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "unknown-command",
+                "Unknown command",
+                format!("no command {other:?}"),
+            ))
+        }
+    })
+}
+
+pub const ACTIONS: [&str; 16] = [
+    "return",
+    "resubmit",
+    "withdraw",
+    "assign",
+    "legal-acquisition",
+    "request-opinion",
+    "opinion",
+    "approve",
+    "reject",
+    "payment",
+    "waive-fee",
+    "issue",
+    "endorse",
+    "cancel",
+    "expire",
+    "report-lost",
+];
+
+pub async fn act<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path((code, id, action)): Path<(String, Uuid, String)>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let party = party(&code)?;
+    let Json(value) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let CommandId { command_id } = serde_json::from_value(value.clone())
+        .map_err(|e| Problem::bad_request(format!("command_id: {e}")))?;
+    let command = command(&action, value)?;
+    let done = api
+        .handler
+        .handle(&who, party, id, command_id, command)
+        .await?;
+    Ok(accepted(done, StatusCode::OK))
+}
+
+pub async fn show<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path((code, id)): Path<(String, Uuid)>,
+) -> Result<Json<Value>, Problem> {
+    let party = party(&code)?;
+    let s = api.handler.permit(&who, party, id).await?;
+    Ok(Json(json!({
+        "permit_id": id,
+        "status": s.status,
+        "organisation_id": s.organisation_id,
+        "application": s.content,
+        "warnings": s.warnings,
+        "reviewer": s.reviewer,
+        "conditions": s.conditions,
+        "fee": s.fee,
+        "paid_minor_units": s.paid_minor_units,
+        "fee_waived": s.fee_waived,
+        "permit_number": s.permit.as_ref().map(|p| &p.permit_number),
+        "security_stamp": s.permit.as_ref().map(|p| p.security_stamp),
+        "issued_on": s.permit.as_ref().map(|p| p.issued_on),
+        "valid_until": s.permit.as_ref().map(|p| p.valid_until),
+        "quota_use": s.permit.as_ref().map(|p| &p.quota_use),
+        "endorsement": s.endorsement,
+    })))
+}

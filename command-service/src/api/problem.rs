@@ -1,0 +1,149 @@
+//! Errors as RFC 9457 problem details, mapped in one place.
+
+use crate::domain::permit::PermitError;
+use crate::handler::HandlerError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Violation {
+    pub rule: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("https://ecites.example/problems/{kind}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            violations: vec![],
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "The request body is not valid",
+            detail,
+        )
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Log in first",
+            "send `Authorization: Bearer <token>` from POST /api/login",
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, axum::Json(&self)).into_response();
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+impl From<HandlerError> for Problem {
+    fn from(e: HandlerError) -> Self {
+        use StatusCode as S;
+        let detail = e.to_string();
+        match e {
+            HandlerError::Denied(_) => {
+                Problem::new(S::FORBIDDEN, "forbidden", "Not allowed", detail)
+            }
+            HandlerError::NotFound(_) => Problem::new(
+                S::NOT_FOUND,
+                "not-found",
+                "No such permit application",
+                detail,
+            ),
+            HandlerError::UnknownParty(_) => {
+                Problem::new(S::NOT_FOUND, "unknown-party", "Unknown Party", detail)
+            }
+            HandlerError::Refused(PermitError::Rules(findings)) => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "rule-violation",
+                    "Refused by the CITES rules",
+                    detail,
+                );
+                p.violations = findings
+                    .into_iter()
+                    .map(|f| Violation {
+                        rule: f.rule.into(),
+                        message: format!("{} ({})", f.message, f.source),
+                        field: f.field,
+                    })
+                    .collect();
+                p
+            }
+            HandlerError::Refused(PermitError::InvalidTransition { .. }) => Problem::new(
+                S::CONFLICT,
+                "invalid-transition",
+                "Not possible in the permit's current state",
+                detail,
+            ),
+            HandlerError::Refused(PermitError::FeeOutstanding { .. }) => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "fee-outstanding",
+                    "The fee is not paid",
+                    detail.clone(),
+                );
+                p.violations.push(Violation {
+                    rule: "FEE-UNPAID".into(),
+                    message: detail,
+                    field: None,
+                });
+                p
+            }
+            HandlerError::Refused(PermitError::Invalid(_)) => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid command",
+                detail,
+            ),
+            HandlerError::Contended => Problem::new(
+                S::CONFLICT,
+                "contended",
+                "The permit changed meanwhile",
+                detail,
+            ),
+            HandlerError::Integrity(_) => Problem::new(
+                S::INTERNAL_SERVER_ERROR,
+                "integrity",
+                "The log failed verification",
+                detail,
+            ),
+            HandlerError::Append(_) | HandlerError::Read(_) => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "log-unavailable",
+                "The ledger is unavailable",
+                detail,
+            ),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Loading aggregates: verified and decoded from the log, or from the in-memory cache.
+
+use super::{CommandHandler, HandlerError};
+use crate::domain::permit::{evolve, PermitEvent, PermitState};
+use ecites_events::audit::{verify_event, VerifiedEvent};
+use ecites_events::payloads::numbering::{PermitNumberAllocated, SecurityStampAllocated};
+use ecites_events::schema::EventPayload;
+use ecites_events::{
+    AggregatePosition, AggregateRef, Committed, EventAppender, EventReader, ExpectedPosition,
+    PartyCode, RecordedEvent,
+};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A gapless counter (permit numbers, security stamps) as of its last event.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub aggregate: AggregateRef,
+    pub position: ExpectedPosition,
+    pub last: u64,
+}
+
+/// A permit as folded from its events, with the command ids already applied to it (so that a
+/// retried command is recognised before it is decided again).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub state: PermitState,
+    pub position: ExpectedPosition,
+    pub applied: HashMap<uuid::Uuid, u64>,
+}
+
+/// Recently used permit states with the position they were folded up to.
+pub struct Cache {
+    entries: Mutex<HashMap<AggregateRef, Loaded>>,
+    capacity: usize,
+}
+
+impl Cache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::default(),
+            capacity,
+        }
+    }
+
+    fn get(&self, aggregate: &AggregateRef) -> Option<Loaded> {
+        self.entries.lock().ok()?.get(aggregate).cloned()
+    }
+
+    fn put(&self, aggregate: &AggregateRef, loaded: Loaded) {
+        if let Ok(mut e) = self.entries.lock() {
+            // Crude bound: a full cache starts again; states reload from the log on demand.
+            if e.len() >= self.capacity {
+                e.clear();
+            }
+            e.insert(aggregate.clone(), loaded);
+        }
+    }
+
+    pub fn store_after(
+        &self,
+        done: &Committed,
+        aggregate: &AggregateRef,
+        mut loaded: Loaded,
+        command_id: uuid::Uuid,
+    ) {
+        if let Some((_, pos)) = done.positions.iter().find(|(a, _)| a == aggregate) {
+            loaded.position = ExpectedPosition::At(*pos);
+            loaded.applied.insert(command_id, done.last_sequence);
+            self.put(aggregate, loaded);
+        }
+    }
+
+    pub fn forget(&self, aggregate: &AggregateRef) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.remove(aggregate);
+        }
+    }
+
+    pub fn forget_all_of(&self, party: PartyCode) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.retain(|a, _| a.party != party);
+        }
+    }
+}
+
+impl<L: EventAppender + EventReader> CommandHandler<L> {
+    fn verify(&self, ev: &RecordedEvent) -> Result<VerifiedEvent, HandlerError> {
+        let keys = self
+            .keys
+            .read()
+            .map_err(|_| HandlerError::Integrity("key store poisoned".into()))?;
+        verify_event(ev, &keys).map_err(|r| {
+            HandlerError::Integrity(format!("event {} ({}): {r}", ev.sequence, ev.subject))
+        })
+    }
+
+    pub(super) async fn load_permit(
+        &self,
+        aggregate: &AggregateRef,
+    ) -> Result<Loaded, HandlerError> {
+        if let Some(hit) = self.cache.get(aggregate) {
+            return Ok(hit);
+        }
+        let upcasters = ecites_events::payloads::upcasters();
+        let mut state = PermitState::default();
+        let mut position = ExpectedPosition::New;
+        let mut applied = HashMap::new();
+        for ev in self.log.read_aggregate(aggregate).await? {
+            let v = self.verify(&ev)?;
+            if v.envelope.prev_hash != position.hash()
+                || v.envelope.version != position.version() + 1
+            {
+                return Err(HandlerError::Integrity(format!(
+                    "event {} breaks the chain of {aggregate}",
+                    ev.sequence
+                )));
+            }
+            let event = PermitEvent::decode(&v, &upcasters)
+                .map_err(|e| HandlerError::Integrity(e.to_string()))?;
+            state = evolve(state, &event);
+            applied.insert(v.envelope.command_id, ev.sequence);
+            position = ExpectedPosition::At(AggregatePosition {
+                version: v.envelope.version,
+                sequence: ev.sequence,
+                hash: v.hash,
+            });
+        }
+        let loaded = Loaded {
+            state,
+            position,
+            applied,
+        };
+        if position != ExpectedPosition::New {
+            self.cache.put(aggregate, loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// The last value of a counter aggregate, read from its last event only.
+    pub(super) async fn counter(&self, aggregate: AggregateRef) -> Result<Counter, HandlerError> {
+        let Some(ev) = self.log.read_last(&aggregate).await? else {
+            return Ok(Counter {
+                aggregate,
+                position: ExpectedPosition::New,
+                last: 0,
+            });
+        };
+        let v = self.verify(&ev)?;
+        let up = ecites_events::payloads::upcasters();
+        let bad = |e: ecites_events::schema::DecodeError| HandlerError::Integrity(e.to_string());
+        let last = match v.envelope.event_type.as_str() {
+            PermitNumberAllocated::EVENT_TYPE => {
+                v.decode::<PermitNumberAllocated>(&up)
+                    .map_err(bad)?
+                    .sequence
+            }
+            SecurityStampAllocated::EVENT_TYPE => {
+                v.decode::<SecurityStampAllocated>(&up)
+                    .map_err(bad)?
+                    .stamp_number
+            }
+            other => {
+                return Err(HandlerError::Integrity(format!(
+                    "unexpected {other} on {aggregate}"
+                )))
+            }
+        };
+        let position = ExpectedPosition::At(AggregatePosition {
+            version: v.envelope.version,
+            sequence: ev.sequence,
+            hash: v.hash,
+        });
+        Ok(Counter {
+            aggregate,
+            position,
+            last,
+        })
+    }
+}

@@ -1,0 +1,429 @@
+//! The species catalogue: CITES taxa by name and id, with the listings in force on a date,
+//! reservations, export quotas and trade suspensions.
+//!
+//! Built from Species+ answers ([`CatalogueBuilder`]), from the demo list
+//! ([`SpeciesCatalogue::from_demo_csv`]) or from stored [`Taxon`] records
+//! ([`SpeciesCatalogue::from_taxa`], e.g. replayed import events). A [`Taxon`] is kept in a
+//! canonical order so that the same data always serialises to the same bytes.
+
+use super::dates;
+use super::listing_history::{listing_intervals, reservation_intervals, Interval};
+pub use super::species_build::{CatalogueBuilder, LegislationScope};
+pub use super::species_demo::DEMO_TAXON_ID_BASE;
+pub use super::speciesplus::ChangeType;
+use crate::domain::codes::{Appendix, Kingdom};
+use ecites_events::PartyCode;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use time::Date;
+
+/// The ancestors of a taxon below its kingdom, as the CITES Checklist gives them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HigherTaxa {
+    pub phylum: Option<String>,
+    pub class: Option<String>,
+    pub order: Option<String>,
+    pub family: Option<String>,
+}
+
+/// Another scientific name under which the Checklist knows a taxon.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Synonym {
+    pub full_name: String,
+    /// The synonym's own Species+ id, when known.
+    pub id: Option<u64>,
+    pub author_year: Option<String>,
+    pub rank: Option<String>,
+}
+
+/// A common name with its ISO 639-1 language code.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommonName {
+    pub language: Option<String>,
+    pub name: String,
+}
+
+/// How much of a taxon's listing history the catalogue holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingHistory {
+    /// Only the changes in force when the data was fetched: enough for today's listing, not
+    /// for a past date nor for the date of first listing.
+    CurrentOnly,
+    /// Every change since the first listing (Species+ `scope=all`, or the demo list).
+    Complete,
+}
+
+/// A `#` annotation: which parts and derivatives a (mostly plant) listing covers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HashNote {
+    pub symbol: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One change to a taxon's place in the Appendices: an inclusion (`+`), a deletion (`-`), or a
+/// Party's reservation entered (`R+`) or withdrawn (`R-`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingChange {
+    /// Species+ listing-change id; shared by the taxa a higher-taxon listing cascades to.
+    pub id: u64,
+    /// The taxon the change was made on, when it is a higher taxon's.
+    pub taxon_concept_id: Option<u64>,
+    pub change_type: ChangeType,
+    pub appendix: Appendix,
+    #[serde(with = "dates::iso")]
+    #[schemars(schema_with = "dates::schema")]
+    pub effective_at: Date,
+    /// The listing Party of an Appendix III listing, or the reserving Party.
+    pub party: Option<PartyCode>,
+    pub annotation: Option<String>,
+    pub hash_annotation: Option<HashNote>,
+    /// Species+ says the change is in force as of the data's date.
+    pub is_current: bool,
+}
+
+/// A CITES export quota of a country for this taxon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub id: u64,
+    pub taxon_concept_id: Option<u64>,
+    /// The exporting country's code as Species+ gives it (usually ISO alpha-2).
+    pub country: String,
+    /// `None` in some historic records that Species+ does not display.
+    pub quota: Option<f64>,
+    /// Unit code; `None` = number of specimens.
+    pub unit: Option<String>,
+    #[serde(with = "dates::iso_option")]
+    #[schemars(schema_with = "dates::option_schema")]
+    pub publication_date: Option<Date>,
+    pub notes: Option<String>,
+    pub url: Option<String>,
+    pub public_display: Option<bool>,
+    pub is_current: bool,
+}
+
+/// A recommendation to suspend trade in this taxon (or in all species) with a country.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suspension {
+    pub id: u64,
+    /// `None` = every CITES species of the country; else the taxon (or a higher taxon) it
+    /// was made on.
+    pub taxon_concept_id: Option<u64>,
+    pub country: String,
+    #[serde(with = "dates::iso")]
+    #[schemars(schema_with = "dates::schema")]
+    pub start_date: Date,
+    /// Suspends imports into the country; exports from it when false.
+    pub applies_to_import: bool,
+    pub is_current: bool,
+    pub notes: Option<String>,
+    /// The Notification to the Parties that announced it.
+    pub notification: Option<String>,
+    #[serde(with = "dates::iso_option")]
+    #[schemars(schema_with = "dates::option_schema")]
+    pub notification_date: Option<Date>,
+    pub notification_url: Option<String>,
+}
+
+/// A CITES taxon (accepted name) with everything the rules consult about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Taxon {
+    /// Species+ taxon concept id (demo taxa have ids from 2^40 up).
+    pub id: u64,
+    pub full_name: String,
+    pub author_year: Option<String>,
+    /// `SPECIES`, `SUBSPECIES`, `GENUS`, `FAMILY`, …
+    pub rank: String,
+    pub kingdom: Kingdom,
+    pub higher_taxa: HigherTaxa,
+    pub synonyms: Vec<Synonym>,
+    pub common_names: Vec<CommonName>,
+    pub listing_history: ListingHistory,
+    pub listing_changes: Vec<ListingChange>,
+    pub quotas: Vec<Quota>,
+    pub suspensions: Vec<Suspension>,
+}
+
+impl Taxon {
+    /// Puts every list in its canonical order and drops exact duplicates, so that equal
+    /// content serialises to equal bytes whatever order the API answered in.
+    pub fn canonicalise(&mut self) {
+        self.synonyms.sort();
+        self.synonyms.dedup();
+        self.common_names.sort();
+        self.common_names.dedup();
+        self.listing_changes.sort_by(|a, b| {
+            (a.effective_at, a.id, a.change_type, a.appendix, a.party).cmp(&(
+                b.effective_at,
+                b.id,
+                b.change_type,
+                b.appendix,
+                b.party,
+            ))
+        });
+        self.listing_changes.dedup();
+        self.quotas.sort_by(|a, b| {
+            (a.id, &a.country, a.publication_date).cmp(&(b.id, &b.country, b.publication_date))
+        });
+        self.quotas.dedup();
+        self.suspensions.sort_by(|a, b| {
+            (a.id, &a.country, a.start_date).cmp(&(b.id, &b.country, b.start_date))
+        });
+        self.suspensions.dedup();
+    }
+}
+
+/// A name resolved to the taxon the Checklist lists it under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTaxon {
+    pub taxon_id: u64,
+    pub accepted_name: String,
+    /// The name as the applicant wrote it.
+    pub written_as: String,
+    /// The name is a synonym of `accepted_name`.
+    pub via_synonym: bool,
+    pub kingdom: Kingdom,
+    pub rank: String,
+    pub higher_taxa: HigherTaxa,
+}
+
+/// A listing of the taxon in force on a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingInForce {
+    pub listing_id: u64,
+    pub appendix: Appendix,
+    /// The Party that listed the taxon in Appendix III.
+    pub listing_party: Option<PartyCode>,
+    pub annotation: Option<String>,
+    pub hash_annotation: Option<HashNote>,
+    pub effective_at: Date,
+}
+
+/// A Party's reservation on the taxon in force on a date: for that taxon the Party is
+/// treated as a non-Party (Art. XXIII).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReservationInForce {
+    pub listing_id: u64,
+    pub appendix: Appendix,
+    pub party: PartyCode,
+    pub effective_at: Date,
+}
+
+/// Why a catalogue could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("taxon {taxon_id}: taxonomy {taxonomy:?} is not the CITES taxonomy")]
+    NotCitesTaxonomy { taxon_id: u64, taxonomy: String },
+    #[error("taxon {taxon_id}: kingdom {kingdom:?} is neither Animalia nor Plantae")]
+    UnknownKingdom {
+        taxon_id: u64,
+        kingdom: Option<String>,
+    },
+    #[error("legislation given for taxon {0}, which no taxon_concepts page holds")]
+    LegislationForUnknownTaxon(u64),
+    #[error("taxon {taxon_id}, listing change {listing_id}: party {code:?} is not an ISO code")]
+    InvalidParty {
+        taxon_id: u64,
+        listing_id: u64,
+        code: String,
+    },
+    #[error("taxon {taxon_id}, listing change {listing_id}: a reservation without a Party")]
+    ReservationWithoutParty { taxon_id: u64, listing_id: u64 },
+    #[error("taxon {0} is given twice")]
+    DuplicateTaxon(u64),
+    #[error("demo list line {line}: {reason}")]
+    Demo { line: u64, reason: String },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct NameTarget {
+    taxon_id: u64,
+    via_synonym: bool,
+}
+
+/// The CITES taxa the rules engine can name, with their legislation.
+#[derive(Clone, Debug, Default)]
+pub struct SpeciesCatalogue {
+    taxa: BTreeMap<u64, Taxon>,
+    names: HashMap<String, Vec<NameTarget>>,
+}
+
+/// The key a name is looked up by: case and runs of white space do not matter.
+fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl SpeciesCatalogue {
+    /// A builder fed with Species+ answers.
+    pub fn builder() -> CatalogueBuilder {
+        CatalogueBuilder::default()
+    }
+
+    /// A catalogue of these taxa (canonicalised), indexed by name and synonym.
+    pub fn from_taxa(taxa: impl IntoIterator<Item = Taxon>) -> Result<Self, CatalogueError> {
+        let mut out = Self::default();
+        for mut taxon in taxa {
+            taxon.canonicalise();
+            let id = taxon.id;
+            if out.taxa.insert(id, taxon).is_some() {
+                return Err(CatalogueError::DuplicateTaxon(id));
+            }
+        }
+        for taxon in out.taxa.values() {
+            let own = std::iter::once((taxon.full_name.as_str(), false));
+            let synonyms = taxon.synonyms.iter().map(|s| (s.full_name.as_str(), true));
+            for (name, via_synonym) in own.chain(synonyms) {
+                out.names
+                    .entry(name_key(name))
+                    .or_default()
+                    .push(NameTarget {
+                        taxon_id: taxon.id,
+                        via_synonym,
+                    });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a scientific name (case-insensitive, exact). An accepted name wins over a
+    /// synonym; a name that still points at several taxa resolves to nothing, because picking
+    /// one would guess which species the applicant meant.
+    pub fn resolve(&self, name: &str) -> Option<ResolvedTaxon> {
+        let targets = self.names.get(&name_key(name))?;
+        let pick = |via_synonym: bool| {
+            let mut ids: Vec<u64> = targets
+                .iter()
+                .filter(|t| t.via_synonym == via_synonym)
+                .map(|t| t.taxon_id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let (ids, via_synonym) = match pick(false) {
+            accepted if !accepted.is_empty() => (accepted, false),
+            _ => (pick(true), true),
+        };
+        let [taxon_id] = ids[..] else {
+            return None;
+        };
+        let taxon = self.taxa.get(&taxon_id)?;
+        Some(ResolvedTaxon {
+            taxon_id,
+            accepted_name: taxon.full_name.clone(),
+            written_as: name.to_string(),
+            via_synonym,
+            kingdom: taxon.kingdom,
+            rank: taxon.rank.clone(),
+            higher_taxa: taxon.higher_taxa.clone(),
+        })
+    }
+
+    /// The taxon with this Species+ id (accepted names only).
+    pub fn by_id(&self, taxon_id: u64) -> Option<&Taxon> {
+        self.taxa.get(&taxon_id)
+    }
+
+    /// Every taxon, by id.
+    pub fn taxa(&self) -> impl Iterator<Item = &Taxon> {
+        self.taxa.values()
+    }
+
+    /// The number of taxa.
+    pub fn len(&self) -> usize {
+        self.taxa.len()
+    }
+
+    /// True when the catalogue holds no taxon.
+    pub fn is_empty(&self) -> bool {
+        self.taxa.is_empty()
+    }
+
+    /// The listings of the taxon in force on `date` (a split listing gives several), derived
+    /// from its listing changes; empty for an unknown or unlisted taxon. With a
+    /// [`ListingHistory::CurrentOnly`] history, only dates from the latest change on are
+    /// reliable.
+    pub fn listings_on(&self, taxon_id: u64, date: Date) -> Vec<ListingInForce> {
+        let Some(taxon) = self.taxa.get(&taxon_id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ListingInForce> = listing_intervals(&taxon.listing_changes)
+            .into_iter()
+            .filter(|i| i.covers(date))
+            .map(|Interval { change: c, .. }| ListingInForce {
+                listing_id: c.id,
+                appendix: c.appendix,
+                listing_party: c.party,
+                annotation: c.annotation.clone(),
+                hash_annotation: c.hash_annotation.clone(),
+                effective_at: c.effective_at,
+            })
+            .collect();
+        out.sort_by_key(|l| (l.appendix, l.listing_party, l.listing_id));
+        out
+    }
+
+    /// The Parties' reservations on the taxon in force on `date`.
+    pub fn reservations_on(&self, taxon_id: u64, date: Date) -> Vec<ReservationInForce> {
+        let Some(taxon) = self.taxa.get(&taxon_id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ReservationInForce> = reservation_intervals(&taxon.listing_changes)
+            .into_iter()
+            .filter(|i| i.covers(date))
+            .filter_map(|Interval { change: c, .. }| {
+                Some(ReservationInForce {
+                    listing_id: c.id,
+                    appendix: c.appendix,
+                    party: c.party?,
+                    effective_at: c.effective_at,
+                })
+            })
+            .collect();
+        out.sort_by_key(|r| (r.appendix, r.party, r.listing_id));
+        out
+    }
+
+    /// The date the taxon was first included in an Appendix, for pre-Convention checks (a
+    /// specimen acquired before it is pre-Convention, Art. VII.2). `None` when the taxon is
+    /// unknown, was never listed, or only its current listings are known: an unknown date
+    /// must not make a specimen look older than its listing.
+    pub fn first_listed(&self, taxon_id: u64) -> Option<Date> {
+        let taxon = self.taxa.get(&taxon_id)?;
+        if taxon.listing_history != ListingHistory::Complete {
+            return None;
+        }
+        taxon
+            .listing_changes
+            .iter()
+            .filter(|c| c.change_type == ChangeType::Addition)
+            .map(|c| c.effective_at)
+            .min()
+    }
+
+    /// The taxon's CITES export quotas, current and past (see `is_current`).
+    pub fn quotas(&self, taxon_id: u64) -> &[Quota] {
+        self.taxa.get(&taxon_id).map_or(&[], |t| &t.quotas)
+    }
+
+    /// The trade suspensions that concern the taxon, current and past.
+    pub fn suspensions(&self, taxon_id: u64) -> &[Suspension] {
+        self.taxa.get(&taxon_id).map_or(&[], |t| &t.suspensions)
+    }
+}
+
+#[cfg(test)]
+#[path = "species_tests.rs"]
+mod tests;

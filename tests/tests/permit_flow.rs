@@ -1,0 +1,357 @@
+//! The command API end to end on real NATS: an Appendix II export from application to a used
+//! permit, the signatories' race, trader isolation and bad input, all through HTTP.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ecites_command::api::{router, users::Users, ApiState};
+use ecites_command::domain::context::PartySettings;
+use ecites_command::handler::auth::Role;
+use ecites_command::handler::CommandHandler;
+use ecites_command::reference::ReferenceData;
+use ecites_events::EventReader;
+use ecites_tests::*;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+struct Api {
+    app: axum::Router,
+    t: TestLedger,
+    org_a: Uuid,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn api() -> Api {
+    let t = TestLedger::new().await;
+    let handler = CommandHandler::new(
+        t.log.clone(),
+        t.public_keys(),
+        Arc::new(ReferenceData::demo()),
+    );
+    handler.configure_party(PartySettings::new(lk()));
+    let users = Users::default();
+    let org_a = Uuid::now_v7();
+    let org_b = Uuid::now_v7();
+    for (id, role, org) in [
+        ("trader-a", Role::Trader, Some(org_a)),
+        ("trader-b", Role::Trader, Some(org_b)),
+        ("officer", Role::MaOfficer, None),
+        ("signatory-1", Role::MaSignatory, None),
+        ("signatory-2", Role::MaSignatory, None),
+        ("sa", Role::SaExpert, None),
+        ("customs", Role::Customs, None),
+        ("auditor", Role::Auditor, None),
+    ] {
+        users.add(lk(), id, role, org, PASSWORD).unwrap();
+    }
+    let app = router(Arc::new(ApiState { handler, users }));
+    Api { app, t, org_a }
+}
+
+impl Api {
+    async fn call(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req =
+            Request::builder()
+                .uri(path)
+                .method(if body.is_some() { "POST" } else { "GET" });
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn login(&self, user: &str) -> String {
+        let (status, body) = self
+            .call(
+                "/api/login",
+                None,
+                Some(json!({"party": "LK", "user_id": user, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn act(
+        &self,
+        token: &str,
+        permit: &str,
+        action: &str,
+        mut body: Value,
+    ) -> (StatusCode, Value) {
+        body["command_id"] = json!(Uuid::now_v7());
+        self.call(
+            &format!("/api/LK/permits/{permit}/{action}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+}
+
+fn python_export() -> Value {
+    json!({
+        "document_type": "export_permit",
+        "importing_country": "DE",
+        "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 100}]
+    })
+}
+
+fn today() -> String {
+    ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string()
+}
+
+async fn approved_application(api: &Api) -> String {
+    let trader = api.login("trader-a").await;
+    let officer = api.login("officer").await;
+    let sa = api.login("sa").await;
+    let (status, body) = api
+        .call(
+            "/api/LK/permits",
+            Some(&trader),
+            Some(json!({"command_id": Uuid::now_v7(), "application": python_export()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["permit_id"].as_str().unwrap().to_string();
+    for (token, action, body) in [
+        (&officer, "assign", json!({"officer_id": "officer"})),
+        (
+            &officer,
+            "legal-acquisition",
+            json!({"evidence": ["a".repeat(64)], "note": "farm records checked"}),
+        ),
+        (&officer, "request-opinion", json!({})),
+        (
+            &sa,
+            "opinion",
+            json!({"lines": [{"line_no": 1, "non_detrimental": true, "conditions": ["skins tagged"]}]}),
+        ),
+        (&officer, "approve", json!({})),
+    ] {
+        let (status, out) = api.act(token, &id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {out}");
+    }
+    let (_, state) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&trader), None)
+        .await;
+    let fee = state["fee"].clone();
+    let (status, out) = api
+        .act(
+            &trader,
+            &id,
+            "payment",
+            json!({"amount": fee, "method": {"e_payment": {"reference": "PAY-123"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    id
+}
+
+#[tokio::test]
+async fn an_appendix_ii_export_from_application_to_a_used_permit() {
+    let api = api().await;
+    let id = approved_application(&api).await;
+    let signatory = api.login("signatory-1").await;
+    let customs = api.login("customs").await;
+    let (status, out) = api.act(&signatory, &id, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(out["position"].as_str().unwrap().starts_with("LK:"));
+
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&customs), None)
+        .await;
+    assert_eq!(permit["status"], "issued");
+    let year = time::OffsetDateTime::now_utc().year();
+    assert_eq!(permit["permit_number"], format!("LK/{year}/000001"));
+    assert_eq!(permit["security_stamp"], 1);
+    assert_eq!(permit["conditions"], json!(["skins tagged"]));
+
+    let endorse = |q: u32| json!({"lines": [{"line_no": 1, "actual_quantity": q.to_string()}], "port": "CMB", "endorsed_on": today()});
+    let (status, out) = api.act(&customs, &id, "endorse", endorse(101)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-ENDORSE-QUANTITY");
+    let (status, out) = api.act(&customs, &id, "endorse", endorse(80)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = api.act(&customs, &id, "endorse", endorse(10)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-ONE-CONSIGNMENT");
+
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&customs), None)
+        .await;
+    assert_eq!(permit["status"], "used");
+    assert_eq!(permit["endorsement"]["lines"][0]["actual_quantity"], "80");
+    let report = ecites_events::audit::audit_party(&api.t.log, lk(), &api.t.public_keys(), |_| {})
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{:?}", report.failures);
+}
+
+#[tokio::test]
+async fn two_signatories_issuing_at_once_make_exactly_one_permit() {
+    let api = api().await;
+    let id = approved_application(&api).await;
+    let (s1, s2) = (
+        api.login("signatory-1").await,
+        api.login("signatory-2").await,
+    );
+    let (a, b) = tokio::join!(
+        api.act(&s1, &id, "issue", json!({})),
+        api.act(&s2, &id, "issue", json!({}))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let numbering = ecites_events::AggregateRef::new(
+        lk(),
+        "numbering",
+        &format!("lk-{}", time::OffsetDateTime::now_utc().year()),
+    )
+    .unwrap();
+    assert_eq!(
+        api.t.log.read_aggregate(&numbering).await.unwrap().len(),
+        1,
+        "one number allocated, no gap"
+    );
+}
+
+#[tokio::test]
+async fn a_trader_never_touches_another_organisations_application() {
+    let api = api().await;
+    let a = api.login("trader-a").await;
+    let b = api.login("trader-b").await;
+    let (_, body) = api
+        .call(
+            "/api/LK/permits",
+            Some(&a),
+            Some(json!({"command_id": Uuid::now_v7(), "application": python_export()})),
+        )
+        .await;
+    let id = body["permit_id"].as_str().unwrap();
+    let head = api.t.log.head(lk()).await.unwrap();
+    let (status, _) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&b), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.act(&b, id, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Nor file in another organisation's name.
+    let (status, _) = api
+        .call("/api/LK/permits", Some(&b), Some(json!({"command_id": Uuid::now_v7(), "organisation_id": api.org_a, "application": python_export()})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let auditor = api.login("auditor").await;
+    let (status, _) = api.act(&auditor, id, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_rule_and_writes_nothing() {
+    let api = api().await;
+    let trader = api.login("trader-a").await;
+    let submit =
+        |application: Value| json!({"command_id": Uuid::now_v7(), "application": application});
+    let head = api.t.log.head(lk()).await.unwrap();
+
+    let (status, out) = api
+        .call(
+            "/api/LK/permits",
+            Some(&trader),
+            Some(json!({"command_id": "not-a-uuid"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+
+    let mut bad = python_export();
+    bad["lines"][0]["species"] = json!("Unicornis magica");
+    bad["lines"][0]["quantity"] = json!(0);
+    bad["lines"][0]["unit"] = json!("KIL");
+    let (status, out) = api
+        .call("/api/LK/permits", Some(&trader), Some(submit(bad)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    let rules: Vec<&str> = out["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"DATA-UNKNOWN-TAXON") && rules.contains(&"DATA-QUANTITY"),
+        "{out}"
+    );
+    assert_eq!(out["violations"][0]["field"], "lines[0].species");
+
+    // Appendix I, commercial: refused with its rule id.
+    let mut tiger = python_export();
+    tiger["lines"][0]["species"] = json!("Panthera tigris");
+    tiger["lines"][0]["import_permit"] =
+        json!({"country": "DE", "number": "DE-1", "date": "2026-01-05"});
+    let (status, out) = api
+        .call("/api/LK/permits", Some(&trader), Some(submit(tiger)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PURPOSE-APP1-COMMERCIAL");
+
+    let (status, _) = api
+        .call("/api/LK/permits", None, Some(submit(python_export())))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
+}
+
+#[tokio::test]
+async fn a_retried_command_is_applied_once() {
+    let api = api().await;
+    let trader = api.login("trader-a").await;
+    let body = json!({"command_id": Uuid::now_v7(), "permit_id": Uuid::now_v7(), "application": python_export()});
+    let (first, _) = api
+        .call("/api/LK/permits", Some(&trader), Some(body.clone()))
+        .await;
+    let (second, out) = api.call("/api/LK/permits", Some(&trader), Some(body)).await;
+    assert_eq!((first, second), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(out["duplicate"], true);
+    assert_eq!(api.t.log.head(lk()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_command() {
+    let api = api().await;
+    let (status, doc) = api.call("/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for action in ecites_command::api::permits::ACTIONS {
+        assert!(
+            doc["paths"][format!("/api/{{party}}/permits/{{id}}/{action}")].is_object(),
+            "{action}"
+        );
+    }
+}
