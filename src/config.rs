@@ -25,6 +25,15 @@ pub struct Config {
     pub max_event_bytes: usize,
     /// Where the JSON Schemas of event payloads live.
     pub schemas_dir: PathBuf,
+    /// Users and their argon2id password hashes.
+    pub users_file: PathBuf,
+    /// Species+ catalogue: a directory of saved API answers (`ecites species import`); empty =
+    /// the shipped demo list.
+    pub species_dir: Option<PathBuf>,
+    /// Species+ API token, for `ecites species import --live`.
+    pub speciesplus_token: Option<String>,
+    /// Currency of the fee schedule (ISO 4217).
+    pub fee_currency: String,
 }
 
 impl Default for Config {
@@ -39,6 +48,10 @@ impl Default for Config {
             durability: log.durability,
             max_event_bytes: log.max_event_bytes,
             schemas_dir: PathBuf::from("schemas"),
+            users_file: PathBuf::from(".ecites/users.json"),
+            species_dir: None,
+            speciesplus_token: None,
+            fee_currency: "USD".into(),
         }
     }
 }

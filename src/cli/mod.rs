@@ -1,10 +1,12 @@
 //! Command-line interface. Each subcommand lives in its own module; this one parses arguments,
 //! loads the configuration and dispatches.
 
+mod admin;
 mod audit;
 mod keys;
 mod party;
-mod serve;
+pub mod serve;
+mod species;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -61,6 +63,16 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// First-run set-up of a Party.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Users and their roles.
+    Users {
+        #[command(subcommand)]
+        command: admin::UsersCommand,
+    },
     /// JSON Schemas of event payloads.
     Schemas {
         #[command(subcommand)]
@@ -111,6 +123,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Keys { command } => keys::run(&config, command, out),
+        Command::Users { command } => admin::users(&config, command, out),
         Command::Schemas { command } => schemas(&config, command, out),
         command => runtime()?.block_on(run_async(config, command, out)),
     }
@@ -121,6 +134,7 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
         Command::Serve { listen } => serve::run(&config, listen).await,
         Command::Party { command } => party::run(&config, command, out).await,
         Command::Audit { command } => audit::run(&config, command, out).await,
+        Command::Admin { command } => admin::init(&config, command, out).await,
         Command::Demo {
             command: DemoCommand::Seed { party },
         } => {
@@ -133,7 +147,9 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
             )
             .await
         }
-        Command::Keys { .. } | Command::Schemas { .. } => unreachable!("handled synchronously"),
+        Command::Keys { .. } | Command::Schemas { .. } | Command::Users { .. } => {
+            unreachable!("handled synchronously")
+        }
     }
 }
 

@@ -1,24 +1,23 @@
-//! `ecites serve`: the three services and the public keys on one port, for a small office.
+//! `ecites serve`: the services and the public keys on one port, for a small office.
 
 use crate::config::Config;
 use anyhow::Context;
 use axum::{routing::get, Json, Router};
+use ecites_command::api::{users::Users, ApiState};
+use ecites_command::domain::context::PartySettings;
+use ecites_command::handler::CommandHandler;
+use ecites_events::jetstream::JetStreamLog;
 use ecites_events::keyring::PublicKeyring;
-use ecites_events::KeyringStore;
+use ecites_events::{KeyringStore, PublicKeys};
+use std::sync::Arc;
 
 pub async fn run(config: &Config, listen: Option<String>) -> anyhow::Result<u8> {
     let addr = listen.unwrap_or_else(|| config.listen.clone());
-    let store = KeyringStore::new(&config.keys_dir);
-    let rings: Vec<PublicKeyring> = store
-        .parties()?
-        .into_iter()
-        .map(|p| store.load_public(p))
-        .collect::<Result<_, _>>()?;
-    let app = router(rings);
+    let app = app(config).await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    eprintln!("ecites serving on http://{addr} (health: /health, public keys: /api/public-keys)");
+    eprintln!("ecites serving on http://{addr} (health: /health, API: /api/openapi.json, public keys: /api/public-keys)");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -27,18 +26,52 @@ pub async fn run(config: &Config, listen: Option<String>) -> anyhow::Result<u8> 
     Ok(0)
 }
 
-/// All services mounted together: each keeps its own `/health` under its prefix.
-pub fn router(public_keys: Vec<PublicKeyring>) -> Router {
-    Router::new()
+/// Everything `serve` mounts, built from the configuration: the log with every Party's signer,
+/// the command API, the services' health endpoints and the public keys.
+pub async fn app(config: &Config) -> anyhow::Result<Router> {
+    let store = KeyringStore::new(&config.keys_dir);
+    let parties = store.parties()?;
+    let rings: Vec<PublicKeyring> = parties
+        .iter()
+        .map(|p| store.load_public(*p))
+        .collect::<Result<_, _>>()?;
+    let log = super::connect(config).await?;
+    for party in &parties {
+        log.set_signer(store.load(*party)?.signer);
+    }
+    let command_api = command_api(config, log, &rings, &parties)?;
+    Ok(Router::new()
         .route(
             "/health",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
         .route(
             "/api/public-keys",
-            get(move || async move { Json(public_keys.clone()) }),
+            get(move || async move { Json(rings.clone()) }),
         )
+        .merge(command_api)
         .nest("/command", ecites_command::router())
         .nest("/projector", ecites_projector::router())
-        .nest("/query", ecites_query::router())
+        .nest("/query", ecites_query::router()))
+}
+
+fn command_api(
+    config: &Config,
+    log: JetStreamLog,
+    rings: &[PublicKeyring],
+    parties: &[ecites_events::PartyCode],
+) -> anyhow::Result<Router> {
+    let keys = PublicKeys::from_rings(rings).map_err(anyhow::Error::msg)?;
+    let reference = Arc::new(super::species::reference_data(config)?);
+    let handler = CommandHandler::new(log, keys, reference);
+    for party in parties {
+        let mut settings = PartySettings::new(*party);
+        settings.currency = config.fee_currency.clone();
+        handler.configure_party(settings);
+    }
+    let users = Users::load(&config.users_file)?;
+    Ok(ecites_command::api::router(Arc::new(ApiState {
+        handler,
+        users,
+    })))
 }

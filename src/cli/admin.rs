@@ -1,0 +1,113 @@
+//! `ecites admin init` (first run: a Party, its keys, its stream and its admin) and
+//! `ecites users add`.
+
+use crate::config::Config;
+use anyhow::Context;
+use clap::Subcommand;
+use ecites_command::api::users::Users;
+use ecites_command::handler::auth::Role;
+use ecites_events::{KeyringStore, PartyCode};
+use std::io::Write;
+use uuid::Uuid;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// First run for a Party: signing keys (unless present), its stream and registration, and
+    /// its first Party admin. The password comes from ECITES_ADMIN_PASSWORD.
+    Init {
+        #[arg(long)]
+        party: PartyCode,
+        #[arg(long, default_value = "Management Authority")]
+        ma_name: String,
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password comes from ECITES_USER_PASSWORD (never from the command line).
+    Add {
+        #[arg(long)]
+        party: PartyCode,
+        #[arg(long)]
+        user: String,
+        /// trader, ma_officer, ma_signatory, sa_expert, customs, auditor, party_admin, system_operator
+        #[arg(long)]
+        role: String,
+        /// The organisation a trader files for.
+        #[arg(long)]
+        organisation: Option<Uuid>,
+    },
+}
+
+fn password(var: &str) -> anyhow::Result<String> {
+    let p = std::env::var(var).with_context(|| format!("set {var} to the password"))?;
+    anyhow::ensure!(
+        p.chars().count() >= 12,
+        "{var}: a password needs at least 12 characters"
+    );
+    Ok(p)
+}
+
+fn role(name: &str) -> anyhow::Result<Role> {
+    Role::ALL
+        .into_iter()
+        .find(|r| r.as_str() == name)
+        .with_context(|| format!("unknown role {name:?}"))
+}
+
+pub async fn init(
+    config: &Config,
+    command: AdminCommand,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let AdminCommand::Init {
+        party,
+        ma_name,
+        admin,
+    } = command;
+    let store = KeyringStore::new(&config.keys_dir);
+    if store.load_public(party).is_err() {
+        let ring = store.generate(party)?;
+        writeln!(
+            out,
+            "generated key {} for Party {party}",
+            ring.signer.key_id
+        )?;
+    }
+    super::party::provision(config, party, &ma_name, out).await?;
+    let users = Users::load(&config.users_file)?;
+    users.add(
+        party,
+        &admin,
+        Role::PartyAdmin,
+        None,
+        &password("ECITES_ADMIN_PASSWORD")?,
+    )?;
+    writeln!(
+        out,
+        "Party admin {admin} of {party} can log in (users in {})",
+        config.users_file.display()
+    )?;
+    Ok(0)
+}
+
+pub fn users(config: &Config, command: UsersCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let UsersCommand::Add {
+        party,
+        user,
+        role: name,
+        organisation,
+    } = command;
+    let users = Users::load(&config.users_file)?;
+    users.add(
+        party,
+        &user,
+        role(&name)?,
+        organisation,
+        &password("ECITES_USER_PASSWORD")?,
+    )?;
+    writeln!(out, "added {name} {user} to Party {party}")?;
+    Ok(0)
+}
