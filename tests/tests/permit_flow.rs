@@ -43,6 +43,7 @@ async fn api() -> Api {
         ("sa", Role::SaExpert, None),
         ("customs", Role::Customs, None),
         ("auditor", Role::Auditor, None),
+        ("admin", Role::PartyAdmin, None),
     ] {
         users.add(lk(), id, role, org, PASSWORD).unwrap();
     }
@@ -112,10 +113,14 @@ impl Api {
 }
 
 fn python_export() -> Value {
+    python_skins(100)
+}
+
+fn python_skins(quantity: u32) -> Value {
     json!({
         "document_type": "export_permit",
         "importing_country": "DE",
-        "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 100}]
+        "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": quantity}]
     })
 }
 
@@ -124,6 +129,10 @@ fn today() -> String {
 }
 
 async fn approved_application(api: &Api) -> String {
+    approved(api, python_export()).await
+}
+
+async fn approved(api: &Api, application: Value) -> String {
     let trader = api.login("trader-a").await;
     let officer = api.login("officer").await;
     let sa = api.login("sa").await;
@@ -131,7 +140,7 @@ async fn approved_application(api: &Api) -> String {
         .call(
             "/api/LK/permits",
             Some(&trader),
-            Some(json!({"command_id": Uuid::now_v7(), "application": python_export()})),
+            Some(json!({"command_id": Uuid::now_v7(), "application": application})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -354,4 +363,59 @@ async fn the_openapi_document_lists_every_command() {
             "{action}"
         );
     }
+}
+
+#[tokio::test]
+async fn issuance_reserves_quota_and_endorsement_settles_what_was_exported() {
+    let api = api().await;
+    let admin = api.login("admin").await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let quota = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year, "term": "SKI", "source": "W", "annual": "150"});
+    let (status, out) = api
+        .call(
+            "/api/LK/quotas/lk-python-regius-ski",
+            Some(&admin),
+            Some(quota),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    let signatory = api.login("signatory-1").await;
+    let customs = api.login("customs").await;
+    let first = approved(&api, python_skins(100)).await;
+    let second = approved(&api, python_skins(60)).await;
+    let (status, out) = api.act(&signatory, &first, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{first}"), Some(&customs), None)
+        .await;
+    assert_eq!(
+        permit["quota_use"][0]["used_including_this"], "100",
+        "box 11a: {permit}"
+    );
+    assert_eq!(permit["quota_use"][0]["annual_quota"], "150");
+
+    // 100 reserved + 60 > 150.
+    let (status, out) = api.act(&signatory, &second, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "QUOTA-EXCEEDED");
+
+    // Only 80 leave: the reservation settles at 80 and the other 20 go back to the quota.
+    let endorse = json!({"lines": [{"line_no": 1, "actual_quantity": "80"}], "port": "CMB", "endorsed_on": today()});
+    let (status, out) = api.act(&customs, &first, "endorse", endorse).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = api.act(&signatory, &second, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{second}"), Some(&customs), None)
+        .await;
+    assert_eq!(permit["quota_use"][0]["used_including_this"], "140");
+
+    // A trader cannot set quotas.
+    let trader = api.login("trader-a").await;
+    let quota = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year, "annual": "1"});
+    let (status, _) = api
+        .call("/api/LK/quotas/lk-x", Some(&trader), Some(quota))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

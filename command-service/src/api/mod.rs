@@ -3,6 +3,7 @@
 pub mod openapi;
 pub mod permits;
 pub mod problem;
+pub mod quotas;
 pub mod users;
 
 use crate::handler::auth::Principal;
@@ -99,6 +100,7 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
         )
         .route("/api/{party}/permits", post(permits::submit::<L>))
         .route("/api/{party}/permits/{id}", get(permits::show::<L>))
+        .route("/api/{party}/quotas/{quota_id}", post(quotas::set::<L>))
         .route(
             "/api/{party}/permits/{id}/{action}",
             post(permits::act::<L>),

@@ -126,6 +126,12 @@ impl From<HandlerError> for Problem {
                 "Invalid command",
                 detail,
             ),
+            HandlerError::Invalid(_) => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid command",
+                detail,
+            ),
             HandlerError::Contended => Problem::new(
                 S::CONFLICT,
                 "contended",

@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod context;
 pub mod permit;
+pub mod quota;
 pub mod rules;
 #[cfg(test)]
 pub mod testing;

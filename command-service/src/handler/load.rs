@@ -85,7 +85,7 @@ impl Cache {
 }
 
 impl<L: EventAppender + EventReader> CommandHandler<L> {
-    fn verify(&self, ev: &RecordedEvent) -> Result<VerifiedEvent, HandlerError> {
+    pub(super) fn verify(&self, ev: &RecordedEvent) -> Result<VerifiedEvent, HandlerError> {
         let keys = self
             .keys
             .read()

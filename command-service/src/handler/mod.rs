@@ -7,20 +7,40 @@
 
 pub mod auth;
 mod load;
+mod quotas;
 
-use crate::domain::context::{DecisionContext, PartySettings, QuotaState, Reference};
+use crate::domain::context::{DecisionContext, PartySettings, Reference};
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
+use crate::domain::quota::{self, Quota, QuotaEvent};
 use auth::{authorize, Denied, Principal};
 use ecites_events::cites::IsoDate;
 use ecites_events::payloads::numbering::{PermitNumberAllocated, SecurityStampAllocated};
+use ecites_events::payloads::quota::QuotaSet;
 use ecites_events::{
     Actor, AggregateChange, AggregateRef, AppendError, Commit, EventAppender, EventData,
     EventReader, ExpectedPosition, PartyCode, PublicKeys, ReadError,
 };
-use load::{Cache, Counter, Loaded};
+use load::{Cache, Loaded};
+use quotas::QuotaBook;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
+
+/// Another aggregate a permit command writes to in the same commit (a counter, a quota).
+type ExtraChange = (
+    AggregateRef,
+    ExpectedPosition,
+    Vec<Result<EventData, serde_json::Error>>,
+);
+
+/// What one try of a command is about.
+struct Attempt<'a> {
+    who: &'a Principal,
+    party: PartyCode,
+    permit_id: Uuid,
+    command_id: Uuid,
+    aggregate: &'a AggregateRef,
+}
 
 /// Attempts of one command when its aggregates moved on in between.
 const ATTEMPTS: usize = 4;
@@ -39,10 +59,23 @@ pub enum HandlerError {
     UnknownParty(PartyCode),
     #[error("the log failed verification: {0}")]
     Integrity(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Append(AppendError),
     #[error(transparent)]
     Read(#[from] ReadError),
+}
+
+impl Accepted {
+    fn duplicate(permit_id: Uuid, party: PartyCode, sequence: u64) -> Self {
+        Self {
+            permit_id,
+            events: vec![],
+            position: format!("{party}:{sequence}"),
+            duplicate: true,
+        }
+    }
 }
 
 /// The outcome of an accepted command.
@@ -60,7 +93,7 @@ pub struct CommandHandler<L> {
     keys: Arc<RwLock<PublicKeys>>,
     reference: Arc<dyn Reference>,
     settings: RwLock<HashMap<PartyCode, Arc<PartySettings>>>,
-    quotas: RwLock<HashMap<PartyCode, Arc<Vec<QuotaState>>>>,
+    quotas: QuotaBook,
     cache: Cache,
     today: fn() -> IsoDate,
 }
@@ -76,7 +109,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             keys: Arc::new(RwLock::new(keys)),
             reference,
             settings: RwLock::default(),
-            quotas: RwLock::default(),
+            quotas: QuotaBook::default(),
             cache: Cache::new(100_000),
             today: utc_today,
         }
@@ -94,12 +127,6 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         }
     }
 
-    pub fn set_quotas(&self, party: PartyCode, quotas: Vec<QuotaState>) {
-        if let Ok(mut q) = self.quotas.write() {
-            q.insert(party, Arc::new(quotas));
-        }
-    }
-
     pub fn log(&self) -> &L {
         &self.log
     }
@@ -110,14 +137,6 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             .ok()
             .and_then(|s| s.get(&party).cloned())
             .ok_or(HandlerError::UnknownParty(party))
-    }
-
-    fn party_quotas(&self, party: PartyCode) -> Arc<Vec<QuotaState>> {
-        self.quotas
-            .read()
-            .ok()
-            .and_then(|q| q.get(&party).cloned())
-            .unwrap_or_default()
     }
 
     fn permit_ref(party: PartyCode, id: Uuid) -> AggregateRef {
@@ -154,67 +173,180 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command_id: Uuid,
         command: PermitCommand,
     ) -> Result<Accepted, HandlerError> {
-        let settings = self.party_settings(party)?;
-        let quotas = self.party_quotas(party);
         let aggregate = Self::permit_ref(party, permit_id);
         for _ in 0..ATTEMPTS {
-            let loaded = self.load_permit(&aggregate).await?;
-            if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(Accepted {
-                    permit_id,
-                    events: vec![],
-                    position: format!("{party}:{sequence}"),
-                    duplicate: true,
-                });
-            }
-            let (state, expected) = (&loaded.state, loaded.position);
-            let is_new = matches!(command, PermitCommand::Submit { .. });
-            if !is_new && expected == ExpectedPosition::New {
-                return Err(HandlerError::NotFound(permit_id));
-            }
-            authorize(who, party, &command, state)?;
-            let ctx = DecisionContext {
-                today: (self.today)(),
-                reference: self.reference.as_ref(),
-                settings: &settings,
-                quotas: &quotas,
+            let attempt = Attempt {
+                who,
+                party,
+                permit_id,
+                command_id,
+                aggregate: &aggregate,
             };
-            let (command, counters) = self
-                .with_allocations(party, permit_id, command.clone(), &ctx)
-                .await?;
-            let events = decide(state, command, &ctx)?;
-            let commit = self.commit(who, command_id, &aggregate, expected, &events, counters)?;
+            if let Some(accepted) = self.attempt(&attempt, command.clone()).await? {
+                return Ok(accepted);
+            }
+            // Someone else moved one of the aggregates: forget what we knew, decide again.
+            self.cache.forget_all_of(party);
+            self.quotas.forget_party(party);
+        }
+        Err(HandlerError::Contended)
+    }
+
+    /// One try: `None` when an aggregate moved on and the command must be decided again.
+    async fn attempt(
+        &self,
+        a: &Attempt<'_>,
+        command: PermitCommand,
+    ) -> Result<Option<Accepted>, HandlerError> {
+        let party = a.party;
+        let loaded = self.load_permit(a.aggregate).await?;
+        if let Some(sequence) = loaded.applied.get(&a.command_id) {
+            return Ok(Some(Accepted::duplicate(a.permit_id, party, *sequence)));
+        }
+        let expected = loaded.position;
+        if !matches!(command, PermitCommand::Submit { .. }) && expected == ExpectedPosition::New {
+            return Err(HandlerError::NotFound(a.permit_id));
+        }
+        authorize(a.who, party, &command, &loaded.state)?;
+        let settings = self.party_settings(party)?;
+        let quotas = self.quota_states(party).await?;
+        let ctx = DecisionContext {
+            today: (self.today)(),
+            reference: self.reference.as_ref(),
+            settings: &settings,
+            quotas: &quotas,
+        };
+        let (command, mut extra) = self
+            .with_allocations(party, a.permit_id, command, &ctx)
+            .await?;
+        let events = decide(&loaded.state, command, &ctx)?;
+        let quota_changes = self
+            .quota_changes(party, a.permit_id, &loaded.state, &events)
+            .await?;
+        extra.extend(quota_changes.iter().map(|(agg, _, evs, pos)| {
+            (
+                agg.clone(),
+                *pos,
+                evs.iter().map(QuotaEvent::to_data).collect(),
+            )
+        }));
+        let commit = self.commit(a.who, a.command_id, a.aggregate, expected, &events, extra)?;
+        match self.log.append(commit).await {
+            Ok(done) => {
+                let state = events
+                    .iter()
+                    .fold(loaded.state.clone(), crate::domain::permit::evolve);
+                self.cache.store_after(
+                    &done,
+                    a.aggregate,
+                    Loaded { state, ..loaded },
+                    a.command_id,
+                );
+                let folded: Vec<_> = quota_changes
+                    .into_iter()
+                    .map(|(agg, q, evs, _)| (agg, q, evs))
+                    .collect();
+                self.quotas.store_after(&done, &folded);
+                Ok(Some(Accepted {
+                    permit_id: a.permit_id,
+                    events: events.iter().map(PermitEvent::event_type).collect(),
+                    position: done.position_token(),
+                    duplicate: false,
+                }))
+            }
+            Err(AppendError::Duplicate { sequence, .. }) => {
+                self.cache.forget(a.aggregate);
+                Ok(Some(Accepted::duplicate(a.permit_id, party, sequence)))
+            }
+            Err(AppendError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(HandlerError::Append(e)),
+        }
+    }
+
+    /// The quota events the permit events imply, grouped by quota with its current state.
+    async fn quota_changes(
+        &self,
+        party: PartyCode,
+        permit_id: Uuid,
+        before: &PermitState,
+        events: &[PermitEvent],
+    ) -> Result<Vec<(AggregateRef, Quota, Vec<QuotaEvent>, ExpectedPosition)>, HandlerError> {
+        let mut grouped: Vec<(String, Vec<QuotaEvent>)> = vec![];
+        for (id, e) in quota::consequences(permit_id, before, events) {
+            match grouped.iter_mut().find(|(g, _)| *g == id) {
+                Some((_, v)) => v.push(e),
+                None => grouped.push((id, vec![e])),
+            }
+        }
+        let mut out = vec![];
+        for (id, evs) in grouped {
+            let agg = quotas::quota_ref(party, &id)?;
+            let (q, pos) = self.load_quota(&agg).await?;
+            out.push((agg, q, evs, pos));
+        }
+        Ok(out)
+    }
+
+    /// Sets or revises a quota (Party admin or MA officer).
+    pub async fn set_quota(
+        &self,
+        who: &Principal,
+        party: PartyCode,
+        quota_id: &str,
+        command_id: Uuid,
+        definition: QuotaSet,
+    ) -> Result<String, HandlerError> {
+        use auth::Role;
+        if who.party != party {
+            return Err(Denied::OtherParty(party).into());
+        }
+        if !matches!(who.role, Role::PartyAdmin | Role::MaOfficer) {
+            return Err(Denied::Role {
+                role: who.role.as_str(),
+                command: "set a quota",
+            }
+            .into());
+        }
+        if !definition.annual.is_positive()
+            && definition.annual != ecites_events::cites::Quantity::ZERO
+        {
+            return Err(HandlerError::Invalid(
+                "annual: a quota cannot be negative".into(),
+            ));
+        }
+        let agg = quotas::quota_ref(party, quota_id)?;
+        for _ in 0..ATTEMPTS {
+            let (q, pos) = self.load_quota(&agg).await?;
+            let event = QuotaEvent::Set(definition.clone());
+            let data = event
+                .to_data()
+                .map_err(|e| HandlerError::Invalid(e.to_string()))?;
+            let commit = Commit {
+                command_id,
+                correlation_id: command_id,
+                actor: Actor {
+                    user_id: who.user_id.clone(),
+                    role: who.role.as_str().into(),
+                    party: who.party,
+                },
+                occurred_at: time::OffsetDateTime::now_utc(),
+                changes: vec![AggregateChange {
+                    aggregate: agg.clone(),
+                    expected: pos,
+                    events: vec![data],
+                }],
+            };
             match self.log.append(commit).await {
                 Ok(done) => {
-                    let state = events
-                        .iter()
-                        .fold(loaded.state.clone(), crate::domain::permit::evolve);
-                    self.cache.store_after(
-                        &done,
-                        &aggregate,
-                        Loaded { state, ..loaded },
-                        command_id,
-                    );
-                    return Ok(Accepted {
-                        permit_id,
-                        events: events.iter().map(PermitEvent::event_type).collect(),
-                        position: done.position_token(),
-                        duplicate: false,
-                    });
+                    self.quotas
+                        .store_after(&done, &[(agg.clone(), q, vec![event])]);
+                    self.quotas.add_to_index(party, quota_id);
+                    return Ok(done.position_token());
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
-                    self.cache.forget(&aggregate);
-                    return Ok(Accepted {
-                        permit_id,
-                        events: vec![],
-                        position: format!("{party}:{sequence}"),
-                        duplicate: true,
-                    });
+                    return Ok(format!("{party}:{sequence}"))
                 }
-                Err(AppendError::Conflict { .. }) => {
-                    // Someone else moved one of the aggregates: forget what we knew, decide again.
-                    self.cache.forget_all_of(party);
-                }
+                Err(AppendError::Conflict { .. }) => self.quotas.forget_party(party),
                 Err(e) => return Err(HandlerError::Append(e)),
             }
         }
@@ -229,7 +361,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         permit_id: Uuid,
         command: PermitCommand,
         ctx: &DecisionContext<'_>,
-    ) -> Result<(PermitCommand, Vec<(Counter, EventData)>), HandlerError> {
+    ) -> Result<(PermitCommand, Vec<ExtraChange>), HandlerError> {
         let PermitCommand::Issue { .. } = command else {
             return Ok((command, vec![]));
         };
@@ -272,7 +404,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 permit_number,
                 security_stamp: stamp_number,
             },
-            vec![(numbering, number_event), (stamps, stamp_event)],
+            vec![
+                (
+                    numbering.aggregate,
+                    numbering.position,
+                    vec![Ok(number_event)],
+                ),
+                (stamps.aggregate, stamps.position, vec![Ok(stamp_event)]),
+            ],
         ))
     }
 
@@ -283,23 +422,31 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         aggregate: &AggregateRef,
         expected: ExpectedPosition,
         events: &[PermitEvent],
-        counters: Vec<(Counter, EventData)>,
+        extra: Vec<ExtraChange>,
     ) -> Result<Commit, HandlerError> {
+        let encoding =
+            |e: serde_json::Error| HandlerError::Append(AppendError::Encoding(e.to_string()));
         let data = events
             .iter()
             .map(PermitEvent::to_data)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
+            .map_err(encoding)?;
         let mut changes = vec![AggregateChange {
             aggregate: aggregate.clone(),
             expected,
             events: data,
         }];
-        changes.extend(counters.into_iter().map(|(c, e)| AggregateChange {
-            aggregate: c.aggregate,
-            expected: c.position,
-            events: vec![e],
-        }));
+        for (aggregate, expected, events) in extra {
+            let events = events
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(encoding)?;
+            changes.push(AggregateChange {
+                aggregate,
+                expected,
+                events,
+            });
+        }
         Ok(Commit {
             command_id,
             correlation_id: command_id,
@@ -311,5 +458,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             occurred_at: time::OffsetDateTime::now_utc(),
             changes,
         })
+    }
+}
+
+impl<L> CommandHandler<L> {
+    /// The reference data decisions consult (for commands that name a species).
+    pub fn reference(&self) -> &dyn Reference {
+        self.reference.as_ref()
     }
 }

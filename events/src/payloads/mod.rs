@@ -4,6 +4,7 @@
 pub mod ledger;
 pub mod numbering;
 pub mod permit;
+pub mod quota;
 
 use crate::schema::{SchemaEntry, Upcasters};
 
@@ -31,6 +32,10 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<permit::PermitExpired>(),
         SchemaEntry::of::<permit::PermitReplaced>(),
         SchemaEntry::of::<permit::PermitReportedLost>(),
+        SchemaEntry::of::<quota::QuotaSet>(),
+        SchemaEntry::of::<quota::QuotaReserved>(),
+        SchemaEntry::of::<quota::QuotaSettled>(),
+        SchemaEntry::of::<quota::QuotaReleased>(),
     ]
 }
 

@@ -1,0 +1,159 @@
+//! The quota aggregate and how permit events draw on it (QUOTA-EXCEEDED, QUOTA-SETTLE).
+//!
+//! Quota events are not decided on their own (except setting a quota): they are consequences
+//! of permit events, committed with them in one atomic batch, so a quota can never disagree
+//! with the permits that use it.
+
+use super::context::QuotaState;
+use super::permit::{PermitEvent, PermitState};
+use ecites_events::audit::VerifiedEvent;
+use ecites_events::cites::Quantity;
+use ecites_events::payloads::quota::*;
+use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
+use ecites_events::EventData;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuotaEvent {
+    Set(QuotaSet),
+    Reserved(QuotaReserved),
+    Settled(QuotaSettled),
+    Released(QuotaReleased),
+}
+
+impl QuotaEvent {
+    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
+        match self {
+            Self::Set(e) => EventData::from_payload(e),
+            Self::Reserved(e) => EventData::from_payload(e),
+            Self::Settled(e) => EventData::from_payload(e),
+            Self::Released(e) => EventData::from_payload(e),
+        }
+    }
+
+    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
+        match ev.envelope.event_type.as_str() {
+            QuotaSet::EVENT_TYPE => ev.decode(up).map(Self::Set),
+            QuotaReserved::EVENT_TYPE => ev.decode(up).map(Self::Reserved),
+            QuotaSettled::EVENT_TYPE => ev.decode(up).map(Self::Settled),
+            QuotaReleased::EVENT_TYPE => ev.decode(up).map(Self::Released),
+            other => Err(DecodeError::WrongType {
+                expected: "a quota event".into(),
+                found: other.into(),
+            }),
+        }
+    }
+}
+
+/// A quota with what is reserved by issued permits and settled by endorsed ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Quota {
+    pub definition: Option<QuotaSet>,
+    pub reservations: BTreeMap<(Uuid, u32), Quantity>,
+    pub settled: Quantity,
+}
+
+impl Quota {
+    pub fn evolve(mut self, e: &QuotaEvent) -> Self {
+        match e {
+            QuotaEvent::Set(s) => self.definition = Some(s.clone()),
+            QuotaEvent::Reserved(r) => {
+                self.reservations
+                    .insert((r.permit_id, r.line_no), r.quantity);
+            }
+            QuotaEvent::Settled(s) => {
+                self.reservations.remove(&(s.permit_id, s.line_no));
+                self.settled = self.settled.checked_add(s.exported).unwrap_or(self.settled);
+            }
+            QuotaEvent::Released(r) => {
+                self.reservations.remove(&(r.permit_id, r.line_no));
+            }
+        }
+        self
+    }
+
+    /// The quota as the rules see it.
+    pub fn state(&self, quota_id: &str) -> Option<QuotaState> {
+        let d = self.definition.as_ref()?;
+        let reserved = self
+            .reservations
+            .values()
+            .fold(Quantity::ZERO, |a, q| a.checked_add(*q).unwrap_or(a));
+        Some(QuotaState {
+            quota_id: quota_id.into(),
+            taxon_id: d.taxon_id,
+            year: d.year,
+            term: d.term.clone(),
+            unit: d.unit.clone(),
+            source: d.source,
+            annual: d.annual,
+            reserved,
+            settled: self.settled,
+            domestic: d.domestic,
+        })
+    }
+}
+
+/// The quota events that permit events imply, by quota id.
+pub fn consequences(
+    permit_id: Uuid,
+    before: &PermitState,
+    events: &[PermitEvent],
+) -> Vec<(String, QuotaEvent)> {
+    let line_quantity = |line_no: u32| {
+        before
+            .content
+            .as_ref()
+            .and_then(|c| c.lines.iter().find(|l| l.line_no == line_no))
+            .map_or(Quantity::ZERO, |l| l.quantity)
+    };
+    let uses = before
+        .permit
+        .as_ref()
+        .map(|p| p.quota_use.clone())
+        .unwrap_or_default();
+    let mut out = vec![];
+    for e in events {
+        match e {
+            PermitEvent::PermitIssued(p) => out.extend(p.quota_use.iter().map(|u| {
+                let reserved = QuotaReserved {
+                    permit_id,
+                    permit_number: p.permit_number.clone(),
+                    line_no: u.line_no,
+                    quantity: line_quantity(u.line_no),
+                };
+                (u.quota_id.clone(), QuotaEvent::Reserved(reserved))
+            })),
+            PermitEvent::PermitEndorsed(en) => out.extend(uses.iter().map(|u| {
+                // A line not shipped settles at zero: what was not exported is not carried over.
+                let exported = en
+                    .lines
+                    .iter()
+                    .find(|l| l.line_no == u.line_no)
+                    .map_or(Quantity::ZERO, |l| l.actual_quantity);
+                let settled = QuotaSettled {
+                    permit_id,
+                    line_no: u.line_no,
+                    reserved: line_quantity(u.line_no),
+                    exported,
+                };
+                (u.quota_id.clone(), QuotaEvent::Settled(settled))
+            })),
+            PermitEvent::PermitCancelled(_)
+            | PermitEvent::PermitExpired(_)
+            | PermitEvent::PermitReplaced(_)
+            | PermitEvent::PermitReportedLost(_) => out.extend(uses.iter().map(|u| {
+                let released = QuotaReleased {
+                    permit_id,
+                    line_no: u.line_no,
+                    quantity: line_quantity(u.line_no),
+                    reason: e.event_type().into(),
+                };
+                (u.quota_id.clone(), QuotaEvent::Released(released))
+            })),
+            _ => {}
+        }
+    }
+    out
+}
