@@ -16,6 +16,7 @@ eval "$("$STACK" env)"
 
 # Keys live with the rest of the disposable local state, never in the repo.
 export ECITES_KEYS_DIR="$ECITES_HOME/keys"
+export ECITES_USERS_FILE="$ECITES_HOME/users.json"
 export ECITES_LISTEN="${ECITES_LISTEN:-127.0.0.1:8080}"
 
 # Debug profile on purpose: it shares artifacts with the test build. Build
@@ -36,6 +37,10 @@ cat <<MSG
 
 eCITES ledger (dev) for Party $PARTY
   health:        http://$ECITES_LISTEN/health
+  command API:   http://$ECITES_LISTEN/api/openapi.json
+  demo users:    trader, officer, signatory, scientist, customs, auditor, admin
+                 (password: demo-password-not-for-production; log in with
+                 POST /api/login {"party":"$PARTY","user_id":"officer","password":"..."})
   NATS:          $ECITES_NATS_URL  (monitor $ECITES_NATS_MONITOR_URL)
   PostgreSQL:    $ECITES_DATABASE_URL
   keys:          $ECITES_KEYS_DIR

@@ -27,11 +27,14 @@ pub struct Config {
     pub schemas_dir: PathBuf,
     /// Users and their argon2id password hashes.
     pub users_file: PathBuf,
-    /// Species+ catalogue: a directory of saved API answers (`ecites species import`); empty =
-    /// the shipped demo list.
+    /// A directory of saved Species+ answers that `ecites species import` reads by default.
+    /// The catalogue itself comes from the Parties' logs; while they hold no taxon, `serve`
+    /// uses the shipped demo list when this is empty and refuses to start when it is set.
     pub species_dir: Option<PathBuf>,
     /// Species+ API token, for `ecites species import --live`.
     pub speciesplus_token: Option<String>,
+    /// Base URL of the Species+ API v1 (`ECITES_SPECIESPLUS_URL`).
+    pub speciesplus_url: String,
     /// Currency of the fee schedule (ISO 4217).
     pub fee_currency: String,
 }
@@ -51,6 +54,7 @@ impl Default for Config {
             users_file: PathBuf::from(".ecites/users.json"),
             species_dir: None,
             speciesplus_token: None,
+            speciesplus_url: "https://api.speciesplus.net/api/v1".into(),
             fee_currency: "USD".into(),
         }
     }

@@ -2,6 +2,8 @@
 //!
 //! - [`config`]: layered configuration (defaults, `ecites.toml`, `ECITES_*` environment).
 //! - [`cli`]: the commands: `serve`, `keys`, `party`, `audit`, `schemas`, `demo`.
+//! - [`species`]: the Species+ checklist imported as events, and the catalogue rebuilt from them.
 
 pub mod cli;
 pub mod config;
+pub mod species;

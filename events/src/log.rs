@@ -6,7 +6,7 @@
 //! store a commit all or nothing, refuse it when any aggregate has moved on, and store it once
 //! per command id.
 
-use crate::aggregate::AggregateRef;
+use crate::aggregate::{AggregateRef, AggregateType};
 use crate::envelope::{Actor, Envelope};
 use crate::hash::EventHash;
 use crate::keyring::Signer;
@@ -230,6 +230,15 @@ pub trait EventReader: Send + Sync {
         &self,
         party: PartyCode,
         from_sequence: u64,
+    ) -> impl Future<Output = Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError>>
+           + Send;
+
+    /// Every event on the Party's aggregates of one type (all taxa, all quotas…), in stream
+    /// order, up to the last such event at the time of the call.
+    fn read_type(
+        &self,
+        party: PartyCode,
+        aggregate_type: &AggregateType,
     ) -> impl Future<Output = Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError>>
            + Send;
 

@@ -111,3 +111,30 @@ pub fn users(config: &Config, command: UsersCommand, out: &mut dyn Write) -> any
     writeln!(out, "added {name} {user} to Party {party}")?;
     Ok(0)
 }
+
+/// The demo organisation every demo trader files for.
+pub const DEMO_ORGANISATION: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001);
+/// Printed by `deploy/dev.sh`; for local demos only.
+pub const DEMO_PASSWORD: &str = "demo-password-not-for-production";
+
+/// One user of each role for a local demo; existing users are left alone.
+pub fn demo_users(config: &Config, party: PartyCode, out: &mut dyn Write) -> anyhow::Result<()> {
+    let users = Users::load(&config.users_file)?;
+    for (id, role) in [
+        ("trader", Role::Trader),
+        ("officer", Role::MaOfficer),
+        ("signatory", Role::MaSignatory),
+        ("scientist", Role::SaExpert),
+        ("customs", Role::Customs),
+        ("auditor", Role::Auditor),
+        ("admin", Role::PartyAdmin),
+    ] {
+        let org = (role == Role::Trader).then_some(DEMO_ORGANISATION);
+        match users.add(party, id, role, org, DEMO_PASSWORD) {
+            Ok(()) => writeln!(out, "demo user {id} ({}) added", role.as_str())?,
+            Err(ecites_command::api::users::UserError::Exists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// The species catalogue: record the Species+ checklist in a Party's log.
+    Species {
+        #[command(subcommand)]
+        command: species::SpeciesCommand,
+    },
     /// First-run set-up of a Party.
     Admin {
         #[command(subcommand)]
@@ -135,6 +140,7 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
         Command::Party { command } => party::run(&config, command, out).await,
         Command::Audit { command } => audit::run(&config, command, out).await,
         Command::Admin { command } => admin::init(&config, command, out).await,
+        Command::Species { command } => species::run(&config, command, out).await,
         Command::Demo {
             command: DemoCommand::Seed { party },
         } => {
@@ -145,7 +151,9 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
                 "Management Authority of the demo Party",
                 out,
             )
-            .await
+            .await?;
+            admin::demo_users(&config, party, out)?;
+            Ok(0)
         }
         Command::Keys { .. } | Command::Schemas { .. } | Command::Users { .. } => {
             unreachable!("handled synchronously")

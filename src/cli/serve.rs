@@ -39,7 +39,7 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
     for party in &parties {
         log.set_signer(store.load(*party)?.signer);
     }
-    let command_api = command_api(config, log, &rings, &parties)?;
+    let command_api = command_api(config, log, &rings, &parties).await?;
     Ok(Router::new()
         .route(
             "/health",
@@ -55,19 +55,21 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
         .nest("/query", ecites_query::router()))
 }
 
-fn command_api(
+async fn command_api(
     config: &Config,
     log: JetStreamLog,
     rings: &[PublicKeyring],
     parties: &[ecites_events::PartyCode],
 ) -> anyhow::Result<Router> {
     let keys = PublicKeys::from_rings(rings).map_err(anyhow::Error::msg)?;
-    let reference = Arc::new(super::species::reference_data(config)?);
+    let reference =
+        Arc::new(super::species::reference_data_from_log(config, &log, &keys, parties).await?);
     let handler = CommandHandler::new(log, keys, reference);
     for party in parties {
         let mut settings = PartySettings::new(*party);
         settings.currency = config.fee_currency.clone();
         handler.configure_party(settings);
+        handler.load_quota_index(*party).await?;
     }
     let users = Users::load(&config.users_file)?;
     Ok(ecites_command::api::router(Arc::new(ApiState {

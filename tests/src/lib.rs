@@ -4,6 +4,8 @@
 //! run in parallel against one server and never see each other's events. The server comes from
 //! `deploy/stack.sh` (which `deploy/test.sh` starts): its URL is in `ECITES_TEST_NATS_URL`.
 
+pub mod speciesplus;
+
 use ecites_events::jetstream::{JetStreamLog, LogConfig};
 use ecites_events::payloads::ledger::PartyRegistered;
 use ecites_events::{

@@ -6,181 +6,19 @@
 //! ([`SpeciesCatalogue::from_taxa`], e.g. replayed import events). A [`Taxon`] is kept in a
 //! canonical order so that the same data always serialises to the same bytes.
 
-use super::dates;
 use super::listing_history::{listing_intervals, reservation_intervals, Interval};
 pub use super::species_build::{CatalogueBuilder, LegislationScope};
 pub use super::species_demo::DEMO_TAXON_ID_BASE;
-pub use super::speciesplus::ChangeType;
 use crate::domain::codes::{Appendix, Kingdom};
+// The stored record of a taxon is an event payload, so it lives in the events crate; it is
+// re-exported here, where the catalogue that indexes it is.
+pub use ecites_events::payloads::species::{
+    ChangeType, CommonName, HashNote, HigherTaxa, ListingChange, ListingHistory, Quota, Suspension,
+    Synonym, Taxon,
+};
 use ecites_events::PartyCode;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use time::Date;
-
-/// The ancestors of a taxon below its kingdom, as the CITES Checklist gives them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HigherTaxa {
-    pub phylum: Option<String>,
-    pub class: Option<String>,
-    pub order: Option<String>,
-    pub family: Option<String>,
-}
-
-/// Another scientific name under which the Checklist knows a taxon.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Synonym {
-    pub full_name: String,
-    /// The synonym's own Species+ id, when known.
-    pub id: Option<u64>,
-    pub author_year: Option<String>,
-    pub rank: Option<String>,
-}
-
-/// A common name with its ISO 639-1 language code.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommonName {
-    pub language: Option<String>,
-    pub name: String,
-}
-
-/// How much of a taxon's listing history the catalogue holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListingHistory {
-    /// Only the changes in force when the data was fetched: enough for today's listing, not
-    /// for a past date nor for the date of first listing.
-    CurrentOnly,
-    /// Every change since the first listing (Species+ `scope=all`, or the demo list).
-    Complete,
-}
-
-/// A `#` annotation: which parts and derivatives a (mostly plant) listing covers.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HashNote {
-    pub symbol: Option<String>,
-    pub note: Option<String>,
-}
-
-/// One change to a taxon's place in the Appendices: an inclusion (`+`), a deletion (`-`), or a
-/// Party's reservation entered (`R+`) or withdrawn (`R-`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListingChange {
-    /// Species+ listing-change id; shared by the taxa a higher-taxon listing cascades to.
-    pub id: u64,
-    /// The taxon the change was made on, when it is a higher taxon's.
-    pub taxon_concept_id: Option<u64>,
-    pub change_type: ChangeType,
-    pub appendix: Appendix,
-    #[serde(with = "dates::iso")]
-    #[schemars(schema_with = "dates::schema")]
-    pub effective_at: Date,
-    /// The listing Party of an Appendix III listing, or the reserving Party.
-    pub party: Option<PartyCode>,
-    pub annotation: Option<String>,
-    pub hash_annotation: Option<HashNote>,
-    /// Species+ says the change is in force as of the data's date.
-    pub is_current: bool,
-}
-
-/// A CITES export quota of a country for this taxon.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Quota {
-    pub id: u64,
-    pub taxon_concept_id: Option<u64>,
-    /// The exporting country's code as Species+ gives it (usually ISO alpha-2).
-    pub country: String,
-    /// `None` in some historic records that Species+ does not display.
-    pub quota: Option<f64>,
-    /// Unit code; `None` = number of specimens.
-    pub unit: Option<String>,
-    #[serde(with = "dates::iso_option")]
-    #[schemars(schema_with = "dates::option_schema")]
-    pub publication_date: Option<Date>,
-    pub notes: Option<String>,
-    pub url: Option<String>,
-    pub public_display: Option<bool>,
-    pub is_current: bool,
-}
-
-/// A recommendation to suspend trade in this taxon (or in all species) with a country.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Suspension {
-    pub id: u64,
-    /// `None` = every CITES species of the country; else the taxon (or a higher taxon) it
-    /// was made on.
-    pub taxon_concept_id: Option<u64>,
-    pub country: String,
-    #[serde(with = "dates::iso")]
-    #[schemars(schema_with = "dates::schema")]
-    pub start_date: Date,
-    /// Suspends imports into the country; exports from it when false.
-    pub applies_to_import: bool,
-    pub is_current: bool,
-    pub notes: Option<String>,
-    /// The Notification to the Parties that announced it.
-    pub notification: Option<String>,
-    #[serde(with = "dates::iso_option")]
-    #[schemars(schema_with = "dates::option_schema")]
-    pub notification_date: Option<Date>,
-    pub notification_url: Option<String>,
-}
-
-/// A CITES taxon (accepted name) with everything the rules consult about it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Taxon {
-    /// Species+ taxon concept id (demo taxa have ids from 2^40 up).
-    pub id: u64,
-    pub full_name: String,
-    pub author_year: Option<String>,
-    /// `SPECIES`, `SUBSPECIES`, `GENUS`, `FAMILY`, …
-    pub rank: String,
-    pub kingdom: Kingdom,
-    pub higher_taxa: HigherTaxa,
-    pub synonyms: Vec<Synonym>,
-    pub common_names: Vec<CommonName>,
-    pub listing_history: ListingHistory,
-    pub listing_changes: Vec<ListingChange>,
-    pub quotas: Vec<Quota>,
-    pub suspensions: Vec<Suspension>,
-}
-
-impl Taxon {
-    /// Puts every list in its canonical order and drops exact duplicates, so that equal
-    /// content serialises to equal bytes whatever order the API answered in.
-    pub fn canonicalise(&mut self) {
-        self.synonyms.sort();
-        self.synonyms.dedup();
-        self.common_names.sort();
-        self.common_names.dedup();
-        self.listing_changes.sort_by(|a, b| {
-            (a.effective_at, a.id, a.change_type, a.appendix, a.party).cmp(&(
-                b.effective_at,
-                b.id,
-                b.change_type,
-                b.appendix,
-                b.party,
-            ))
-        });
-        self.listing_changes.dedup();
-        self.quotas.sort_by(|a, b| {
-            (a.id, &a.country, a.publication_date).cmp(&(b.id, &b.country, b.publication_date))
-        });
-        self.quotas.dedup();
-        self.suspensions.sort_by(|a, b| {
-            (a.id, &a.country, a.start_date).cmp(&(b.id, &b.country, b.start_date))
-        });
-        self.suspensions.dedup();
-    }
-}
 
 /// A name resolved to the taxon the Checklist lists it under.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,56 +10,11 @@
 //! `Taxon` layout changes every hash: the next import then records every taxon once.
 
 use super::species::{SpeciesCatalogue, Taxon};
+pub use ecites_events::payloads::species::ContentHash;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt;
-
-/// SHA-256 of a taxon's canonical content, written as 64 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ContentHash(pub [u8; 32]);
-
-impl fmt::Debug for ContentHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ContentHash({})", hex::encode(self.0))
-    }
-}
-
-impl fmt::Display for ContentHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl Serialize for ContentHash {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for ContentHash {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let mut out = [0u8; 32];
-        if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(serde::de::Error::custom(
-                "a content hash is 64 lower-case hex digits",
-            ));
-        }
-        hex::decode_to_slice(&s, &mut out).map_err(serde::de::Error::custom)?;
-        Ok(ContentHash(out))
-    }
-}
-
-impl JsonSchema for ContentHash {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ContentHash".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })
-    }
-}
 
 /// One taxon of the CITES checklist as imported: its canonical content and that content's
 /// hash. The event that records it lets a replay rebuild the catalogue

@@ -9,8 +9,8 @@
 
 use super::dates;
 use crate::domain::codes::Appendix;
-use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+pub use ecites_events::payloads::species::ChangeType;
+use serde::{Deserialize, Deserializer};
 use time::{Date, OffsetDateTime};
 
 /// One page of `GET taxon_concepts`: the taxa of the CITES (or CMS) taxonomy.
@@ -169,25 +169,6 @@ pub struct CitesLegislation {
     pub cites_quotas: Vec<QuotaRecord>,
     #[serde(deserialize_with = "null_as_default")]
     pub cites_suspensions: Vec<SuspensionRecord>,
-}
-
-/// The kind of a listing change.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-pub enum ChangeType {
-    /// `+`: inclusion in (or restatement of) an appendix.
-    #[serde(rename = "+")]
-    Addition,
-    /// `-`: removal from an appendix.
-    #[serde(rename = "-")]
-    Deletion,
-    /// `R+`: a Party entered a reservation (Art. XV, XVI, XXIII).
-    #[serde(rename = "R+")]
-    ReservationEntered,
-    /// `R-`: a Party withdrew its reservation.
-    #[serde(rename = "R-")]
-    ReservationWithdrawn,
 }
 
 /// One listing change: an inclusion, deletion, or reservation, with the date it took effect.

@@ -14,7 +14,7 @@ mod read;
 
 pub use provision::{check_server_version, stream_config, verify_stream_config};
 
-use crate::aggregate::AggregateRef;
+use crate::aggregate::{AggregateRef, AggregateType};
 use crate::keyring::Signer;
 use crate::log::{
     AppendError, Commit, Committed, EventAppender, EventReader, ReadError, RecordedEvent,
@@ -283,6 +283,14 @@ impl EventReader for JetStreamLog {
         from_sequence: u64,
     ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
         read::read_party(self, party, from_sequence, true).await
+    }
+
+    async fn read_type(
+        &self,
+        party: PartyCode,
+        aggregate_type: &AggregateType,
+    ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
+        read::read_type(self, party, aggregate_type).await
     }
 
     async fn follow_party(

@@ -1,11 +1,11 @@
 //! Reading aggregates (direct gets) and Party streams (ordered consumers).
 
 use super::JetStreamLog;
-use crate::aggregate::AggregateRef;
+use crate::aggregate::{AggregateRef, AggregateType};
 use crate::envelope::headers as h;
 use crate::log::{ReadError, RecordedEvent};
 use crate::party::PartyCode;
-use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
+use async_nats::jetstream::consumer::{pull::OrderedConfig, Consumer, DeliverPolicy};
 use async_nats::jetstream::stream::DirectGetErrorKind;
 use async_nats::HeaderMap;
 use futures::stream::{BoxStream, StreamExt};
@@ -76,11 +76,10 @@ pub(super) async fn read_party(
     bounded: bool,
 ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
     let stream = log.stream_for_read(party).await?;
-    let unavailable = |e: String| ReadError::Unavailable(e);
     let head = stream
         .get_info()
         .await
-        .map_err(|e| unavailable(e.to_string()))?
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?
         .state
         .last_sequence;
     let start = from_sequence.max(1);
@@ -95,44 +94,96 @@ pub(super) async fn read_party(
             ..Default::default()
         })
         .await
-        .map_err(|e| unavailable(e.to_string()))?;
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+    let events = consumed(consumer).await?;
+    if !bounded {
+        return Ok(events);
+    }
+    Ok(until(events, move |e| e.sequence >= head))
+}
+
+/// Streams the events on every aggregate of one type of a Party, up to the last one stored
+/// when the call began.
+pub(super) async fn read_type(
+    log: &JetStreamLog,
+    party: PartyCode,
+    aggregate_type: &AggregateType,
+) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
+    let stream = log.stream_for_read(party).await?;
+    let filter = format!(
+        "{}.{}.{}.>",
+        log.config().subject_prefix,
+        party.subject_token(),
+        aggregate_type
+    );
+    let consumer = stream
+        .create_consumer(OrderedConfig {
+            filter_subject: filter,
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+    // The stream's head is no bound here: the type's last event may lie well before it, and
+    // waiting for a sequence the filter never delivers would hang. The consumer's pending
+    // count at creation is exactly the number of matching events stored by then.
+    let total = consumer.cached_info().num_pending;
+    if total == 0 {
+        return Ok(futures::stream::empty().boxed());
+    }
+    let events = consumed(consumer).await?;
+    let mut seen = 0u64;
+    Ok(until(events, move |_| {
+        seen += 1;
+        seen >= total
+    }))
+}
+
+async fn consumed(
+    consumer: Consumer<OrderedConfig>,
+) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
     let messages = consumer
         .messages()
         .await
-        .map_err(|e| unavailable(e.to_string()))?;
-    let events = messages.map(|m| {
-        let m = m.map_err(|e| ReadError::Unavailable(e.to_string()))?;
-        let info = m
-            .info()
-            .map_err(|e| ReadError::Unavailable(e.to_string()))?;
-        let (sequence, stored_at) = (info.stream_sequence, info.published);
-        let msg = m.message;
-        let headers = msg.headers.unwrap_or_default();
-        Ok(RecordedEvent {
-            sequence,
-            subject: msg.subject.to_string(),
-            key_id: header(&headers, h::KEY_ID),
-            signature: header(&headers, h::SIGNATURE),
-            msg_id: header(&headers, h::MSG_ID),
-            stored_at,
-            body: msg.payload,
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+    Ok(messages
+        .map(|m| {
+            let m = m.map_err(|e| ReadError::Unavailable(e.to_string()))?;
+            let info = m
+                .info()
+                .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+            let (sequence, stored_at) = (info.stream_sequence, info.published);
+            let msg = m.message;
+            let headers = msg.headers.unwrap_or_default();
+            Ok(RecordedEvent {
+                sequence,
+                subject: msg.subject.to_string(),
+                key_id: header(&headers, h::KEY_ID),
+                signature: header(&headers, h::SIGNATURE),
+                msg_id: header(&headers, h::MSG_ID),
+                stored_at,
+                body: msg.payload,
+            })
         })
-    });
-    if !bounded {
-        return Ok(events.boxed());
-    }
-    // Stop right after the head without polling the consumer again: it would wait for an
-    // event that may never come.
-    let bounded = futures::stream::unfold(
-        (events.boxed(), false),
-        move |(mut inner, done)| async move {
+        .boxed())
+}
+
+/// Ends `events` right after the event for which `last` says so, or after an error, without
+/// polling the consumer again: it would wait for an event that may never come.
+fn until(
+    events: BoxStream<'static, Result<RecordedEvent, ReadError>>,
+    last: impl FnMut(&RecordedEvent) -> bool + Send + 'static,
+) -> BoxStream<'static, Result<RecordedEvent, ReadError>> {
+    futures::stream::unfold(
+        (events, false, last),
+        |(mut inner, done, mut last)| async move {
             if done {
                 return None;
             }
             let ev = inner.next().await?;
-            let done = ev.as_ref().map_or(true, |e| e.sequence >= head);
-            Some((ev, (inner, done)))
+            let done = ev.as_ref().map_or(true, &mut last);
+            Some((ev, (inner, done, last)))
         },
-    );
-    Ok(bounded.boxed())
+    )
+    .boxed()
 }

@@ -5,6 +5,7 @@ pub mod ledger;
 pub mod numbering;
 pub mod permit;
 pub mod quota;
+pub mod species;
 
 use crate::schema::{SchemaEntry, Upcasters};
 
@@ -36,6 +37,7 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<quota::QuotaReserved>(),
         SchemaEntry::of::<quota::QuotaSettled>(),
         SchemaEntry::of::<quota::QuotaReleased>(),
+        SchemaEntry::of::<species::TaxonRecorded>(),
     ]
 }
 
