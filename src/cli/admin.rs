@@ -5,9 +5,13 @@ use crate::config::Config;
 use anyhow::Context;
 use clap::Subcommand;
 use ecites_command::api::users::Users;
-use ecites_command::handler::auth::Role;
-use ecites_events::{KeyringStore, PartyCode};
+use ecites_command::domain::organisation::OrganisationCommand;
+use ecites_command::handler::auth::{Principal, Role};
+use ecites_command::handler::CommandHandler;
+use ecites_command::reference::ReferenceData;
+use ecites_events::{KeyringStore, PartyCode, PublicKeys};
 use std::io::Write;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Subcommand)]
@@ -35,7 +39,8 @@ pub enum UsersCommand {
         /// trader, ma_officer, ma_signatory, sa_expert, customs, auditor, party_admin, system_operator
         #[arg(long)]
         role: String,
-        /// The organisation a trader files for.
+        /// The organisation a trader's account is opened for: the trader registers it, or one
+        /// of its members lists the trader, before filing for it.
         #[arg(long)]
         organisation: Option<Uuid>,
     },
@@ -134,6 +139,57 @@ pub fn demo_users(config: &Config, party: PartyCode, out: &mut dyn Write) -> any
             Ok(()) => writeln!(out, "demo user {id} ({}) added", role.as_str())?,
             Err(ecites_command::api::users::UserError::Exists(_)) => {}
             Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Registers the demo organisation as the demo trader and verifies it as the demo officer, so
+/// that the demo trader can file at once. Fixed command ids make a second seed a no-op.
+pub async fn demo_organisation(
+    config: &Config,
+    party: PartyCode,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = KeyringStore::new(&config.keys_dir);
+    let log = super::connect(config).await?;
+    log.set_signer(store.load(party)?.signer);
+    let keys = PublicKeys::from_rings([&store.load_public(party)?]).map_err(anyhow::Error::msg)?;
+    let handler = CommandHandler::new(log, keys, Arc::new(ReferenceData::demo()));
+    let principal = |user_id: &str, role, organisation_id| Principal {
+        user_id: user_id.into(),
+        role,
+        party,
+        organisation_id,
+    };
+    let register = OrganisationCommand::Register {
+        name: "Demo Exports (Pvt) Ltd".into(),
+        registration_number: "PV 00001".into(),
+        country: party,
+        address_ref: None,
+        registrant: "trader".into(),
+    };
+    let verify = OrganisationCommand::Verify {
+        note: "demo data".into(),
+    };
+    let steps = [
+        (
+            principal("trader", Role::Trader, Some(DEMO_ORGANISATION)),
+            Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0101),
+            register,
+        ),
+        (
+            principal("officer", Role::MaOfficer, None),
+            Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0102),
+            verify,
+        ),
+    ];
+    for (who, command_id, command) in steps {
+        let done = handler
+            .handle_organisation(&who, party, DEMO_ORGANISATION, command_id, command)
+            .await?;
+        if !done.duplicate {
+            writeln!(out, "demo organisation: {}", done.events.join(", "))?;
         }
     }
     Ok(())

@@ -153,6 +153,7 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
             )
             .await?;
             admin::demo_users(&config, party, out)?;
+            admin::demo_organisation(&config, party, out).await?;
             Ok(0)
         }
         Command::Keys { .. } | Command::Schemas { .. } | Command::Users { .. } => {

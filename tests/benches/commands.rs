@@ -51,8 +51,8 @@ async fn call(app: &axum::Router, path: &str, token: &str, body: Value) -> (Stat
     )
 }
 
-/// One application through its whole review and issuance; latencies by kind.
-async fn one_permit(c: &Client, single: &mut Vec<Duration>, issuing: &mut Vec<Duration>) {
+/// One application through review to approval: seven single-permit commands.
+async fn review(c: &Client, single: &mut Vec<Duration>) -> String {
     let application = json!({"document_type": "export_permit", "importing_country": "DE",
         "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 10}]});
     let started = Instant::now();
@@ -91,6 +91,10 @@ async fn one_permit(c: &Client, single: &mut Vec<Duration>, issuing: &mut Vec<Du
         single.push(started.elapsed());
         assert_eq!(status, StatusCode::OK, "{action}: {out}");
     }
+    id
+}
+
+async fn issue(c: &Client, id: &str, issuing: &mut Vec<Duration>) {
     let started = Instant::now();
     let (status, out) = call(
         &c.app,
@@ -103,6 +107,76 @@ async fn one_permit(c: &Client, single: &mut Vec<Duration>, issuing: &mut Vec<Du
     assert_eq!(status, StatusCode::OK, "issue: {out}");
 }
 
+#[derive(Clone, Copy)]
+enum Phase {
+    /// Only single-permit commands (the seven review steps).
+    Review,
+    /// Review then issue each application: seven single-permit commands and one issuance.
+    Mixed,
+}
+
+/// Runs `rounds` applications on each of `clients` clients; returns the latencies and the
+/// ids of applications left approved but not issued.
+async fn run_clients(
+    client: &Arc<Client>,
+    clients: usize,
+    rounds: usize,
+    phase: Phase,
+) -> (Vec<Duration>, Vec<Duration>, Vec<String>, f64) {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                let (mut single, mut issuing, mut approved) = (vec![], vec![], vec![]);
+                for _ in 0..rounds {
+                    let id = review(&c, &mut single).await;
+                    match phase {
+                        Phase::Review => approved.push(id),
+                        Phase::Mixed => issue(&c, &id, &mut issuing).await,
+                    }
+                }
+                (single, issuing, approved)
+            })
+        })
+        .collect();
+    let (mut single, mut issuing, mut approved) = (vec![], vec![], vec![]);
+    for task in tasks {
+        let (s, i, a) = task.await.expect("client");
+        single.extend(s);
+        issuing.extend(i);
+        approved.extend(a);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    single.sort();
+    issuing.sort();
+    (single, issuing, approved, elapsed)
+}
+
+/// Issues every approved application, `clients` at a time.
+async fn issue_all(client: &Arc<Client>, clients: usize, ids: Vec<String>) -> (Vec<Duration>, f64) {
+    let ids = Arc::new(ids);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|w| {
+            let (c, ids) = (client.clone(), ids.clone());
+            tokio::spawn(async move {
+                let mut issuing = vec![];
+                for id in ids.iter().skip(w).step_by(clients) {
+                    issue(&c, id, &mut issuing).await;
+                }
+                issuing
+            })
+        })
+        .collect();
+    let mut all = vec![];
+    for t in tasks {
+        all.extend(t.await.expect("client"));
+    }
+    all.sort();
+    (all, started.elapsed().as_secs_f64())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -111,7 +185,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn raw_baseline(n: usize, clients: usize) -> f64 {
+async fn raw_baseline(n: usize, clients: usize) -> (f64, Vec<Duration>) {
     let t = TestLedger::new().await;
     let body = bytes::Bytes::from(vec![b'x'; 1400]);
     let js = async_nats::jetstream::new(t.log.nats_client());
@@ -120,7 +194,9 @@ async fn raw_baseline(n: usize, clients: usize) -> f64 {
         .map(|w| {
             let (js, body, prefix) = (js.clone(), body.clone(), t.config.subject_prefix.clone());
             tokio::spawn(async move {
+                let mut latencies = vec![];
                 for i in (w..n).step_by(clients) {
+                    let sent = Instant::now();
                     let mut m = async_nats::HeaderMap::new();
                     m.insert(h::MSG_ID, Uuid::now_v7().to_string().as_str());
                     m.insert(h::KEY_ID, "lk-0123456789abcdef");
@@ -132,14 +208,18 @@ async fn raw_baseline(n: usize, clients: usize) -> f64 {
                         .expect("publish")
                         .await
                         .expect("ack");
+                    latencies.push(sent.elapsed());
                 }
+                latencies
             })
         })
         .collect();
+    let mut latencies = vec![];
     for task in tasks {
-        task.await.expect("task");
+        latencies.extend(task.await.expect("task"));
     }
-    n as f64 / started.elapsed().as_secs_f64()
+    latencies.sort();
+    (n as f64 / started.elapsed().as_secs_f64(), latencies)
 }
 
 #[tokio::main]
@@ -177,43 +257,53 @@ async fn main() {
     }
     let app = router(Arc::new(ApiState { handler, users }));
     let client = Arc::new(Client { app, tokens });
+    // Only the listed users of an organisation the MA has verified file for it.
+    let register = json!({"command_id": Uuid::now_v7(), "name": "Benchmark Exports Ltd",
+        "registration_number": "PV 1", "country": "LK"});
+    let (status, out) = call(
+        &client.app,
+        "/api/LK/organisations",
+        &client.tokens["trader"],
+        register,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let verify = json!({"command_id": Uuid::now_v7(), "note": "benchmark"});
+    let path = format!("/api/LK/organisations/{org}/verify");
+    let (status, out) = call(&client.app, &path, &client.tokens["officer"], verify).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
 
-    println!("machine: {} cores; {clients} clients x {rounds} applications (7 single-permit commands + 1 issuance each)", std::thread::available_parallelism().map_or(1, |c| c.get()));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let c = client.clone();
-            tokio::spawn(async move {
-                let (mut single, mut issuing) = (vec![], vec![]);
-                for _ in 0..rounds {
-                    one_permit(&c, &mut single, &mut issuing).await;
-                }
-                (single, issuing)
-            })
-        })
-        .collect();
-    let (mut single, mut issuing) = (vec![], vec![]);
-    for task in tasks {
-        let (s, i) = task.await.expect("client");
-        single.extend(s);
-        issuing.extend(i);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    single.sort();
-    issuing.sort();
-    let total = single.len() + issuing.len();
-    let rate = total as f64 / elapsed;
-    let raw = raw_baseline(total, clients).await;
-    println!("commands: {total} in {elapsed:.2} s = {rate:.0} commands/s (raw JetStream publish in the same run: {raw:.0} msg/s; ratio {:.0} %)", 100.0 * rate / raw);
     println!(
-        "single-permit commands: {} | p50 {:.1} ms | p99 {:.1} ms",
-        single.len(),
-        percentile(&single, 0.5),
-        percentile(&single, 0.99)
+        "machine: {} cores; {clients} clients, {rounds} applications each",
+        std::thread::available_parallelism().map_or(1, |c| c.get())
+    );
+    let (raw, raw_latency) = raw_baseline(clients * rounds * 7, clients).await;
+    println!(
+        "raw JetStream publish-with-ack, same headers and durability, {clients} in flight: {raw:.0} msg/s | p50 {:.1} ms | p99 {:.1} ms",
+        percentile(&raw_latency, 0.5), percentile(&raw_latency, 0.99)
+    );
+
+    let (single, _, approved, secs) = run_clients(&client, clients, rounds, Phase::Review).await;
+    let rate = single.len() as f64 / secs;
+    println!(
+        "single-permit commands only: {} in {secs:.2} s = {rate:.0} commands/s ({:.0} % of raw) | p50 {:.1} ms | p99 {:.1} ms",
+        single.len(), 100.0 * rate / raw, percentile(&single, 0.5), percentile(&single, 0.99)
+    );
+    let (issuing, secs) = issue_all(&client, clients, approved).await;
+    println!(
+        "issuances only (permit + number + stamp, atomic batch): {} in {secs:.2} s = {:.0}/s | p50 {:.1} ms | p99 {:.1} ms",
+        issuing.len(), issuing.len() as f64 / secs, percentile(&issuing, 0.5), percentile(&issuing, 0.99)
+    );
+    let (single, issuing, _, secs) = run_clients(&client, clients, rounds, Phase::Mixed).await;
+    let total = single.len() + issuing.len();
+    println!(
+        "mixed (7 single-permit commands + 1 issuance per application): {total} in {secs:.2} s = {:.0} commands/s ({:.0} % of raw)",
+        total as f64 / secs, 100.0 * total as f64 / secs / raw
     );
     println!(
-        "issuances (atomic batch of 3): {} | p50 {:.1} ms | p99 {:.1} ms",
-        issuing.len(),
+        "  single-permit p50 {:.1} ms p99 {:.1} ms | issuance p50 {:.1} ms p99 {:.1} ms",
+        percentile(&single, 0.5),
+        percentile(&single, 0.99),
         percentile(&issuing, 0.5),
         percentile(&issuing, 0.99)
     );

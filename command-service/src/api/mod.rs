@@ -1,6 +1,7 @@
 //! The command HTTP API (axum): login, the permit commands, OpenAPI.
 
 pub mod openapi;
+pub mod organisations;
 pub mod permits;
 pub mod problem;
 pub mod quotas;
@@ -101,6 +102,18 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
         .route("/api/{party}/permits", post(permits::submit::<L>))
         .route("/api/{party}/permits/{id}", get(permits::show::<L>))
         .route("/api/{party}/quotas/{quota_id}", post(quotas::set::<L>))
+        .route(
+            "/api/{party}/organisations",
+            post(organisations::register::<L>),
+        )
+        .route(
+            "/api/{party}/organisations/{id}",
+            get(organisations::show::<L>),
+        )
+        .route(
+            "/api/{party}/organisations/{id}/{action}",
+            post(organisations::act::<L>),
+        )
         .route(
             "/api/{party}/permits/{id}/{action}",
             post(permits::act::<L>),

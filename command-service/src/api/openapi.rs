@@ -51,6 +51,7 @@ pub fn document() -> Value {
             "responses": {"200": {"description": "accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
         }}));
     }
+    super::organisations::openapi_paths(&mut paths);
     for p in paths.values_mut() {
         if let Some(op) = p.get_mut("post").and_then(Value::as_object_mut) {
             let responses = op.entry("responses").or_insert_with(|| json!({}));

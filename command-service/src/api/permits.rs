@@ -17,14 +17,14 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
-fn body<T: serde::de::DeserializeOwned>(
+pub(super) fn body<T: serde::de::DeserializeOwned>(
     raw: Result<Json<Value>, JsonRejection>,
 ) -> Result<T, Problem> {
     let Json(value) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
     serde_json::from_value(value).map_err(|e| Problem::bad_request(e.to_string()))
 }
 
-fn party(code: &str) -> Result<PartyCode, Problem> {
+pub(super) fn party(code: &str) -> Result<PartyCode, Problem> {
     code.parse()
         .map_err(|e: ecites_events::party::InvalidPartyCode| {
             Problem::new(

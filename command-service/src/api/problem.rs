@@ -1,6 +1,7 @@
 //! Errors as RFC 9457 problem details, mapped in one place.
 
 use crate::domain::permit::PermitError;
+use crate::handler::auth::Denied;
 use crate::handler::HandlerError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -71,6 +72,12 @@ impl From<HandlerError> for Problem {
         use StatusCode as S;
         let detail = e.to_string();
         match e {
+            HandlerError::Denied(Denied::OrganisationNotVerified { .. }) => Problem::new(
+                S::FORBIDDEN,
+                "organisation-not-verified",
+                "The organisation may not file",
+                detail,
+            ),
             HandlerError::Denied(_) => {
                 Problem::new(S::FORBIDDEN, "forbidden", "Not allowed", detail)
             }
@@ -80,6 +87,10 @@ impl From<HandlerError> for Problem {
                 "No such permit application",
                 detail,
             ),
+            HandlerError::OrganisationNotFound(_) => {
+                Problem::new(S::NOT_FOUND, "not-found", "No such organisation", detail)
+            }
+            HandlerError::OrganisationRefused(e) => e.into(),
             HandlerError::UnknownParty(_) => {
                 Problem::new(S::NOT_FOUND, "unknown-party", "Unknown Party", detail)
             }

@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod context;
+pub mod organisation;
 pub mod permit;
 pub mod quota;
 pub mod rules;

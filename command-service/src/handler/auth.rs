@@ -67,6 +67,17 @@ pub enum Denied {
     OtherOrganisation,
     #[error("this permit belongs to Party {0}")]
     OtherParty(PartyCode),
+    #[error("you are not a member or an agent of organisation {0}")]
+    NotListed(Uuid),
+    #[error("organisation {organisation_id} is {status}: only an organisation verified by the Management Authority may file")]
+    OrganisationNotVerified {
+        organisation_id: Uuid,
+        status: &'static str,
+    },
+    #[error("a trader registers only the organisation their account was opened for, not {0}")]
+    NotOwnOrganisation(Uuid),
+    #[error("only the members of organisation {0} (not its agents) and the Management Authority manage its list")]
+    NotStaff(Uuid),
 }
 
 /// The roles allowed to give each command.

@@ -7,12 +7,13 @@
 
 pub mod auth;
 mod load;
+pub mod organisations;
 mod quotas;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
 use crate::domain::quota::{self, Quota, QuotaEvent};
-use auth::{authorize, Denied, Principal};
+use auth::{Denied, Principal};
 use ecites_events::cites::IsoDate;
 use ecites_events::payloads::numbering::{PermitNumberAllocated, SecurityStampAllocated};
 use ecites_events::payloads::quota::QuotaSet;
@@ -51,6 +52,10 @@ pub enum HandlerError {
     Denied(#[from] Denied),
     #[error("no permit application {0}")]
     NotFound(Uuid),
+    #[error("no organisation {0}")]
+    OrganisationNotFound(Uuid),
+    #[error(transparent)]
+    OrganisationRefused(#[from] crate::domain::organisation::OrganisationError),
     #[error(transparent)]
     Refused(#[from] PermitError),
     #[error("the permit kept changing while the command was decided; try again")]
@@ -95,6 +100,8 @@ pub struct CommandHandler<L> {
     settings: RwLock<HashMap<PartyCode, Arc<PartySettings>>>,
     quotas: QuotaBook,
     cache: Cache,
+    organisations: organisations::OrganisationBook,
+    shared: std::sync::Mutex<HashMap<PartyCode, Arc<tokio::sync::Mutex<()>>>>,
     today: fn() -> IsoDate,
 }
 
@@ -111,7 +118,17 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             settings: RwLock::default(),
             quotas: QuotaBook::default(),
             cache: Cache::new(100_000),
+            organisations: organisations::OrganisationBook::default(),
+            shared: std::sync::Mutex::default(),
             today: utc_today,
+        }
+    }
+
+    fn shared_lock(&self, party: PartyCode) -> Arc<tokio::sync::Mutex<()>> {
+        match self.shared.lock() {
+            Ok(mut m) => m.entry(party).or_default().clone(),
+            // A poisoned map only loses the queueing; the log's checks still hold.
+            Err(_) => Arc::default(),
         }
     }
 
@@ -156,9 +173,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         if loaded.position == ExpectedPosition::New {
             return Err(HandlerError::NotFound(id));
         }
-        let trader_elsewhere =
-            who.role == auth::Role::Trader && state.organisation_id != who.organisation_id;
-        if who.party != party || trader_elsewhere {
+        if who.party != party || !self.may_see_permit(who, party, &state).await? {
             return Err(HandlerError::NotFound(id));
         }
         Ok(state)
@@ -174,6 +189,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command: PermitCommand,
     ) -> Result<Accepted, HandlerError> {
         let aggregate = Self::permit_ref(party, permit_id);
+        // Numbers, stamps and quotas are shared by every issuance of the Party: one writer at a
+        // time in this process turns conflicts on them into a short queue. Other processes are
+        // still kept out by the expected-sequence checks.
+        let _turn = if command.touches_shared_aggregates() {
+            Some(self.shared_lock(party).lock_owned().await)
+        } else {
+            None
+        };
         for _ in 0..ATTEMPTS {
             let attempt = Attempt {
                 who,
@@ -207,7 +230,8 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         if !matches!(command, PermitCommand::Submit { .. }) && expected == ExpectedPosition::New {
             return Err(HandlerError::NotFound(a.permit_id));
         }
-        authorize(a.who, party, &command, &loaded.state)?;
+        self.authorize_permit(a.who, party, &command, &loaded.state)
+            .await?;
         let settings = self.party_settings(party)?;
         let quotas = self.quota_states(party).await?;
         let ctx = DecisionContext {

@@ -3,6 +3,7 @@
 
 pub mod ledger;
 pub mod numbering;
+pub mod organisation;
 pub mod permit;
 pub mod quota;
 pub mod species;
@@ -15,6 +16,11 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<ledger::SigningKeyActivated>(),
         SchemaEntry::of::<numbering::PermitNumberAllocated>(),
         SchemaEntry::of::<numbering::SecurityStampAllocated>(),
+        SchemaEntry::of::<organisation::OrganisationRegistered>(),
+        SchemaEntry::of::<organisation::OrganisationVerified>(),
+        SchemaEntry::of::<organisation::OrganisationSuspended>(),
+        SchemaEntry::of::<organisation::MemberAdded>(),
+        SchemaEntry::of::<organisation::MemberRemoved>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),

@@ -74,6 +74,20 @@ pub enum PermitCommand {
 }
 
 impl PermitCommand {
+    /// Whether the command may write to aggregates every issuance shares (the numbering series,
+    /// the stamp stock, quotas).
+    pub fn touches_shared_aggregates(&self) -> bool {
+        matches!(
+            self,
+            Self::Issue { .. }
+                | Self::Endorse { .. }
+                | Self::Cancel { .. }
+                | Self::Expire
+                | Self::ReportLost { .. }
+                | Self::MarkReplaced { .. }
+        )
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Submit { .. } => "submit",
