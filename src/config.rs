@@ -37,6 +37,9 @@ pub struct Config {
     pub speciesplus_url: String,
     /// Currency of the fee schedule (ISO 4217).
     pub fee_currency: String,
+    /// Supporting documents, stored under their SHA-256 (with a `.meta.json` of who uploaded
+    /// them); back it up with the log, since the events hold only the hashes.
+    pub documents_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             speciesplus_token: None,
             speciesplus_url: "https://api.speciesplus.net/api/v1".into(),
             fee_currency: "USD".into(),
+            documents_dir: PathBuf::from(".ecites/documents"),
         }
     }
 }

@@ -5,6 +5,7 @@ use anyhow::Context;
 use axum::{routing::get, Json, Router};
 use ecites_command::api::{users::Users, ApiState};
 use ecites_command::domain::context::PartySettings;
+use ecites_command::handler::documents::DocumentStore;
 use ecites_command::handler::CommandHandler;
 use ecites_events::jetstream::JetStreamLog;
 use ecites_events::keyring::PublicKeyring;
@@ -64,7 +65,9 @@ async fn command_api(
     let keys = PublicKeys::from_rings(rings).map_err(anyhow::Error::msg)?;
     let reference =
         Arc::new(super::species::reference_data_from_log(config, &log, &keys, parties).await?);
-    let handler = CommandHandler::new(log, keys, reference);
+    let documents = DocumentStore::open(&config.documents_dir)
+        .with_context(|| format!("opening {}", config.documents_dir.display()))?;
+    let handler = CommandHandler::new(log, keys, reference).with_documents(documents);
     for party in parties {
         let mut settings = PartySettings::new(*party);
         settings.currency = config.fee_currency.clone();

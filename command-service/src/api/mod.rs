@@ -1,7 +1,10 @@
 //! The command HTTP API (axum): login, the permit commands, OpenAPI.
 
+pub mod accounts;
+pub mod documents;
 pub mod openapi;
 pub mod organisations;
+pub mod party_config;
 pub mod permits;
 pub mod problem;
 pub mod quotas;
@@ -118,5 +121,8 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
             "/api/{party}/permits/{id}/{action}",
             post(permits::act::<L>),
         )
+        .merge(party_config::routes::<L>())
+        .merge(accounts::routes::<L>())
+        .merge(documents::routes::<L>())
         .with_state(state)
 }

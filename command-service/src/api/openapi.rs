@@ -52,6 +52,9 @@ pub fn document() -> Value {
         }}));
     }
     super::organisations::openapi_paths(&mut paths);
+    super::party_config::openapi_paths(&mut paths);
+    super::accounts::openapi_paths(&mut paths);
+    super::documents::openapi_paths(&mut paths);
     for p in paths.values_mut() {
         if let Some(op) = p.get_mut("post").and_then(Value::as_object_mut) {
             let responses = op.entry("responses").or_insert_with(|| json!({}));

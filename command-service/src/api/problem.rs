@@ -91,6 +91,14 @@ impl From<HandlerError> for Problem {
                 Problem::new(S::NOT_FOUND, "not-found", "No such organisation", detail)
             }
             HandlerError::OrganisationRefused(e) => e.into(),
+            HandlerError::AccountNotFound(_) => Problem::new(
+                S::NOT_FOUND,
+                "not-found",
+                "No such prepayment account",
+                detail,
+            ),
+            HandlerError::AccountRefused(e) => e.into(),
+            HandlerError::ConfigRefused(e) => e.into(),
             HandlerError::UnknownParty(_) => {
                 Problem::new(S::NOT_FOUND, "unknown-party", "Unknown Party", detail)
             }

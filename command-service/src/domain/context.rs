@@ -49,34 +49,20 @@ pub trait Reference: Send + Sync {
     fn term_purpose_is_usual(&self, term: &str, purpose: PurposeCode) -> bool;
 }
 
-/// A stricter domestic measure of the Party (Art. XIV).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DomesticMeasure {
-    pub id: String,
-    pub taxon_id: u64,
-    pub description: String,
-    /// Bans exports for these purposes (empty = all purposes).
-    pub banned_purposes: Vec<PurposeCode>,
-    /// Bans exports from these sources (empty = all sources).
-    pub banned_sources: Vec<SourceCode>,
-}
-
+/// A stricter domestic measure of the Party (Art. XIV), as its event recorded it.
+pub type DomesticMeasure = ecites_events::payloads::party_config::DomesticMeasureSet;
 /// A line of the Party's fee schedule; the first matching line applies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FeeRule {
-    pub document_type: Option<ecites_events::cites::DocumentType>,
-    pub appendix: Option<Appendix>,
-    pub base: i64,
-    pub per_line: i64,
-    pub express_surcharge: i64,
-}
+pub use ecites_events::payloads::party_config::FeeRule;
+/// A species on the Party's national list, as its event recorded it.
+pub type NationalListEntry = ecites_events::payloads::party_config::NationalListSpeciesAdded;
 
-/// The issuing Party's own configuration.
-#[derive(Clone, Debug)]
+/// The issuing Party's own configuration: the start-up defaults with the Party's
+/// `party_config` events folded in (`domain::party_config::evolve`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartySettings {
     pub party: PartyCode,
     /// Taxa not listed in CITES that still need a permit here (DOC-NATIONAL-LIST).
-    pub national_list: Vec<u64>,
+    pub national_list: Vec<NationalListEntry>,
     pub domestic_measures: Vec<DomesticMeasure>,
     pub currency: String,
     pub fees: Vec<FeeRule>,
@@ -99,6 +85,10 @@ impl PartySettings {
         }
     }
 
+    pub fn on_national_list(&self, taxon_id: u64) -> bool {
+        self.national_list.iter().any(|e| e.taxon_id == taxon_id)
+    }
+
     /// The fee for an application (minor units of the Party's currency).
     pub fn fee_for(
         &self,
@@ -111,8 +101,13 @@ impl PartySettings {
             f.document_type.is_none_or(|d| d == document_type)
                 && f.appendix.is_none_or(|a| Some(a) == strictest)
         });
+        // Saturating: a schedule with absurd amounts must not wrap round to a small fee.
+        let lines = i64::try_from(lines).unwrap_or(i64::MAX);
         let minor_units = rule.map_or(0, |f| {
-            f.base + f.per_line * lines as i64 + if express { f.express_surcharge } else { 0 }
+            let express = if express { f.express_surcharge } else { 0 };
+            f.base
+                .saturating_add(f.per_line.saturating_mul(lines))
+                .saturating_add(express)
         });
         Money {
             minor_units,

@@ -2,9 +2,11 @@
 //! `evolve(state, event)`; the context carries everything from outside (the listing in force,
 //! quotas, suspensions, domestic measures, the clock) and the events record what was seen.
 
+pub mod account;
 pub mod codes;
 pub mod context;
 pub mod organisation;
+pub mod party_config;
 pub mod permit;
 pub mod quota;
 pub mod rules;

@@ -5,9 +5,12 @@
 //! Issuing a permit commits the permit, the next permit number and the next security stamp in
 //! one atomic batch, so numbers stay gapless and a lost race leaves nothing behind.
 
+pub mod accounts;
 pub mod auth;
+pub mod documents;
 mod load;
 pub mod organisations;
+pub mod party_config;
 mod quotas;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
@@ -54,8 +57,14 @@ pub enum HandlerError {
     NotFound(Uuid),
     #[error("no organisation {0}")]
     OrganisationNotFound(Uuid),
+    #[error("no prepayment account {0}")]
+    AccountNotFound(Uuid),
+    #[error(transparent)]
+    AccountRefused(#[from] crate::domain::account::AccountError),
     #[error(transparent)]
     OrganisationRefused(#[from] crate::domain::organisation::OrganisationError),
+    #[error(transparent)]
+    ConfigRefused(#[from] crate::domain::party_config::PartyConfigError),
     #[error(transparent)]
     Refused(#[from] PermitError),
     #[error("the permit kept changing while the command was decided; try again")]
@@ -101,6 +110,9 @@ pub struct CommandHandler<L> {
     quotas: QuotaBook,
     cache: Cache,
     organisations: organisations::OrganisationBook,
+    accounts: accounts::AccountBook,
+    documents: Option<Arc<documents::DocumentStore>>,
+    party_config: party_config::ConfigBook,
     shared: std::sync::Mutex<HashMap<PartyCode, Arc<tokio::sync::Mutex<()>>>>,
     today: fn() -> IsoDate,
 }
@@ -119,6 +131,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             quotas: QuotaBook::default(),
             cache: Cache::new(100_000),
             organisations: organisations::OrganisationBook::default(),
+            accounts: accounts::AccountBook::default(),
+            documents: None,
+            party_config: party_config::ConfigBook::default(),
             shared: std::sync::Mutex::default(),
             today: utc_today,
         }
@@ -148,7 +163,8 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         &self.log
     }
 
-    fn party_settings(&self, party: PartyCode) -> Result<Arc<PartySettings>, HandlerError> {
+    /// The start-up defaults the Party's configuration events are folded over.
+    fn base_settings(&self, party: PartyCode) -> Result<Arc<PartySettings>, HandlerError> {
         self.settings
             .read()
             .ok()
@@ -232,7 +248,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         }
         self.authorize_permit(a.who, party, &command, &loaded.state)
             .await?;
-        let settings = self.party_settings(party)?;
+        let settings = self.party_settings(party).await?;
         let quotas = self.quota_states(party).await?;
         let ctx = DecisionContext {
             today: (self.today)(),
@@ -244,6 +260,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             .with_allocations(party, a.permit_id, command, &ctx)
             .await?;
         let events = decide(&loaded.state, command, &ctx)?;
+        self.check_documents(party, &events).await?;
         let quota_changes = self
             .quota_changes(party, a.permit_id, &loaded.state, &events)
             .await?;
@@ -254,7 +271,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 evs.iter().map(QuotaEvent::to_data).collect(),
             )
         }));
+        let debit = self
+            .prepayment_debit(party, a.permit_id, &loaded.state, &events)
+            .await?;
+        extra.extend(debit.as_ref().map(accounts::Debit::change));
         let commit = self.commit(a.who, a.command_id, a.aggregate, expected, &events, extra)?;
+        let occurred_at = commit.occurred_at;
         match self.log.append(commit).await {
             Ok(done) => {
                 let state = events
@@ -271,6 +293,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                     .map(|(agg, q, evs, _)| (agg, q, evs))
                     .collect();
                 self.quotas.store_after(&done, &folded);
+                if let Some(d) = debit {
+                    self.debited(&done, d, a.command_id, occurred_at);
+                }
                 Ok(Some(Accepted {
                     permit_id: a.permit_id,
                     events: events.iter().map(PermitEvent::event_type).collect(),

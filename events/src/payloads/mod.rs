@@ -4,7 +4,9 @@
 pub mod ledger;
 pub mod numbering;
 pub mod organisation;
+pub mod party_config;
 pub mod permit;
+pub mod prepayment;
 pub mod quota;
 pub mod species;
 
@@ -21,6 +23,11 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<organisation::OrganisationSuspended>(),
         SchemaEntry::of::<organisation::MemberAdded>(),
         SchemaEntry::of::<organisation::MemberRemoved>(),
+        SchemaEntry::of::<party_config::FeeScheduleSet>(),
+        SchemaEntry::of::<party_config::DomesticMeasureSet>(),
+        SchemaEntry::of::<party_config::DomesticMeasureRevoked>(),
+        SchemaEntry::of::<party_config::NationalListSpeciesAdded>(),
+        SchemaEntry::of::<party_config::NationalListSpeciesRemoved>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),
@@ -39,6 +46,9 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<permit::PermitExpired>(),
         SchemaEntry::of::<permit::PermitReplaced>(),
         SchemaEntry::of::<permit::PermitReportedLost>(),
+        SchemaEntry::of::<prepayment::PrepaymentAccountOpened>(),
+        SchemaEntry::of::<prepayment::PrepaymentDeposited>(),
+        SchemaEntry::of::<prepayment::PrepaymentDebited>(),
         SchemaEntry::of::<quota::QuotaSet>(),
         SchemaEntry::of::<quota::QuotaReserved>(),
         SchemaEntry::of::<quota::QuotaSettled>(),

@@ -149,7 +149,7 @@ pub fn not_listed(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findin
     app.lines
         .iter()
         .enumerate()
-        .filter(|(_, l)| l.listing.is_none() && !ctx.settings.national_list.contains(&l.taxon_id))
+        .filter(|(_, l)| l.listing.is_none() && !ctx.settings.on_national_list(l.taxon_id))
         .map(|(i, l)| {
             Finding::refuse(
                 "DOC-NOT-LISTED",

@@ -1,7 +1,7 @@
 //! Given/when/then for every rule of the catalogue: the refused case and the allowed case.
 
 use crate::domain::codes::{PurposeCode, SourceCode};
-use crate::domain::context::{DomesticMeasure, QuotaState, SuspensionInfo};
+use crate::domain::context::{DomesticMeasure, NationalListEntry, QuotaState, SuspensionInfo};
 use crate::domain::permit::{PermitCommand as C, PermitEvent as E, PermitState};
 use crate::domain::testing::*;
 use ecites_events::cites::{IsoDate, Quantity};
@@ -222,7 +222,11 @@ fn doc_not_listed_and_national_list() {
         .when(submit(form.clone()))
         .refused_by("DOC-NOT-LISTED");
     let mut g = given(&[]);
-    g.settings.national_list.push(RATTUS_RATTUS);
+    g.settings.national_list.push(NationalListEntry {
+        taxon_id: RATTUS_RATTUS,
+        scientific_name: "Rattus rattus".into(),
+        note: None,
+    });
     let events = g.when(submit(form)).events();
     let E::ApplicationSubmitted(s) = &events[0] else {
         panic!()
@@ -406,6 +410,7 @@ fn domestic_ban() {
     g.settings.domestic_measures.push(DomesticMeasure {
         id: "LK-FFPO-2026-3".into(),
         taxon_id: PYTHON_REGIUS,
+        scientific_name: "Python regius".into(),
         description: "no commercial export of wild pythons".into(),
         banned_purposes: vec![PurposeCode::Commercial],
         banned_sources: vec![SourceCode::Wild],

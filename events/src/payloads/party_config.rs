@@ -1,0 +1,92 @@
+//! A Party's own configuration (aggregate `party_config`, id = the Party's ISO code in lower
+//! case): its fee schedule, its stricter domestic measures (Art. XIV) and its national list of
+//! species that need a permit although CITES does not list them. The command side folds these
+//! events over its start-up defaults into the settings every decision is taken with, so a
+//! refusal or a fee can always be traced to the configuration event in force at the time.
+
+use crate::cites::{Appendix, DocumentType, PurposeCode, SourceCode};
+use crate::schema::EventPayload;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+macro_rules! party_config_event {
+    ($t:ident) => {
+        impl EventPayload for $t {
+            const AGGREGATE: &'static str = "party_config";
+            const EVENT_TYPE: &'static str = stringify!($t);
+            const SCHEMA_VERSION: u32 = 1;
+        }
+    };
+}
+
+/// A line of a fee schedule. An application pays the first line whose conditions all hold;
+/// an absent condition holds for every application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRule {
+    pub document_type: Option<DocumentType>,
+    /// Compared with the strictest Appendix among the application's lines; an application of
+    /// non-CITES species only (national list) has none and matches only a rule without one.
+    pub appendix: Option<Appendix>,
+    /// Minor units of the schedule's currency, per application.
+    pub base: i64,
+    /// Minor units per line of the application.
+    pub per_line: i64,
+    /// Minor units added when express handling is asked for.
+    pub express_surcharge: i64,
+}
+
+/// The fee schedule, replacing the previous one whole. Its last rule has no condition, so
+/// every application is charged by an explicit line rather than silently free.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeScheduleSet {
+    /// ISO 4217 code, e.g. `LKR`.
+    pub currency: String,
+    pub rules: Vec<FeeRule>,
+}
+party_config_event!(FeeScheduleSet);
+
+/// A stricter domestic measure banning exports of a taxon, set or revised (same `id`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomesticMeasureSet {
+    /// The Party's own reference of the measure (e.g. the gazette notice), `[A-Za-z0-9._-]`.
+    pub id: String,
+    pub taxon_id: u64,
+    /// The accepted name when the measure was set, for readers of the log.
+    pub scientific_name: String,
+    pub description: String,
+    /// Bans exports for these purposes (empty = all purposes).
+    pub banned_purposes: Vec<PurposeCode>,
+    /// Bans exports from these sources (empty = all sources).
+    pub banned_sources: Vec<SourceCode>,
+}
+party_config_event!(DomesticMeasureSet);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomesticMeasureRevoked {
+    pub id: String,
+    pub reason: String,
+}
+party_config_event!(DomesticMeasureRevoked);
+
+/// A species CITES does not list that still needs a permit to leave or enter the Party
+/// (rule DOC-NATIONAL-LIST).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NationalListSpeciesAdded {
+    pub taxon_id: u64,
+    pub scientific_name: String,
+    /// Why the Party lists it (e.g. the national law).
+    pub note: Option<String>,
+}
+party_config_event!(NationalListSpeciesAdded);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NationalListSpeciesRemoved {
+    pub taxon_id: u64,
+}
+party_config_event!(NationalListSpeciesRemoved);
