@@ -7,19 +7,15 @@
 //! Run: `deploy/stack.sh start && eval "$(deploy/stack.sh env)" && cargo bench -p ecites-tests --bench commands`
 //! Size: `ECITES_BENCH_CLIENTS` (64), `ECITES_BENCH_ROUNDS` (8 applications per client).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ecites_command::api::{router, users::Users, ApiState};
-use ecites_command::domain::context::PartySettings;
+use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
-use ecites_command::handler::CommandHandler;
-use ecites_command::reference::ReferenceData;
 use ecites_events::envelope::headers as h;
+use ecites_tests::api::TestApi;
 use ecites_tests::*;
-use serde_json::{json, Value};
+use serde_json::json;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 use uuid::Uuid;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -29,26 +25,10 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The API and a bearer token for each of its users, shared by the concurrent clients.
 struct Client {
-    app: axum::Router,
-    tokens: std::collections::HashMap<&'static str, String>,
-}
-
-async fn call(app: &axum::Router, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::post(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let res = app.clone().oneshot(req).await.expect("router");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    api: TestApi,
+    tokens: HashMap<&'static str, String>,
 }
 
 /// One application through review to approval: seven single-permit commands.
@@ -56,13 +36,14 @@ async fn review(c: &Client, single: &mut Vec<Duration>) -> String {
     let application = json!({"document_type": "export_permit", "importing_country": "DE",
         "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 10}]});
     let started = Instant::now();
-    let (status, out) = call(
-        &c.app,
-        "/api/LK/permits",
-        &c.tokens["trader"],
-        json!({"command_id": Uuid::now_v7(), "application": application}),
-    )
-    .await;
+    let (status, out) = c
+        .api
+        .call(
+            "/api/LK/permits",
+            Some(&c.tokens["trader"]),
+            Some(json!({"command_id": Uuid::now_v7(), "application": application})),
+        )
+        .await;
     single.push(started.elapsed());
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let id = out["permit_id"].as_str().expect("id").to_string();
@@ -78,16 +59,9 @@ async fn review(c: &Client, single: &mut Vec<Duration>) -> String {
         ("officer", "approve", json!({})),
         ("officer", "waive-fee", json!({"reason": "benchmark"})),
     ];
-    for (who, action, mut body) in steps {
-        body["command_id"] = json!(Uuid::now_v7());
+    for (who, action, body) in steps {
         let started = Instant::now();
-        let (status, out) = call(
-            &c.app,
-            &format!("/api/LK/permits/{id}/{action}"),
-            &c.tokens[who],
-            body,
-        )
-        .await;
+        let (status, out) = c.api.act(&c.tokens[who], &id, action, body).await;
         single.push(started.elapsed());
         assert_eq!(status, StatusCode::OK, "{action}: {out}");
     }
@@ -96,13 +70,10 @@ async fn review(c: &Client, single: &mut Vec<Duration>) -> String {
 
 async fn issue(c: &Client, id: &str, issuing: &mut Vec<Duration>) {
     let started = Instant::now();
-    let (status, out) = call(
-        &c.app,
-        &format!("/api/LK/permits/{id}/issue"),
-        &c.tokens["signatory"],
-        json!({"command_id": Uuid::now_v7()}),
-    )
-    .await;
+    let (status, out) = c
+        .api
+        .act(&c.tokens["signatory"], id, "issue", json!({}))
+        .await;
     issuing.push(started.elapsed());
     assert_eq!(status, StatusCode::OK, "issue: {out}");
 }
@@ -226,52 +197,20 @@ async fn raw_baseline(n: usize, clients: usize) -> (f64, Vec<Duration>) {
 async fn main() {
     let clients = env_usize("ECITES_BENCH_CLIENTS", 64);
     let rounds = env_usize("ECITES_BENCH_ROUNDS", 8);
-    let t = TestLedger::new().await;
-    let handler = CommandHandler::new(
-        t.log.clone(),
-        t.public_keys(),
-        Arc::new(ReferenceData::demo()),
-    );
-    handler.configure_party(PartySettings::new(lk()));
-    let users = Users::default();
-    let org = Uuid::now_v7();
-    for (id, role, o) in [
-        ("trader", Role::Trader, Some(org)),
-        ("officer", Role::MaOfficer, None),
-        ("sa", Role::SaExpert, None),
-        ("signatory", Role::MaSignatory, None),
-    ] {
-        users
-            .add(lk(), id, role, o, "benchmark-password")
-            .expect("user");
-    }
-    let mut tokens = std::collections::HashMap::new();
-    for id in ["trader", "officer", "sa", "signatory"] {
-        tokens.insert(
-            id,
-            users
-                .login(lk(), id, "benchmark-password")
-                .expect("login")
-                .0,
-        );
-    }
-    let app = router(Arc::new(ApiState { handler, users }));
-    let client = Arc::new(Client { app, tokens });
     // Only the listed users of an organisation the MA has verified file for it.
-    let register = json!({"command_id": Uuid::now_v7(), "name": "Benchmark Exports Ltd",
-        "registration_number": "PV 1", "country": "LK"});
-    let (status, out) = call(
-        &client.app,
-        "/api/LK/organisations",
-        &client.tokens["trader"],
-        register,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{out}");
-    let verify = json!({"command_id": Uuid::now_v7(), "note": "benchmark"});
-    let path = format!("/api/LK/organisations/{org}/verify");
-    let (status, out) = call(&client.app, &path, &client.tokens["officer"], verify).await;
-    assert_eq!(status, StatusCode::OK, "{out}");
+    let api = TestApi::builder()
+        .trader("trader", "benchmark-exports")
+        .user("officer", Role::MaOfficer)
+        .user("sa", Role::SaExpert)
+        .user("signatory", Role::MaSignatory)
+        .verified_organisations()
+        .build()
+        .await;
+    let mut tokens = HashMap::new();
+    for id in ["trader", "officer", "sa", "signatory"] {
+        tokens.insert(id, api.login(id).await);
+    }
+    let client = Arc::new(Client { api, tokens });
 
     println!(
         "machine: {} cores; {clients} clients, {rounds} applications each",

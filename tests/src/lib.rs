@@ -4,8 +4,10 @@
 //! run in parallel against one server and never see each other's events. The server comes from
 //! `deploy/stack.sh` (which `deploy/test.sh` starts): its URL is in `ECITES_TEST_NATS_URL`.
 
+pub mod api;
 pub mod speciesplus;
 
+use ecites_events::audit::{audit_party, AuditReport};
 use ecites_events::jetstream::{JetStreamLog, LogConfig};
 use ecites_events::payloads::ledger::PartyRegistered;
 use ecites_events::{
@@ -75,6 +77,13 @@ impl TestLedger {
     pub fn public_keys(&self) -> PublicKeys {
         let ring = self.store.load_public(lk()).expect("public ring");
         PublicKeys::from_rings([&ring]).expect("keys")
+    }
+
+    /// Party LK's whole log audited with its public keys.
+    pub async fn audit(&self) -> AuditReport {
+        audit_party(&self.log, lk(), &self.public_keys(), |_| {})
+            .await
+            .expect("read the log for the audit")
     }
 }
 

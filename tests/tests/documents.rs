@@ -4,146 +4,57 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use ecites_command::api::{router, users::Users, ApiState};
-use ecites_command::domain::context::PartySettings;
 use ecites_command::handler::auth::Role;
-use ecites_command::handler::documents::{DocumentStore, MAX_DOCUMENT_BYTES};
-use ecites_command::handler::CommandHandler;
-use ecites_command::reference::ReferenceData;
+use ecites_command::handler::documents::MAX_DOCUMENT_BYTES;
 use ecites_events::audit::verify_event;
 use ecites_events::payloads::permit::ApplicationSubmitted;
 use ecites_events::{AggregateRef, EventReader};
+use ecites_tests::api::TestApi;
 use ecites_tests::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Arc;
-use tower::ServiceExt;
 use uuid::Uuid;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Api {
-    app: axum::Router,
-    t: TestLedger,
-    dir: tempfile::TempDir,
+async fn api() -> TestApi {
+    TestApi::builder()
+        .trader("trader-a", "org-a")
+        .trader("clerk-a", "org-a")
+        .trader("trader-b", "org-b")
+        .user("officer", Role::MaOfficer)
+        .user("auditor", Role::Auditor)
+        .verified_organisations()
+        .document_store()
+        .build()
+        .await
 }
 
-async fn api() -> Api {
-    let t = TestLedger::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    let handler = CommandHandler::new(
-        t.log.clone(),
-        t.public_keys(),
-        Arc::new(ReferenceData::demo()),
-    )
-    .with_documents(DocumentStore::open(dir.path().join("documents")).unwrap());
-    handler.configure_party(PartySettings::new(lk()));
-    let users = Users::default();
-    let (org_a, org_b) = (Uuid::now_v7(), Uuid::now_v7());
-    for (id, role, org) in [
-        ("trader-a", Role::Trader, Some(org_a)),
-        ("clerk-a", Role::Trader, Some(org_a)),
-        ("trader-b", Role::Trader, Some(org_b)),
-        ("officer", Role::MaOfficer, None),
-        ("auditor", Role::Auditor, None),
-    ] {
-        users.add(lk(), id, role, org, PASSWORD).unwrap();
-    }
-    let app = router(Arc::new(ApiState { handler, users }));
-    let api = Api { app, t, dir };
-    let officer = api.login("officer").await;
-    for (trader, org) in [("trader-a", org_a), ("trader-b", org_b)] {
-        let token = api.login(trader).await;
-        let register = json!({"command_id": Uuid::now_v7(), "name": format!("{trader} Ltd"),
-            "registration_number": format!("PV {org}"), "country": "LK"});
-        let (status, out) = api
-            .call("/api/LK/organisations", Some(&token), Some(register))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{out}");
-        let verify = json!({"command_id": Uuid::now_v7(), "note": "register extract seen"});
-        let path = format!("/api/LK/organisations/{org}/verify");
-        let (status, out) = api.call(&path, Some(&officer), Some(verify)).await;
-        assert_eq!(status, StatusCode::OK, "{out}");
-    }
-    api
-}
-
-impl Api {
-    async fn send(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let (status, headers) = (res.status(), res.headers().clone());
-        let bytes = axum::body::to_bytes(res.into_body(), 2 * MAX_DOCUMENT_BYTES)
-            .await
-            .unwrap();
-        (status, headers, bytes.to_vec())
-    }
-
-    async fn call(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req =
-            Request::builder()
-                .uri(path)
-                .method(if body.is_some() { "POST" } else { "GET" });
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
+async fn upload(
+    api: &TestApi,
+    token: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> (StatusCode, Value) {
+    let req = Request::post("/api/LK/documents")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(Body::from(bytes))
         .unwrap();
-        let (status, _, bytes) = self.send(req).await;
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
+    let (status, _, body) = api.send(req).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
 
-    async fn login(&self, user: &str) -> String {
-        let (status, body) = self
-            .call(
-                "/api/login",
-                None,
-                Some(json!({"party": "LK", "user_id": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
+async fn download(api: &TestApi, token: &str, sha: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let req = Request::get(format!("/api/LK/documents/{sha}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    api.send(req).await
+}
 
-    async fn upload(&self, token: &str, bytes: Vec<u8>, content_type: &str) -> (StatusCode, Value) {
-        let req = Request::post("/api/LK/documents")
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", content_type)
-            .body(Body::from(bytes))
-            .unwrap();
-        let (status, _, body) = self.send(req).await;
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-    }
-
-    async fn download(&self, token: &str, sha: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let req = Request::get(format!("/api/LK/documents/{sha}"))
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn submit(&self, token: &str, documents: &[&str]) -> (StatusCode, Value) {
-        let body = json!({"command_id": Uuid::now_v7(), "application": application(documents)});
-        self.call("/api/LK/permits", Some(token), Some(body)).await
-    }
-
-    fn store_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("documents")
-    }
+async fn submit(api: &TestApi, token: &str, documents: &[&str]) -> (StatusCode, Value) {
+    let body = json!({"command_id": Uuid::now_v7(), "application": application(documents)});
+    api.call("/api/LK/permits", Some(token), Some(body)).await
 }
 
 fn application(documents: &[&str]) -> Value {
@@ -184,7 +95,7 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
     let api = api().await;
     let a = api.login("trader-a").await;
     let pdf = b"%PDF-1.7 captive breeding records, farm 12".to_vec();
-    let (status, out) = api.upload(&a, pdf.clone(), "application/pdf").await;
+    let (status, out) = upload(&api, &a, pdf.clone(), "application/pdf").await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let sha = sha256(&pdf);
     assert_eq!(
@@ -192,17 +103,17 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
         json!({"sha256": sha, "size": pdf.len(), "content_type": "application/pdf"})
     );
     // The same bytes again: the same document, nothing new stored.
-    let (status, out) = api.upload(&a, pdf.clone(), "application/pdf").await;
+    let (status, out) = upload(&api, &a, pdf.clone(), "application/pdf").await;
     assert_eq!((status, &out["sha256"]), (StatusCode::OK, &json!(sha)));
-    assert_eq!(check_store(&api.store_dir()), 1);
+    assert_eq!(check_store(&api.document_store_dir()), 1);
 
     // The application names it (in any case of hex) and its event records the hash.
-    let (status, out) = api.submit(&a, &[&sha.to_ascii_uppercase()]).await;
+    let (status, out) = submit(&api, &a, &[&sha.to_ascii_uppercase()]).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let permit = out["permit_id"].as_str().unwrap();
     let agg = AggregateRef::new(lk(), "permit", permit).unwrap();
-    let events = api.t.log.read_aggregate(&agg).await.unwrap();
-    let submitted: ApplicationSubmitted = verify_event(&events[0], &api.t.public_keys())
+    let events = api.ledger.log.read_aggregate(&agg).await.unwrap();
+    let submitted: ApplicationSubmitted = verify_event(&events[0], &api.ledger.public_keys())
         .unwrap()
         .decode(&ecites_events::payloads::upcasters())
         .unwrap();
@@ -211,7 +122,7 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
     // Back to its organisation and the officials, as uploaded.
     for user in ["trader-a", "clerk-a", "officer", "auditor"] {
         let token = api.login(user).await;
-        let (status, headers, bytes) = api.download(&token, &sha).await;
+        let (status, headers, bytes) = download(&api, &token, &sha).await;
         assert_eq!(status, StatusCode::OK, "{user}");
         assert_eq!(bytes, pdf, "{user}");
         assert_eq!(headers["content-type"], "application/pdf");
@@ -219,10 +130,10 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
     }
     // Another organisation's trader is not even told it exists.
     let b = api.login("trader-b").await;
-    let (status, _, body) = api.download(&b, &sha).await;
+    let (status, _, body) = download(&api, &b, &sha).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!String::from_utf8_lossy(&body).contains("captive"));
-    let (absent, _, _) = api.download(&b, &sha256(b"never uploaded")).await;
+    let (absent, _, _) = download(&api, &b, &sha256(b"never uploaded")).await;
     assert_eq!(
         absent, status,
         "the same answer as for a document that is not there"
@@ -231,15 +142,15 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(api.send(req).await.0, StatusCode::UNAUTHORIZED);
-    let (status, _, _) = api.download(&a, "../../etc/passwd").await;
+    let (status, _, _) = download(&api, &a, "../../etc/passwd").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not even routed");
-    let (status, _, _) = api.download(&a, &"z".repeat(64)).await;
+    let (status, _, _) = download(&api, &a, &"z".repeat(64)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Uploading the same bytes makes them readable to the second uploader's organisation.
-    let (status, _) = api.upload(&b, pdf.clone(), "text/plain").await;
+    let (status, _) = upload(&api, &b, pdf.clone(), "text/plain").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, headers, _) = api.download(&b, &sha).await;
+    let (status, headers, _) = download(&api, &b, &sha).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         headers["content-type"], "application/pdf",
@@ -252,8 +163,8 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
     let api = api().await;
     let a = api.login("trader-a").await;
     let missing = sha256(b"a scan that was never uploaded");
-    let head = api.t.log.head(lk()).await.unwrap();
-    let (status, out) = api.submit(&a, &[&missing]).await;
+    let head = api.ledger.log.head(lk()).await.unwrap();
+    let (status, out) = submit(&api, &a, &[&missing]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(out["violations"][0]["rule"], "DATA-DOCUMENT");
     assert_eq!(out["violations"][0]["field"], "supporting_documents");
@@ -261,10 +172,14 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
         .as_str()
         .unwrap()
         .contains(&missing));
-    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
+    assert_eq!(
+        api.ledger.log.head(lk()).await.unwrap(),
+        head,
+        "nothing written"
+    );
 
     // The same at resubmission; once uploaded, the hash is accepted.
-    let (status, out) = api.submit(&a, &[]).await;
+    let (status, out) = submit(&api, &a, &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let permit = out["permit_id"].as_str().unwrap().to_string();
     let officer = api.login("officer").await;
@@ -280,14 +195,22 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
     let resubmit =
         |docs: &[&str]| json!({"command_id": Uuid::now_v7(), "application": application(docs)});
     let path = format!("/api/LK/permits/{permit}/resubmit");
-    let head = api.t.log.head(lk()).await.unwrap();
+    let head = api.ledger.log.head(lk()).await.unwrap();
     let (status, out) = api.call(&path, Some(&a), Some(resubmit(&[&missing]))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(out["violations"][0]["rule"], "DATA-DOCUMENT");
-    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
-    let (status, out) = api
-        .upload(&a, b"a scan that was never uploaded".to_vec(), "image/png")
-        .await;
+    assert_eq!(
+        api.ledger.log.head(lk()).await.unwrap(),
+        head,
+        "nothing written"
+    );
+    let (status, out) = upload(
+        &api,
+        &a,
+        b"a scan that was never uploaded".to_vec(),
+        "image/png",
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let (status, out) = api.call(&path, Some(&a), Some(resubmit(&[&missing]))).await;
     assert_eq!(status, StatusCode::OK, "{out}");
@@ -297,29 +220,37 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
 async fn uploads_are_bounded_raw_and_by_those_who_file() {
     let api = api().await;
     let a = api.login("trader-a").await;
-    let (status, out) = api
-        .upload(&a, vec![b'x'; MAX_DOCUMENT_BYTES + 1], "application/pdf")
-        .await;
+    let (status, out) = upload(
+        &api,
+        &a,
+        vec![b'x'; MAX_DOCUMENT_BYTES + 1],
+        "application/pdf",
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{out}");
     assert_eq!(out["status"], 413);
-    let (status, _) = api
-        .upload(&a, b"--x\r\n".to_vec(), "multipart/form-data; boundary=x")
-        .await;
+    let (status, _) = upload(
+        &api,
+        &a,
+        b"--x\r\n".to_vec(),
+        "multipart/form-data; boundary=x",
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let (status, _) = api.upload(&a, vec![], "application/pdf").await;
+    let (status, _) = upload(&api, &a, vec![], "application/pdf").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let auditor = api.login("auditor").await;
-    let (status, _) = api.upload(&auditor, b"x".to_vec(), "text/plain").await;
+    let (status, _) = upload(&api, &auditor, b"x".to_vec(), "text/plain").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(check_store(&api.store_dir()), 0, "nothing stored");
+    assert_eq!(check_store(&api.document_store_dir()), 0, "nothing stored");
     // Exactly at the limit is fine.
-    let (status, out) = api
-        .upload(
-            &a,
-            vec![b'y'; MAX_DOCUMENT_BYTES],
-            "application/octet-stream",
-        )
-        .await;
+    let (status, out) = upload(
+        &api,
+        &a,
+        vec![b'y'; MAX_DOCUMENT_BYTES],
+        "application/octet-stream",
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
-    assert_eq!(check_store(&api.store_dir()), 1);
+    assert_eq!(check_store(&api.document_store_dir()), 1);
 }

@@ -6,146 +6,45 @@
 // Amounts are written major_minor (100_00 = 100.00) so that they read as prices.
 #![allow(clippy::inconsistent_digit_grouping)]
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ecites_command::api::{router, users::Users, ApiState};
-use ecites_command::domain::context::PartySettings;
+use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
-use ecites_command::handler::CommandHandler;
-use ecites_command::reference::ReferenceData;
-use ecites_events::EventReader;
-use ecites_tests::*;
+use ecites_tests::api::TestApi;
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tower::ServiceExt;
 use uuid::Uuid;
 
-struct Api {
-    app: axum::Router,
-    /// Shared by the instances of a test: one log, one keyring.
-    t: Arc<TestLedger>,
-}
-
-const PASSWORD: &str = "correct horse battery staple";
-
-fn instance(t: &TestLedger, users: Users) -> axum::Router {
-    let handler = CommandHandler::new(
-        t.log.clone(),
-        t.public_keys(),
-        Arc::new(ReferenceData::demo()),
-    );
-    handler.configure_party(PartySettings::new(lk()));
-    router(Arc::new(ApiState { handler, users }))
-}
-
-async fn api() -> Api {
-    let t = Arc::new(TestLedger::new().await);
-    let users = Users::default();
-    let org = Uuid::now_v7();
-    for (id, role, org) in [
-        ("trader", Role::Trader, Some(org)),
-        ("officer", Role::MaOfficer, None),
-        ("admin", Role::PartyAdmin, None),
-    ] {
-        users.add(lk(), id, role, org, PASSWORD).unwrap();
-    }
-    let app = instance(&t, users);
-    let api = Api { app, t };
+async fn api() -> TestApi {
     // Only the listed users of an organisation the MA has verified file for it.
-    let (trader, officer) = (api.login("trader").await, api.login("officer").await);
-    let register = json!({"command_id": Uuid::now_v7(), "name": "Serendib Reptiles Ltd",
-        "registration_number": "PV 1234", "country": "LK"});
-    let (status, out) = api
-        .call("/api/LK/organisations", Some(&trader), Some(register))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{out}");
-    let verify = json!({"command_id": Uuid::now_v7(), "note": "register extract seen"});
-    let path = format!("/api/LK/organisations/{org}/verify");
-    let (status, out) = api.call(&path, Some(&officer), Some(verify)).await;
-    assert_eq!(status, StatusCode::OK, "{out}");
-    api
+    TestApi::builder()
+        .trader("trader", "serendib-reptiles")
+        .user("officer", Role::MaOfficer)
+        .user("admin", Role::PartyAdmin)
+        .verified_organisations()
+        .build()
+        .await
 }
 
-impl Api {
-    async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().uri(path).method(method);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
+/// A configuration command with a fresh command id.
+async fn configure(api: &TestApi, token: &str, path: &str, mut body: Value) -> (StatusCode, Value) {
+    body["command_id"] = json!(Uuid::now_v7());
+    api.call(&format!("/api/LK/config{path}"), Some(token), Some(body))
+        .await
+}
 
-    async fn call(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let method = if body.is_some() { "POST" } else { "GET" };
-        self.request(method, path, token, body).await
-    }
+async fn submit(api: &TestApi, application: Value) -> (StatusCode, Value) {
+    let trader = api.login("trader").await;
+    let body = json!({"command_id": Uuid::now_v7(), "application": application});
+    api.call("/api/LK/permits", Some(&trader), Some(body)).await
+}
 
-    async fn login(&self, user: &str) -> String {
-        let (status, body) = self
-            .call(
-                "/api/login",
-                None,
-                Some(json!({"party": "LK", "user_id": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-
-    /// A configuration command with a fresh command id.
-    async fn configure(&self, token: &str, path: &str, mut body: Value) -> (StatusCode, Value) {
-        body["command_id"] = json!(Uuid::now_v7());
-        self.call(&format!("/api/LK/config{path}"), Some(token), Some(body))
-            .await
-    }
-
-    async fn submit(&self, application: Value) -> (StatusCode, Value) {
-        let trader = self.login("trader").await;
-        let body = json!({"command_id": Uuid::now_v7(), "application": application});
-        self.call("/api/LK/permits", Some(&trader), Some(body))
-            .await
-    }
-
-    /// The fee of a submission that must be accepted.
-    async fn fee_of(&self, application: Value) -> Value {
-        let (status, out) = self.submit(application).await;
-        assert_eq!(status, StatusCode::CREATED, "{out}");
-        let trader = self.login("trader").await;
-        let path = format!("/api/LK/permits/{}", out["permit_id"].as_str().unwrap());
-        let (status, permit) = self.call(&path, Some(&trader), None).await;
-        assert_eq!(status, StatusCode::OK, "{permit}");
-        permit["fee"].clone()
-    }
-
-    async fn head(&self) -> u64 {
-        self.t.log.head(lk()).await.unwrap()
-    }
+/// The fee of a submission that must be accepted.
+async fn fee_of(api: &TestApi, application: Value) -> Value {
+    let (status, out) = submit(api, application).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let trader = api.login("trader").await;
+    let path = format!("/api/LK/permits/{}", out["permit_id"].as_str().unwrap());
+    let (status, permit) = api.call(&path, Some(&trader), None).await;
+    assert_eq!(status, StatusCode::OK, "{permit}");
+    permit["fee"].clone()
 }
 
 fn one_line(species: &str, source: &str, purpose: &str, term: &str) -> Value {
@@ -196,7 +95,7 @@ async fn the_admins_fee_schedule_is_what_a_submission_is_charged() {
     let api = api().await;
     let admin = api.login("admin").await;
     let default = json!({"minor_units": 2_500 + 500, "currency": "USD"});
-    assert_eq!(api.fee_of(wild_python_skins()).await, default);
+    assert_eq!(fee_of(&api, wild_python_skins()).await, default);
 
     let mut set = schedule();
     set["command_id"] = json!(Uuid::now_v7());
@@ -218,13 +117,13 @@ async fn the_admins_fee_schedule_is_what_a_submission_is_charged() {
     assert_eq!(api.head().await, head, "a retried command is applied once");
 
     assert_eq!(
-        api.fee_of(tiger_specimens()).await,
+        fee_of(&api, tiger_specimens()).await,
         json!({"minor_units": 100_00 + 2 * 10_00, "currency": "LKR"})
     );
     let mut express = wild_python_skins();
     express["express"] = json!(true);
     assert_eq!(
-        api.fee_of(express).await,
+        fee_of(&api, express).await,
         json!({"minor_units": 25_00 + 5_00 + 50_00, "currency": "LKR"})
     );
 
@@ -245,19 +144,17 @@ async fn a_domestic_ban_refuses_a_submission_until_it_is_revoked() {
     let measure = json!({"species": "Python regius",
         "description": "no commercial export of wild-caught pythons (gazette 2026/3)",
         "banned_purposes": ["T"], "banned_sources": ["W"]});
-    let (status, out) = api
-        .configure(&admin, "/domestic-measures/LK-FFPO-2026-3", measure)
-        .await;
+    let (status, out) = configure(&api, &admin, "/domestic-measures/LK-FFPO-2026-3", measure).await;
     assert_eq!(status, StatusCode::OK, "{out}");
 
-    let (status, out) = api.submit(wild_python_skins()).await;
+    let (status, out) = submit(&api, wild_python_skins()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(
         violations(&out),
         [("DOMESTIC-BAN".to_string(), "lines[0].species".to_string())]
     );
     // The ban is on wild specimens only.
-    let (status, out) = api.submit(one_line("Python regius", "C", "T", "SKI")).await;
+    let (status, out) = submit(&api, one_line("Python regius", "C", "T", "SKI")).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
 
     let (status, config) = api.call("/api/LK/config", Some(&admin), None).await;
@@ -270,13 +167,13 @@ async fn a_domestic_ban_refuses_a_submission_until_it_is_revoked() {
 
     let revoke = json!({"reason": "lifted by gazette 2026/7"});
     let path = "/domestic-measures/LK-FFPO-2026-3/revoke";
-    let (status, out) = api.configure(&admin, path, revoke.clone()).await;
+    let (status, out) = configure(&api, &admin, path, revoke.clone()).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["events"], json!(["DomesticMeasureRevoked"]));
-    let (status, out) = api.submit(wild_python_skins()).await;
+    let (status, out) = submit(&api, wild_python_skins()).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
 
-    let (status, out) = api.configure(&admin, path, revoke).await;
+    let (status, out) = configure(&api, &admin, path, revoke).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "no longer in force: {out}");
 }
 
@@ -285,21 +182,21 @@ async fn a_non_cites_species_needs_the_national_list() {
     let api = api().await;
     let admin = api.login("admin").await;
     let pigeons = one_line("Columba livia", "C", "T", "LIV");
-    let (status, out) = api.submit(pigeons.clone()).await;
+    let (status, out) = submit(&api, pigeons.clone()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(violations(&out)[0].0, "DOC-NOT-LISTED");
 
     let add =
         json!({"species": "Columba livia", "note": "Fauna and Flora Protection Ordinance s.40"});
-    let (status, out) = api.configure(&admin, "/national-list", add.clone()).await;
+    let (status, out) = configure(&api, &admin, "/national-list", add.clone()).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["events"], json!(["NationalListSpeciesAdded"]));
     // No Appendix, so the catch-all of the (default) schedule applies.
     assert_eq!(
-        api.fee_of(pigeons.clone()).await,
+        fee_of(&api, pigeons.clone()).await,
         json!({"minor_units": 2_500 + 500, "currency": "USD"})
     );
-    let (status, out) = api.configure(&admin, "/national-list", add).await;
+    let (status, out) = configure(&api, &admin, "/national-list", add).await;
     assert_eq!(status, StatusCode::CONFLICT, "listed once: {out}");
 
     let (_, config) = api.call("/api/LK/config", Some(&admin), None).await;
@@ -307,12 +204,12 @@ async fn a_non_cites_species_needs_the_national_list() {
     assert_eq!(entry["scientific_name"], "Columba livia");
     let taxon_id = entry["taxon_id"].as_u64().unwrap();
     let remove = format!("/national-list/{taxon_id}/remove");
-    let (status, out) = api.configure(&admin, &remove, json!({})).await;
+    let (status, out) = configure(&api, &admin, &remove, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{out}");
-    let (status, out) = api.submit(pigeons).await;
+    let (status, out) = submit(&api, pigeons).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(violations(&out)[0].0, "DOC-NOT-LISTED");
-    let (status, _) = api.configure(&admin, &remove, json!({})).await;
+    let (status, _) = configure(&api, &admin, &remove, json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -331,7 +228,7 @@ async fn only_the_party_admin_changes_the_configuration() {
     for user in ["trader", "officer"] {
         let token = api.login(user).await;
         for (path, body) in &calls {
-            let (status, out) = api.configure(&token, path, body.clone()).await;
+            let (status, out) = configure(&api, &token, path, body.clone()).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{user} {path}: {out}");
         }
         // Reading is for every user of the Party.
@@ -354,7 +251,7 @@ async fn bad_configuration_is_refused_with_the_field_at_fault() {
 
     let mut no_catch_all = schedule();
     no_catch_all["rules"].as_array_mut().unwrap().pop();
-    let (status, out) = api.configure(&admin, "/fees", no_catch_all).await;
+    let (status, out) = configure(&api, &admin, "/fees", no_catch_all).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(
         refused(&out),
@@ -364,7 +261,7 @@ async fn bad_configuration_is_refused_with_the_field_at_fault() {
     let mut bad = schedule();
     bad["currency"] = json!("lkr");
     bad["rules"][0]["base"] = json!(-1);
-    let (status, out) = api.configure(&admin, "/fees", bad).await;
+    let (status, out) = configure(&api, &admin, "/fees", bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(
         refused(&out),
@@ -376,29 +273,29 @@ async fn bad_configuration_is_refused_with_the_field_at_fault() {
 
     let mut bad = schedule();
     bad["rules"][1]["appendix"] = json!("IV");
-    let (status, out) = api.configure(&admin, "/fees", bad).await;
+    let (status, out) = configure(&api, &admin, "/fees", bad).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
     assert_eq!(refused(&out)[0].1, "rules[1]");
 
     let measure = json!({"species": "Dodo ineptus", "description": "extinct anyway"});
-    let (status, out) = api
-        .configure(&admin, "/domestic-measures/LK-2", measure)
-        .await;
+    let (status, out) = configure(&api, &admin, "/domestic-measures/LK-2", measure).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(
         refused(&out),
         [("DATA-UNKNOWN-TAXON".to_string(), "species".to_string())]
     );
-    let (status, out) = api
-        .configure(&admin, "/national-list", json!({"species": "Dodo ineptus"}))
-        .await;
+    let (status, out) = configure(
+        &api,
+        &admin,
+        "/national-list",
+        json!({"species": "Dodo ineptus"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(refused(&out)[0].0, "DATA-UNKNOWN-TAXON");
 
     let measure = json!({"species": "Python regius", "description": " "});
-    let (status, out) = api
-        .configure(&admin, "/domestic-measures/LK%201", measure)
-        .await;
+    let (status, out) = configure(&api, &admin, "/domestic-measures/LK%201", measure).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(
         refused(&out),
@@ -416,36 +313,28 @@ async fn bad_configuration_is_refused_with_the_field_at_fault() {
 #[tokio::test]
 async fn a_change_through_another_instance_applies_here() {
     let api = api().await;
-    let (status, out) = api.submit(wild_python_skins()).await;
+    let (status, out) = submit(&api, wild_python_skins()).await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
 
-    let users = Users::default();
-    users
-        .add(lk(), "admin", Role::PartyAdmin, None, PASSWORD)
-        .unwrap();
-    let other = Api {
-        app: instance(&api.t, users),
-        t: api.t.clone(),
-    };
+    let other = TestApi::builder()
+        .user("admin", Role::PartyAdmin)
+        .build_beside(&api)
+        .await;
     let admin = other.login("admin").await;
     let measure = json!({"species": "Python regius", "description": "no exports at all"});
-    let (status, out) = other
-        .configure(&admin, "/domestic-measures/LK-3", measure)
-        .await;
+    let (status, out) = configure(&other, &admin, "/domestic-measures/LK-3", measure).await;
     assert_eq!(status, StatusCode::OK, "{out}");
-    let (status, out) = other.configure(&admin, "/fees", schedule()).await;
+    let (status, out) = configure(&other, &admin, "/fees", schedule()).await;
     assert_eq!(status, StatusCode::OK, "{out}");
 
-    let (status, out) = api.submit(wild_python_skins()).await;
+    let (status, out) = submit(&api, wild_python_skins()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
     assert_eq!(violations(&out)[0].0, "DOMESTIC-BAN");
     assert_eq!(
-        api.fee_of(tiger_specimens()).await,
+        fee_of(&api, tiger_specimens()).await,
         json!({"minor_units": 120_00, "currency": "LKR"})
     );
-    let report = ecites_events::audit::audit_party(&api.t.log, lk(), &api.t.public_keys(), |_| {})
-        .await
-        .unwrap();
+    let report = api.ledger.audit().await;
     assert!(report.is_ok(), "{:?}", report.failures);
 }
 

@@ -1,131 +1,29 @@
 //! The command API end to end on real NATS: an Appendix II export from application to a used
 //! permit, the signatories' race, trader isolation and bad input, all through HTTP.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ecites_command::api::{router, users::Users, ApiState};
-use ecites_command::domain::context::PartySettings;
+use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
-use ecites_command::handler::CommandHandler;
-use ecites_command::reference::ReferenceData;
 use ecites_events::EventReader;
+use ecites_tests::api::TestApi;
 use ecites_tests::*;
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tower::ServiceExt;
 use uuid::Uuid;
 
-struct Api {
-    app: axum::Router,
-    t: TestLedger,
-    org_a: Uuid,
-}
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn api() -> Api {
-    let t = TestLedger::new().await;
-    let handler = CommandHandler::new(
-        t.log.clone(),
-        t.public_keys(),
-        Arc::new(ReferenceData::demo()),
-    );
-    handler.configure_party(PartySettings::new(lk()));
-    let users = Users::default();
-    let org_a = Uuid::now_v7();
-    let org_b = Uuid::now_v7();
-    for (id, role, org) in [
-        ("trader-a", Role::Trader, Some(org_a)),
-        ("trader-b", Role::Trader, Some(org_b)),
-        ("officer", Role::MaOfficer, None),
-        ("signatory-1", Role::MaSignatory, None),
-        ("signatory-2", Role::MaSignatory, None),
-        ("sa", Role::SaExpert, None),
-        ("customs", Role::Customs, None),
-        ("auditor", Role::Auditor, None),
-        ("admin", Role::PartyAdmin, None),
-    ] {
-        users.add(lk(), id, role, org, PASSWORD).unwrap();
-    }
-    let app = router(Arc::new(ApiState { handler, users }));
-    let api = Api { app, t, org_a };
+async fn api() -> TestApi {
     // Only the listed users of an organisation the MA has verified file for it.
-    let officer = api.login("officer").await;
-    for (trader, org) in [("trader-a", org_a), ("trader-b", org_b)] {
-        let token = api.login(trader).await;
-        let register = json!({"command_id": Uuid::now_v7(), "name": format!("{trader} Ltd"),
-            "registration_number": format!("PV {org}"), "country": "LK"});
-        let (status, out) = api
-            .call("/api/LK/organisations", Some(&token), Some(register))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{out}");
-        let verify = json!({"command_id": Uuid::now_v7(), "note": "register extract seen"});
-        let path = format!("/api/LK/organisations/{org}/verify");
-        let (status, out) = api.call(&path, Some(&officer), Some(verify)).await;
-        assert_eq!(status, StatusCode::OK, "{out}");
-    }
-    api
-}
-
-impl Api {
-    async fn call(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req =
-            Request::builder()
-                .uri(path)
-                .method(if body.is_some() { "POST" } else { "GET" });
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn login(&self, user: &str) -> String {
-        let (status, body) = self
-            .call(
-                "/api/login",
-                None,
-                Some(json!({"party": "LK", "user_id": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-
-    async fn act(
-        &self,
-        token: &str,
-        permit: &str,
-        action: &str,
-        mut body: Value,
-    ) -> (StatusCode, Value) {
-        body["command_id"] = json!(Uuid::now_v7());
-        self.call(
-            &format!("/api/LK/permits/{permit}/{action}"),
-            Some(token),
-            Some(body),
-        )
+    TestApi::builder()
+        .trader("trader-a", "org-a")
+        .trader("trader-b", "org-b")
+        .user("officer", Role::MaOfficer)
+        .user("signatory-1", Role::MaSignatory)
+        .user("signatory-2", Role::MaSignatory)
+        .user("sa", Role::SaExpert)
+        .user("customs", Role::Customs)
+        .user("auditor", Role::Auditor)
+        .user("admin", Role::PartyAdmin)
+        .verified_organisations()
+        .build()
         .await
-    }
 }
 
 fn python_export() -> Value {
@@ -144,41 +42,16 @@ fn today() -> String {
     ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string()
 }
 
-async fn approved_application(api: &Api) -> String {
+async fn approved_application(api: &TestApi) -> String {
     approved(api, python_export()).await
 }
 
-async fn approved(api: &Api, application: Value) -> String {
-    let trader = api.login("trader-a").await;
-    let officer = api.login("officer").await;
-    let sa = api.login("sa").await;
-    let (status, body) = api
-        .call(
-            "/api/LK/permits",
-            Some(&trader),
-            Some(json!({"command_id": Uuid::now_v7(), "application": application})),
-        )
+/// `application` by trader-a, approved and paid.
+async fn approved(api: &TestApi, application: Value) -> String {
+    let id = api
+        .submit_and_approve("trader-a", application, &["skins tagged"])
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["permit_id"].as_str().unwrap().to_string();
-    for (token, action, body) in [
-        (&officer, "assign", json!({"officer_id": "officer"})),
-        (
-            &officer,
-            "legal-acquisition",
-            json!({"evidence": ["a".repeat(64)], "note": "farm records checked"}),
-        ),
-        (&officer, "request-opinion", json!({})),
-        (
-            &sa,
-            "opinion",
-            json!({"lines": [{"line_no": 1, "non_detrimental": true, "conditions": ["skins tagged"]}]}),
-        ),
-        (&officer, "approve", json!({})),
-    ] {
-        let (status, out) = api.act(token, &id, action, body).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {out}");
-    }
+    let trader = api.login("trader-a").await;
     let (_, state) = api
         .call(&format!("/api/LK/permits/{id}"), Some(&trader), None)
         .await;
@@ -229,9 +102,7 @@ async fn an_appendix_ii_export_from_application_to_a_used_permit() {
         .await;
     assert_eq!(permit["status"], "used");
     assert_eq!(permit["endorsement"]["lines"][0]["actual_quantity"], "80");
-    let report = ecites_events::audit::audit_party(&api.t.log, lk(), &api.t.public_keys(), |_| {})
-        .await
-        .unwrap();
+    let report = api.ledger.audit().await;
     assert!(report.is_ok(), "{:?}", report.failures);
 }
 
@@ -261,7 +132,12 @@ async fn two_signatories_issuing_at_once_make_exactly_one_permit() {
     )
     .unwrap();
     assert_eq!(
-        api.t.log.read_aggregate(&numbering).await.unwrap().len(),
+        api.ledger
+            .log
+            .read_aggregate(&numbering)
+            .await
+            .unwrap()
+            .len(),
         1,
         "one number allocated, no gap"
     );
@@ -280,7 +156,7 @@ async fn a_trader_never_touches_another_organisations_application() {
         )
         .await;
     let id = body["permit_id"].as_str().unwrap();
-    let head = api.t.log.head(lk()).await.unwrap();
+    let head = api.ledger.log.head(lk()).await.unwrap();
     let (status, _) = api
         .call(&format!("/api/LK/permits/{id}"), Some(&b), None)
         .await;
@@ -289,13 +165,17 @@ async fn a_trader_never_touches_another_organisations_application() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Nor file in another organisation's name.
     let (status, _) = api
-        .call("/api/LK/permits", Some(&b), Some(json!({"command_id": Uuid::now_v7(), "organisation_id": api.org_a, "application": python_export()})))
+        .call("/api/LK/permits", Some(&b), Some(json!({"command_id": Uuid::now_v7(), "organisation_id": api.organisation("org-a"), "application": python_export()})))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let auditor = api.login("auditor").await;
     let (status, _) = api.act(&auditor, id, "withdraw", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
+    assert_eq!(
+        api.ledger.log.head(lk()).await.unwrap(),
+        head,
+        "nothing written"
+    );
 }
 
 #[tokio::test]
@@ -304,7 +184,7 @@ async fn bad_input_names_the_field_and_rule_and_writes_nothing() {
     let trader = api.login("trader-a").await;
     let submit =
         |application: Value| json!({"command_id": Uuid::now_v7(), "application": application});
-    let head = api.t.log.head(lk()).await.unwrap();
+    let head = api.ledger.log.head(lk()).await.unwrap();
 
     let (status, out) = api
         .call(
@@ -350,14 +230,18 @@ async fn bad_input_names_the_field_and_rule_and_writes_nothing() {
         .call("/api/LK/permits", None, Some(submit(python_export())))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(api.t.log.head(lk()).await.unwrap(), head, "nothing written");
+    assert_eq!(
+        api.ledger.log.head(lk()).await.unwrap(),
+        head,
+        "nothing written"
+    );
 }
 
 #[tokio::test]
 async fn a_retried_command_is_applied_once() {
     let api = api().await;
     let trader = api.login("trader-a").await;
-    let head = api.t.log.head(lk()).await.unwrap();
+    let head = api.ledger.log.head(lk()).await.unwrap();
     let body = json!({"command_id": Uuid::now_v7(), "permit_id": Uuid::now_v7(), "application": python_export()});
     let (first, _) = api
         .call("/api/LK/permits", Some(&trader), Some(body.clone()))
@@ -365,7 +249,7 @@ async fn a_retried_command_is_applied_once() {
     let (second, out) = api.call("/api/LK/permits", Some(&trader), Some(body)).await;
     assert_eq!((first, second), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(out["duplicate"], true);
-    assert_eq!(api.t.log.head(lk()).await.unwrap(), head + 1);
+    assert_eq!(api.ledger.log.head(lk()).await.unwrap(), head + 1);
 }
 
 #[tokio::test]

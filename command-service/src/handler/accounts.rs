@@ -12,8 +12,8 @@ use crate::domain::organisation::OrganisationStatus;
 use crate::domain::permit::{PermitError, PermitEvent, PermitState};
 use ecites_events::payloads::permit::{PaymentMethod, PaymentRecorded};
 use ecites_events::{
-    Actor, AggregateChange, AggregatePosition, AggregateRef, AppendError, Commit, Committed,
-    EventAppender, EventReader, ExpectedPosition, PartyCode,
+    Actor, AggregateChange, AggregateRef, AppendError, Commit, Committed, EventAppender,
+    EventReader, ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -119,42 +119,30 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         aggregate: &AggregateRef,
     ) -> Result<LoadedAccount, HandlerError> {
         if let Some(hit) = self.accounts.get(aggregate) {
-            let last = self.log.read_last(aggregate).await?.map(|e| e.sequence);
-            if last == Some(hit.position.sequence()) {
+            if self.still_latest(aggregate, hit.position).await? {
                 return Ok(hit);
             }
         }
-        let upcasters = ecites_events::payloads::upcasters();
-        let mut loaded = LoadedAccount {
-            state: AccountState::default(),
-            position: ExpectedPosition::New,
-            recorded: vec![],
-            applied: HashMap::new(),
+        let mut recorded = vec![];
+        let f = self
+            .fold_log(
+                aggregate,
+                AccountState::default(),
+                AccountEvent::decode,
+                |state, step| {
+                    if !matches!(step.event, AccountEvent::Opened(_)) {
+                        recorded.push((step.sequence, step.occurred_at));
+                    }
+                    account::evolve(state, &step.event)
+                },
+            )
+            .await?;
+        let loaded = LoadedAccount {
+            state: f.state,
+            position: f.position,
+            recorded,
+            applied: f.applied,
         };
-        for ev in self.log.read_aggregate(aggregate).await? {
-            let v = self.verify(&ev)?;
-            let position = loaded.position;
-            if v.envelope.prev_hash != position.hash()
-                || v.envelope.version != position.version() + 1
-            {
-                return Err(HandlerError::Integrity(format!(
-                    "event {} breaks the chain of {aggregate}",
-                    ev.sequence
-                )));
-            }
-            let event = AccountEvent::decode(&v, &upcasters)
-                .map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            if !matches!(event, AccountEvent::Opened(_)) {
-                loaded.recorded.push((ev.sequence, v.envelope.occurred_at));
-            }
-            loaded.state = account::evolve(loaded.state, &event);
-            loaded.applied.insert(v.envelope.command_id, ev.sequence);
-            loaded.position = ExpectedPosition::At(AggregatePosition {
-                version: v.envelope.version,
-                sequence: ev.sequence,
-                hash: v.hash,
-            });
-        }
         if loaded.position != ExpectedPosition::New {
             self.accounts.put(aggregate, loaded.clone());
         }

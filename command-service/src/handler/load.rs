@@ -84,7 +84,84 @@ impl Cache {
     }
 }
 
+/// One verified, chain-checked event of an aggregate, decoded, as it is folded.
+pub struct Step<E> {
+    pub event: E,
+    pub sequence: u64,
+    pub occurred_at: time::OffsetDateTime,
+}
+
+/// An aggregate folded from the log: its state, its position, and the command ids applied.
+pub struct Folded<S> {
+    pub state: S,
+    pub position: ExpectedPosition,
+    pub applied: HashMap<uuid::Uuid, u64>,
+}
+
+type Decode<E> = fn(
+    &ecites_events::audit::VerifiedEvent,
+    &ecites_events::schema::Upcasters,
+) -> Result<E, ecites_events::schema::DecodeError>;
+
 impl<L: EventAppender + EventReader> CommandHandler<L> {
+    /// Reads an aggregate, verifying each event's signature and chain link, and folds it.
+    pub(super) async fn fold_log<S, E>(
+        &self,
+        aggregate: &AggregateRef,
+        init: S,
+        decode: Decode<E>,
+        mut step: impl FnMut(S, Step<E>) -> S,
+    ) -> Result<Folded<S>, HandlerError> {
+        let upcasters = ecites_events::payloads::upcasters();
+        let mut folded = Folded {
+            state: init,
+            position: ExpectedPosition::New,
+            applied: HashMap::new(),
+        };
+        for ev in self.log.read_aggregate(aggregate).await? {
+            let v = self.verify(&ev)?;
+            let position = folded.position;
+            if v.envelope.prev_hash != position.hash()
+                || v.envelope.version != position.version() + 1
+            {
+                return Err(HandlerError::Integrity(format!(
+                    "event {} breaks the chain of {aggregate}",
+                    ev.sequence
+                )));
+            }
+            let event =
+                decode(&v, &upcasters).map_err(|e| HandlerError::Integrity(e.to_string()))?;
+            folded.applied.insert(v.envelope.command_id, ev.sequence);
+            folded.position = ExpectedPosition::At(AggregatePosition {
+                version: v.envelope.version,
+                sequence: ev.sequence,
+                hash: v.hash,
+            });
+            let s = Step {
+                event,
+                sequence: ev.sequence,
+                occurred_at: v.envelope.occurred_at,
+            };
+            folded.state = step(folded.state, s);
+        }
+        Ok(folded)
+    }
+
+    /// Whether a cached copy at `position` is still the aggregate's latest (one direct get):
+    /// for aggregates that other instances may change while this one holds a copy.
+    pub(super) async fn still_latest(
+        &self,
+        aggregate: &AggregateRef,
+        position: ExpectedPosition,
+    ) -> Result<bool, HandlerError> {
+        let last = self.log.read_last(aggregate).await?.map(|e| e.sequence);
+        let cached = match position {
+            ExpectedPosition::New => None,
+            ExpectedPosition::At(p) => Some(p.sequence),
+        };
+        Ok(last == cached)
+    }
+
     pub(super) fn verify(&self, ev: &RecordedEvent) -> Result<VerifiedEvent, HandlerError> {
         let keys = self
             .keys
@@ -102,30 +179,15 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         if let Some(hit) = self.cache.get(aggregate) {
             return Ok(hit);
         }
-        let upcasters = ecites_events::payloads::upcasters();
-        let mut state = PermitState::default();
-        let mut position = ExpectedPosition::New;
-        let mut applied = HashMap::new();
-        for ev in self.log.read_aggregate(aggregate).await? {
-            let v = self.verify(&ev)?;
-            if v.envelope.prev_hash != position.hash()
-                || v.envelope.version != position.version() + 1
-            {
-                return Err(HandlerError::Integrity(format!(
-                    "event {} breaks the chain of {aggregate}",
-                    ev.sequence
-                )));
-            }
-            let event = PermitEvent::decode(&v, &upcasters)
-                .map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            state = evolve(state, &event);
-            applied.insert(v.envelope.command_id, ev.sequence);
-            position = ExpectedPosition::At(AggregatePosition {
-                version: v.envelope.version,
-                sequence: ev.sequence,
-                hash: v.hash,
-            });
-        }
+        let f = self
+            .fold_log(
+                aggregate,
+                PermitState::default(),
+                PermitEvent::decode,
+                |s, step| evolve(s, &step.event),
+            )
+            .await?;
+        let (state, position, applied) = (f.state, f.position, f.applied);
         let loaded = Loaded {
             state,
             position,

@@ -11,8 +11,8 @@ use crate::domain::organisation::{
 };
 use crate::domain::permit::{PermitCommand, PermitState};
 use ecites_events::{
-    Actor, AggregateChange, AggregatePosition, AggregateRef, AppendError, Commit, EventAppender,
-    EventReader, ExpectedPosition, PartyCode,
+    Actor, AggregateChange, AggregateRef, AppendError, Commit, EventAppender, EventReader,
+    ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -128,35 +128,19 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         aggregate: &AggregateRef,
     ) -> Result<LoadedOrganisation, HandlerError> {
         if let Some(hit) = self.organisations.get(aggregate) {
-            let last = self.log.read_last(aggregate).await?.map(|e| e.sequence);
-            if last == Some(hit.position.sequence()) {
+            if self.still_latest(aggregate, hit.position).await? {
                 return Ok(hit);
             }
         }
-        let upcasters = ecites_events::payloads::upcasters();
-        let mut state = OrganisationState::default();
-        let mut position = ExpectedPosition::New;
-        let mut applied = HashMap::new();
-        for ev in self.log.read_aggregate(aggregate).await? {
-            let v = self.verify(&ev)?;
-            if v.envelope.prev_hash != position.hash()
-                || v.envelope.version != position.version() + 1
-            {
-                return Err(HandlerError::Integrity(format!(
-                    "event {} breaks the chain of {aggregate}",
-                    ev.sequence
-                )));
-            }
-            let event = OrganisationEvent::decode(&v, &upcasters)
-                .map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            state = evolve(state, &event);
-            applied.insert(v.envelope.command_id, ev.sequence);
-            position = ExpectedPosition::At(AggregatePosition {
-                version: v.envelope.version,
-                sequence: ev.sequence,
-                hash: v.hash,
-            });
-        }
+        let f = self
+            .fold_log(
+                aggregate,
+                OrganisationState::default(),
+                OrganisationEvent::decode,
+                |s, step| evolve(s, &step.event),
+            )
+            .await?;
+        let (state, position, applied) = (f.state, f.position, f.applied);
         let loaded = LoadedOrganisation {
             state,
             position,

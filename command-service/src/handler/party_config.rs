@@ -11,8 +11,8 @@ use super::{CommandHandler, HandlerError};
 use crate::domain::context::PartySettings;
 use crate::domain::party_config::{decide, evolve, PartyConfigCommand, PartyConfigEvent};
 use ecites_events::{
-    Actor, AggregateChange, AggregatePosition, AggregateRef, AppendError, Commit, EventAppender,
-    EventReader, ExpectedPosition, PartyCode,
+    Actor, AggregateChange, AggregateRef, AppendError, Commit, EventAppender, EventReader,
+    ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,41 +84,19 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         let base = self.base_settings(party)?;
         let aggregate = config_ref(party);
         if let Some(hit) = self.party_config.get(party) {
-            if Arc::ptr_eq(&hit.base, &base) {
-                let last = self.log.read_last(&aggregate).await?.map(|e| e.sequence);
-                let cached = match hit.position {
-                    ExpectedPosition::New => None,
-                    ExpectedPosition::At(p) => Some(p.sequence),
-                };
-                if last == cached {
-                    return Ok(hit);
-                }
+            if Arc::ptr_eq(&hit.base, &base) && self.still_latest(&aggregate, hit.position).await? {
+                return Ok(hit);
             }
         }
-        let upcasters = ecites_events::payloads::upcasters();
-        let mut settings = (*base).clone();
-        let mut position = ExpectedPosition::New;
-        let mut applied = HashMap::new();
-        for ev in self.log.read_aggregate(&aggregate).await? {
-            let v = self.verify(&ev)?;
-            if v.envelope.prev_hash != position.hash()
-                || v.envelope.version != position.version() + 1
-            {
-                return Err(HandlerError::Integrity(format!(
-                    "event {} breaks the chain of {aggregate}",
-                    ev.sequence
-                )));
-            }
-            let event = PartyConfigEvent::decode(&v, &upcasters)
-                .map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            settings = evolve(settings, &event);
-            applied.insert(v.envelope.command_id, ev.sequence);
-            position = ExpectedPosition::At(AggregatePosition {
-                version: v.envelope.version,
-                sequence: ev.sequence,
-                hash: v.hash,
-            });
-        }
+        let f = self
+            .fold_log(
+                &aggregate,
+                (*base).clone(),
+                PartyConfigEvent::decode,
+                |s, step| evolve(s, &step.event),
+            )
+            .await?;
+        let (settings, position, applied) = (f.state, f.position, f.applied);
         // Kept even when there is no event yet, so that an unconfigured Party costs one
         // direct get per decision like a configured one.
         let loaded = LoadedConfig {

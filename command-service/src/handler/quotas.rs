@@ -5,8 +5,7 @@ use super::{CommandHandler, HandlerError};
 use crate::domain::context::QuotaState;
 use crate::domain::quota::{Quota, QuotaEvent};
 use ecites_events::{
-    AggregatePosition, AggregateRef, Committed, EventAppender, EventReader, ExpectedPosition,
-    PartyCode,
+    AggregateRef, Committed, EventAppender, EventReader, ExpectedPosition, PartyCode,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -93,20 +92,15 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         if let Some(hit) = self.quotas.cached(aggregate) {
             return Ok(hit);
         }
-        let up = ecites_events::payloads::upcasters();
-        let mut quota = Quota::default();
-        let mut position = ExpectedPosition::New;
-        for ev in self.log.read_aggregate(aggregate).await? {
-            let v = self.verify(&ev)?;
-            let e =
-                QuotaEvent::decode(&v, &up).map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            quota = quota.evolve(&e);
-            position = ExpectedPosition::At(AggregatePosition {
-                version: v.envelope.version,
-                sequence: ev.sequence,
-                hash: v.hash,
-            });
-        }
+        let f = self
+            .fold_log(
+                aggregate,
+                Quota::default(),
+                QuotaEvent::decode,
+                |q, step| q.evolve(&step.event),
+            )
+            .await?;
+        let (quota, position) = (f.state, f.position);
         self.quotas.store(aggregate, quota.clone(), position);
         Ok((quota, position))
     }
