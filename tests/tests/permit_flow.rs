@@ -320,3 +320,73 @@ async fn issuance_reserves_quota_and_endorsement_settles_what_was_exported() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_replacement_permit_names_the_old_one_which_becomes_void_at_once() {
+    let api = api().await;
+    let signatory = api.login("signatory-1").await;
+    let customs = api.login("customs").await;
+    let old = approved_application(&api).await;
+    let (status, out) = api.act(&signatory, &old, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, old_permit) = api
+        .call(&format!("/api/LK/permits/{old}"), Some(&customs), None)
+        .await;
+    let old_number = old_permit["permit_number"].as_str().unwrap().to_string();
+
+    // Another organisation cannot ask to replace it.
+    let mut foreign = python_export();
+    foreign["replaces"] = json!({"permit_id": old, "reason": "damaged in transit"});
+    let trader_b = api.login("trader-b").await;
+    let (status, out) = api
+        .call(
+            "/api/LK/permits",
+            Some(&trader_b),
+            Some(json!({"command_id": Uuid::now_v7(), "application": foreign})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-REPLACEMENT");
+
+    let mut replacement = python_export();
+    replacement["replaces"] = json!({"permit_id": old, "reason": "original damaged in transit"});
+    let new = approved(&api, replacement).await;
+    // Until the replacement is issued, the old permit stays valid.
+    let (_, still) = api
+        .call(&format!("/api/LK/permits/{old}"), Some(&customs), None)
+        .await;
+    assert_eq!(still["status"], "issued");
+
+    let (status, out) = api.act(&signatory, &new, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, new_permit) = api
+        .call(&format!("/api/LK/permits/{new}"), Some(&customs), None)
+        .await;
+    assert_eq!(new_permit["replaces"], old_number, "{new_permit}");
+    let (_, old_permit) = api
+        .call(&format!("/api/LK/permits/{old}"), Some(&customs), None)
+        .await;
+    assert_eq!(old_permit["status"], "replaced");
+
+    let endorse = json!({"lines": [{"line_no": 1, "actual_quantity": "10"}], "port": "CMB", "endorsed_on": today()});
+    let (status, out) = api.act(&customs, &old, "endorse", endorse.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-ENDORSE-VALID");
+    let (status, out) = api.act(&customs, &new, "endorse", endorse).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    // A used permit cannot be replaced.
+    let mut too_late = python_export();
+    too_late["replaces"] = json!({"permit_id": new, "reason": "lost"});
+    let trader = api.login("trader-a").await;
+    let (status, out) = api
+        .call(
+            "/api/LK/permits",
+            Some(&trader),
+            Some(json!({"command_id": Uuid::now_v7(), "application": too_late})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-REPLACEMENT");
+    assert!(api.ledger.audit().await.is_ok());
+}

@@ -350,5 +350,6 @@ pub async fn show<L: EventAppender + EventReader>(
         "valid_until": s.permit.as_ref().map(|p| p.valid_until),
         "quota_use": s.permit.as_ref().map(|p| &p.quota_use),
         "endorsement": s.endorsement,
+        "replaces": s.replaces.as_ref().map(|r| &r.replaces_permit_number),
     })))
 }

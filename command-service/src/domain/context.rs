@@ -138,4 +138,15 @@ pub struct DecisionContext<'a> {
     pub reference: &'a dyn Reference,
     pub settings: &'a PartySettings,
     pub quotas: &'a [QuotaState],
+    /// The issued permit an application replaces, as it stands now (PERMIT-REPLACEMENT).
+    pub replacement: Option<ReplacementTarget>,
+}
+
+/// What a replacement decision needs to know of the permit being replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplacementTarget {
+    pub permit_id: uuid::Uuid,
+    pub permit_number: Option<String>,
+    pub status: super::permit::PermitStatus,
+    pub organisation_id: Option<uuid::Uuid>,
 }

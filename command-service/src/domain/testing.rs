@@ -191,6 +191,7 @@ pub struct Given {
     pub settings: PartySettings,
     pub quotas: Vec<QuotaState>,
     pub today: IsoDate,
+    pub replacement: Option<ReplacementTarget>,
 }
 
 pub fn given(events: &[PermitEvent]) -> Given {
@@ -202,6 +203,7 @@ pub fn given(events: &[PermitEvent]) -> Given {
         settings: PartySettings::new(party("LK")),
         quotas: vec![],
         today: IsoDate(date!(2026 - 11 - 28)),
+        replacement: None,
     }
 }
 
@@ -216,6 +218,7 @@ impl Given {
             reference: &self.reference,
             settings: &self.settings,
             quotas: &self.quotas,
+            replacement: self.replacement.clone(),
         };
         Then {
             result: decide(&self.state, command, &ctx),

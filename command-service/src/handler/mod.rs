@@ -12,6 +12,7 @@ mod load;
 pub mod organisations;
 pub mod party_config;
 mod quotas;
+mod replacement;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
@@ -250,20 +251,40 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             .await?;
         let settings = self.party_settings(party).await?;
         let quotas = self.quota_states(party).await?;
+        let replaced = self.replaced_permit(party, &command, &loaded.state).await?;
         let ctx = DecisionContext {
             today: (self.today)(),
             reference: self.reference.as_ref(),
             settings: &settings,
             quotas: &quotas,
+            replacement: replaced.as_ref().map(|r| r.target.clone()),
         };
         let (command, mut extra) = self
             .with_allocations(party, a.permit_id, command, &ctx)
             .await?;
         let events = decide(&loaded.state, command, &ctx)?;
         self.check_documents(party, &events).await?;
+        let (old_id, old_state, old_events) = match &replaced {
+            Some(r) => {
+                let old_events =
+                    Self::replacement_events(r, a.permit_id, &loaded.state, &events, &ctx)?;
+                (r.target.permit_id, r.loaded.state.clone(), old_events)
+            }
+            None => (Uuid::nil(), PermitState::default(), vec![]),
+        };
         let quota_changes = self
-            .quota_changes(party, a.permit_id, &loaded.state, &events)
+            .quota_changes(
+                party,
+                &[
+                    (a.permit_id, &loaded.state, &events),
+                    (old_id, &old_state, &old_events),
+                ],
+            )
             .await?;
+        if let Some(r) = replaced.as_ref().filter(|_| !old_events.is_empty()) {
+            let data = old_events.iter().map(PermitEvent::to_data).collect();
+            extra.push((r.aggregate.clone(), r.loaded.position, data));
+        }
         extra.extend(quota_changes.iter().map(|(agg, _, evs, pos)| {
             (
                 agg.clone(),
@@ -293,6 +314,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                     .map(|(agg, q, evs, _)| (agg, q, evs))
                     .collect();
                 self.quotas.store_after(&done, &folded);
+                if let Some(r) = &replaced {
+                    self.cache.forget(&r.aggregate);
+                }
                 if let Some(d) = debit {
                     self.debited(&done, d, a.command_id, occurred_at);
                 }
@@ -316,12 +340,13 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
     async fn quota_changes(
         &self,
         party: PartyCode,
-        permit_id: Uuid,
-        before: &PermitState,
-        events: &[PermitEvent],
+        permits: &[(Uuid, &PermitState, &[PermitEvent])],
     ) -> Result<Vec<(AggregateRef, Quota, Vec<QuotaEvent>, ExpectedPosition)>, HandlerError> {
         let mut grouped: Vec<(String, Vec<QuotaEvent>)> = vec![];
-        for (id, e) in quota::consequences(permit_id, before, events) {
+        let consequences = permits
+            .iter()
+            .flat_map(|(id, before, events)| quota::consequences(*id, before, events));
+        for (id, e) in consequences {
             match grouped.iter_mut().find(|(g, _)| *g == id) {
                 Some((_, v)) => v.push(e),
                 None => grouped.push((id, vec![e])),

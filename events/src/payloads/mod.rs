@@ -46,6 +46,7 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<permit::PermitExpired>(),
         SchemaEntry::of::<permit::PermitReplaced>(),
         SchemaEntry::of::<permit::PermitReportedLost>(),
+        SchemaEntry::of::<permit::ReplacementRequested>(),
         SchemaEntry::of::<prepayment::PrepaymentAccountOpened>(),
         SchemaEntry::of::<prepayment::PrepaymentDeposited>(),
         SchemaEntry::of::<prepayment::PrepaymentDebited>(),

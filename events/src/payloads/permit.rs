@@ -301,3 +301,15 @@ pub struct PermitReportedLost {
     pub note: Option<String>,
 }
 permit_event!(PermitReportedLost, "PermitReportedLost");
+
+/// The application is for a document replacing an issued one (lost, damaged, or with an error):
+/// the new permit will name the old, which becomes void when the new one is issued
+/// (PERMIT-REPLACEMENT).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplacementRequested {
+    pub replaces_permit_id: Uuid,
+    pub replaces_permit_number: String,
+    pub reason: String,
+}
+permit_event!(ReplacementRequested, "ReplacementRequested");

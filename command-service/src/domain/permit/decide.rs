@@ -77,12 +77,14 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
             },
         ) => {
             let (content, warnings, fee) = checked_application(form, ctx)?;
-            Ok(vec![E::ApplicationSubmitted(ApplicationSubmitted {
+            let replacement = replacement_request(form, *organisation_id, ctx)?;
+            let submitted = E::ApplicationSubmitted(ApplicationSubmitted {
                 organisation_id: *organisation_id,
                 content,
                 warnings,
                 fee,
-            })])
+            });
+            Ok(std::iter::once(submitted).chain(replacement).collect())
         }
         (S::ReturnedForChanges, C::Resubmit { form }) => {
             let (content, warnings, fee) = checked_application(form, ctx)?;
@@ -193,6 +195,75 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
         }
         _ => Err(transition(&command, state)),
     }
+}
+
+/// PERMIT-REPLACEMENT (Res. Conf. 12.3): only an issued, unused permit of the same
+/// organisation can be replaced, and the reason is stated.
+fn replacement_request(
+    form: &data::ApplicationForm,
+    organisation_id: Uuid,
+    ctx: &DecisionContext,
+) -> Result<Option<E>, PermitError> {
+    let Some(r) = &form.replaces else {
+        return Ok(None);
+    };
+    let refuse = |message: String| {
+        PermitError::Rules(vec![Finding::refuse(
+            "PERMIT-REPLACEMENT",
+            "Res. Conf. 12.3",
+            message,
+        )
+        .at("replaces")])
+    };
+    if r.reason.trim().is_empty() {
+        return Err(refuse(
+            "a replacement states why the permit is replaced".into(),
+        ));
+    }
+    let target = ctx
+        .replacement
+        .as_ref()
+        .filter(|t| t.permit_id == r.permit_id && t.organisation_id == Some(organisation_id))
+        .ok_or_else(|| {
+            refuse(format!(
+                "permit {} is not an issued permit of this organisation",
+                r.permit_id
+            ))
+        })?;
+    match (&target.permit_number, target.status) {
+        (Some(number), S::Issued) => Ok(Some(E::ReplacementRequested(ReplacementRequested {
+            replaces_permit_id: r.permit_id,
+            replaces_permit_number: number.clone(),
+            reason: r.reason.trim().to_string(),
+        }))),
+        _ => Err(refuse(format!(
+            "permit {} is {} and cannot be replaced",
+            r.permit_id,
+            target.status.name()
+        ))),
+    }
+}
+
+/// At issuance the permit being replaced must still be issued and unused.
+fn check_still_replaceable(state: &PermitState, ctx: &DecisionContext) -> Result<(), PermitError> {
+    let Some(r) = &state.replaces else {
+        return Ok(());
+    };
+    let usable = ctx
+        .replacement
+        .as_ref()
+        .is_some_and(|t| t.permit_id == r.replaces_permit_id && t.status == S::Issued);
+    if usable {
+        return Ok(());
+    }
+    Err(PermitError::Rules(vec![Finding::refuse(
+        "PERMIT-REPLACEMENT",
+        "Res. Conf. 12.3",
+        format!(
+            "permit {} is no longer an issued, unused permit: it cannot be replaced",
+            r.replaces_permit_number
+        ),
+    )]))
 }
 
 fn content(state: &PermitState) -> Result<&ApplicationContent, PermitError> {
@@ -318,6 +389,7 @@ fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -
             currency,
         });
     }
+    check_still_replaceable(state, ctx)?;
     let app = content(state)?;
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
     Ok(vec![E::PermitIssued(PermitIssued {
@@ -326,7 +398,10 @@ fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -
         issued_on: ctx.today,
         valid_until: issuance::valid_until(app, ctx.today),
         quota_use,
-        replaces: None,
+        replaces: state
+            .replaces
+            .as_ref()
+            .map(|r| r.replaces_permit_number.clone()),
     })])
 }
 

@@ -56,4 +56,5 @@ permit_events!(
     PermitExpired,
     PermitReplaced,
     PermitReportedLost,
+    ReplacementRequested,
 );

@@ -3,7 +3,9 @@
 use super::event::PermitEvent;
 use crate::domain::rules::findings::Review;
 use ecites_events::cites::{IsoDate, Money};
-use ecites_events::payloads::permit::{ApplicationContent, PermitEndorsed, QuotaUse, RuleFinding};
+use ecites_events::payloads::permit::{
+    ApplicationContent, PermitEndorsed, QuotaUse, ReplacementRequested, RuleFinding,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -72,6 +74,8 @@ pub struct PermitState {
     pub fee_waived: bool,
     pub permit: Option<IssuedPermit>,
     pub endorsement: Option<PermitEndorsed>,
+    /// The issued permit this application replaces.
+    pub replaces: Option<ReplacementRequested>,
 }
 
 impl Default for PermitState {
@@ -89,6 +93,7 @@ impl Default for PermitState {
             fee_waived: false,
             permit: None,
             endorsement: None,
+            replaces: None,
         }
     }
 }
@@ -177,6 +182,7 @@ pub fn evolve(mut s: PermitState, event: &PermitEvent) -> PermitState {
         E::PermitExpired(_) => s.status = PermitStatus::Expired,
         E::PermitReplaced(_) => s.status = PermitStatus::Replaced,
         E::PermitReportedLost(_) => s.status = PermitStatus::LostOrStolen,
+        E::ReplacementRequested(r) => s.replaces = Some(r.clone()),
     }
     s
 }

@@ -62,6 +62,16 @@ pub struct ApplicationForm {
     /// SHA-256 (hex) of supporting documents already uploaded.
     #[serde(default)]
     pub supporting_documents: Vec<String>,
+    /// The issued permit this application replaces, and why.
+    pub replaces: Option<ReplacesForm>,
+}
+
+/// A replacement request as typed.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplacesForm {
+    pub permit_id: uuid::Uuid,
+    pub reason: String,
 }
 
 struct Checker<'c> {

@@ -719,3 +719,57 @@ fn lifecycle_transitions_are_guarded() {
         })
         .events();
 }
+
+// ---- Replacement ----
+
+fn target(
+    status: crate::domain::permit::PermitStatus,
+) -> crate::domain::context::ReplacementTarget {
+    crate::domain::context::ReplacementTarget {
+        permit_id: uuid::Uuid::from_u128(7),
+        permit_number: Some("LK/2026/000007".into()),
+        status,
+        organisation_id: Some(uuid::Uuid::nil()),
+    }
+}
+
+fn replacing(reason: &str) -> ApplicationForm {
+    let mut form = python_export();
+    form.replaces = Some(super::data::ReplacesForm {
+        permit_id: uuid::Uuid::from_u128(7),
+        reason: reason.into(),
+    });
+    form
+}
+
+#[test]
+fn permit_replacement() {
+    use crate::domain::permit::PermitStatus;
+    let mut g = given(&[]);
+    g.replacement = Some(target(PermitStatus::Used));
+    g.when(submit(replacing("damaged")))
+        .refused_by("PERMIT-REPLACEMENT");
+    g.replacement = Some(target(PermitStatus::Issued));
+    g.when(submit(replacing(" ")))
+        .refused_by("PERMIT-REPLACEMENT");
+    let events = g.when(submit(replacing("damaged"))).events();
+    assert!(
+        matches!(&events[1], E::ReplacementRequested(r) if r.replaces_permit_number == "LK/2026/000007")
+    );
+    // Issuance names the old permit, and only while it is still issued and unused.
+    let mut all = reviewed(&[legal(), opinion(true)]);
+    all.push(events[1].clone());
+    let out = given(&all).when(C::Approve { conditions: vec![] }).events();
+    all.extend(out);
+    all.push(E::FeeWaived(FeeWaived {
+        reason: "replacement".into(),
+    }));
+    let mut g = given(&all);
+    g.replacement = Some(target(PermitStatus::Cancelled));
+    g.when(issue()).refused_by("PERMIT-REPLACEMENT");
+    g.replacement = Some(target(PermitStatus::Issued));
+    let out = g.when(issue()).events();
+    assert!(
+        matches!(&out[0], E::PermitIssued(p) if p.replaces.as_deref() == Some("LK/2026/000007"))
+    );
+}
