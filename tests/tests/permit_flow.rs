@@ -390,3 +390,66 @@ async fn a_replacement_permit_names_the_old_one_which_becomes_void_at_once() {
     assert_eq!(out["violations"][0]["rule"], "PERMIT-REPLACEMENT");
     assert!(api.ledger.audit().await.is_ok());
 }
+
+#[tokio::test]
+async fn security_stamps_come_from_the_recorded_stock_and_run_out_loudly() {
+    let api = api().await;
+    let admin = api.login("admin").await;
+    let signatory = api.login("signatory-1").await;
+    let stock =
+        |first: u64, last: u64| json!({"command_id": Uuid::now_v7(), "first": first, "last": last});
+    let (status, out) = api
+        .call(
+            "/api/LK/config/security-stamps",
+            Some(&admin),
+            Some(stock(500_001, 500_002)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = api
+        .call(
+            "/api/LK/config/security-stamps",
+            Some(&admin),
+            Some(stock(9, 3)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+
+    let mut stamps = vec![];
+    for _ in 0..2 {
+        let id = approved_application(&api).await;
+        let (status, out) = api.act(&signatory, &id, "issue", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+        let (_, permit) = api
+            .call(&format!("/api/LK/permits/{id}"), Some(&signatory), None)
+            .await;
+        stamps.push(permit["security_stamp"].as_u64().unwrap());
+    }
+    assert_eq!(stamps, vec![500_001, 500_002]);
+
+    let third = approved_application(&api).await;
+    let (status, out) = api.act(&signatory, &third, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "PERMIT-SECURITY-STAMP");
+
+    let (status, _) = api
+        .call(
+            "/api/LK/config/security-stamps",
+            Some(&admin),
+            Some(stock(600_001, 600_100)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, out) = api.act(&signatory, &third, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{third}"), Some(&signatory), None)
+        .await;
+    assert_eq!(permit["security_stamp"], 600_001);
+    let year = time::OffsetDateTime::now_utc().year();
+    assert_eq!(
+        permit["permit_number"],
+        format!("LK/{year}/000003"),
+        "a refused issuance leaves no gap"
+    );
+}

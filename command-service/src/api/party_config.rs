@@ -44,6 +44,35 @@ pub fn routes<L: EventAppender + EventReader + 'static>() -> Router<Arc<ApiState
             "/api/{party}/config/national-list/{taxon_id}/remove",
             post(remove_species::<L>),
         )
+        .route("/api/{party}/config/security-stamps", post(set_stamps::<L>))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StampRangeBody {
+    command_id: Uuid,
+    first: u64,
+    last: u64,
+}
+
+async fn set_stamps<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path(code): Path<String>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    let party = party(&code)?;
+    let b: StampRangeBody = body(raw)?;
+    let range = ecites_events::payloads::party_config::SecurityStampRangeSet {
+        first: b.first,
+        last: b.last,
+    };
+    let command = C::SetSecurityStampRange(range);
+    let done = api
+        .handler
+        .handle_party_config(&who, party, b.command_id, command)
+        .await?;
+    Ok(accepted(done))
 }
 
 fn accepted(a: ConfigAccepted) -> Json<Value> {
@@ -264,6 +293,7 @@ async fn show<L: EventAppender + EventReader>(
         "fees": s.fees,
         "domestic_measures": s.domestic_measures,
         "national_list": s.national_list,
+        "security_stamps": s.security_stamps.map(|(first, last)| json!({"first": first, "last": last})),
         "position": position,
     })))
 }
@@ -368,4 +398,8 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
         "Remove a species from the national list (Party admin)",
         body(&["command_id"], json!({"command_id": uuid})))}),
     );
+    let number = json!({"type": "integer", "minimum": 1});
+    paths.insert("/api/{party}/config/security-stamps".into(), json!({"post": admin(
+        "Record the security stamps in stock, numbered first..last (Party admin); issuance takes them in order",
+        body(&["command_id", "first", "last"], json!({"command_id": uuid, "first": number, "last": number})))}));
 }

@@ -66,6 +66,8 @@ pub struct PartySettings {
     pub domestic_measures: Vec<DomesticMeasure>,
     pub currency: String,
     pub fees: Vec<FeeRule>,
+    /// The security stamps in stock (first, last); `None` = numbered from 1 without limit.
+    pub security_stamps: Option<(u64, u64)>,
 }
 
 impl PartySettings {
@@ -82,6 +84,7 @@ impl PartySettings {
                 per_line: 500,
                 express_surcharge: 5_000,
             }],
+            security_stamps: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub enum PartyConfigCommand {
     RemoveFromNationalList {
         taxon_id: u64,
     },
+    SetSecurityStampRange(SecurityStampRangeSet),
 }
 
 impl PartyConfigCommand {
@@ -35,6 +36,7 @@ impl PartyConfigCommand {
             Self::RevokeDomesticMeasure { .. } => "revoke a domestic measure",
             Self::AddToNationalList(_) => "add a species to the national list",
             Self::RemoveFromNationalList { .. } => "remove a species from the national list",
+            Self::SetSecurityStampRange(_) => "set the security-stamp range",
         }
     }
 }
@@ -46,6 +48,7 @@ pub enum PartyConfigEvent {
     DomesticMeasureRevoked(DomesticMeasureRevoked),
     NationalListSpeciesAdded(NationalListSpeciesAdded),
     NationalListSpeciesRemoved(NationalListSpeciesRemoved),
+    SecurityStampRangeSet(SecurityStampRangeSet),
 }
 
 impl PartyConfigEvent {
@@ -56,6 +59,7 @@ impl PartyConfigEvent {
             Self::DomesticMeasureRevoked(e) => EventData::from_payload(e),
             Self::NationalListSpeciesAdded(e) => EventData::from_payload(e),
             Self::NationalListSpeciesRemoved(e) => EventData::from_payload(e),
+            Self::SecurityStampRangeSet(e) => EventData::from_payload(e),
         }
     }
 
@@ -66,6 +70,7 @@ impl PartyConfigEvent {
             Self::DomesticMeasureRevoked(_) => DomesticMeasureRevoked::EVENT_TYPE,
             Self::NationalListSpeciesAdded(_) => NationalListSpeciesAdded::EVENT_TYPE,
             Self::NationalListSpeciesRemoved(_) => NationalListSpeciesRemoved::EVENT_TYPE,
+            Self::SecurityStampRangeSet(_) => SecurityStampRangeSet::EVENT_TYPE,
         }
     }
 
@@ -81,6 +86,7 @@ impl PartyConfigEvent {
             NationalListSpeciesRemoved::EVENT_TYPE => {
                 ev.decode(up).map(Self::NationalListSpeciesRemoved)
             }
+            SecurityStampRangeSet::EVENT_TYPE => ev.decode(up).map(Self::SecurityStampRangeSet),
             other => Err(DecodeError::WrongType {
                 expected: "a party_config event".into(),
                 found: other.into(),
@@ -113,6 +119,7 @@ pub fn evolve(mut s: PartySettings, event: &PartyConfigEvent) -> PartySettings {
             }
         }
         E::NationalListSpeciesRemoved(e) => s.national_list.retain(|n| n.taxon_id != e.taxon_id),
+        E::SecurityStampRangeSet(e) => s.security_stamps = Some((e.first, e.last)),
     }
     s
 }
@@ -261,6 +268,16 @@ pub fn decide(state: &PartySettings, command: PartyConfigCommand) -> Decision {
     use PartyConfigEvent as E;
     let mut bad = vec![];
     match command {
+        C::SetSecurityStampRange(range) => {
+            if range.first == 0 || range.last < range.first {
+                bad.push(ConfigViolation {
+                    rule: "CONFIG-STAMP-RANGE",
+                    field: "last".into(),
+                    message: format!("a stamp range runs from a first number of at least 1 to a last number not below it, not {}..{}", range.first, range.last),
+                });
+            }
+            valid(vec![E::SecurityStampRangeSet(range)], bad)
+        }
         C::SetFees(schedule) => {
             let bad = check_schedule(&schedule);
             valid(vec![E::FeeScheduleSet(schedule)], bad)

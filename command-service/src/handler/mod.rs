@@ -458,7 +458,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             .await?;
         let sequence = numbering.last + 1;
         let permit_number = format!("{party}/{year}/{sequence:06}");
-        let stamp_number = stamps.last + 1;
+        let stamp_number = crate::domain::rules::issuance::next_security_stamp(
+            stamps.last,
+            ctx.settings.security_stamps,
+        )
+        .map_err(|f| HandlerError::Refused(PermitError::Rules(vec![f])))?;
         let encode =
             |e: serde_json::Error| HandlerError::Append(AppendError::Encoding(e.to_string()));
         let number_event = EventData::from_payload(&PermitNumberAllocated {

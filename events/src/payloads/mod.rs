@@ -28,6 +28,7 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<party_config::DomesticMeasureRevoked>(),
         SchemaEntry::of::<party_config::NationalListSpeciesAdded>(),
         SchemaEntry::of::<party_config::NationalListSpeciesRemoved>(),
+        SchemaEntry::of::<party_config::SecurityStampRangeSet>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),

@@ -90,3 +90,13 @@ pub struct NationalListSpeciesRemoved {
     pub taxon_id: u64,
 }
 party_config_event!(NationalListSpeciesRemoved);
+
+/// The numbers of the security stamps the Party has in stock (box 5b, Res. Conf. 12.3):
+/// issuance takes them in order and refuses when the range is used up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityStampRangeSet {
+    pub first: u64,
+    pub last: u64,
+}
+party_config_event!(SecurityStampRangeSet);

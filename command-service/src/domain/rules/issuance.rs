@@ -38,10 +38,44 @@ pub fn requested_validity(app: &ApplicationContent) -> Vec<Finding> {
     }
 }
 
+/// PERMIT-SECURITY-STAMP (Res. Conf. 12.3): the next stamp of the Party's stock, in order,
+/// never one already used.
+pub fn next_security_stamp(last_used: u64, stock: Option<(u64, u64)>) -> Result<u64, Finding> {
+    let Some((first, last)) = stock else {
+        return Ok(last_used + 1);
+    };
+    let next = (last_used + 1).max(first);
+    if next > last {
+        return Err(Finding::refuse(
+            "PERMIT-SECURITY-STAMP",
+            "Res. Conf. 12.3",
+            format!("the security-stamp stock {first}-{last} is used up (last used {last_used}): record a new range"),
+        ));
+    }
+    Ok(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn security_stamps_come_from_the_stock_in_order_and_never_twice() {
+        assert_eq!(next_security_stamp(0, None).unwrap(), 1);
+        assert_eq!(
+            next_security_stamp(0, Some((500_001, 500_003))).unwrap(),
+            500_001
+        );
+        assert_eq!(
+            next_security_stamp(500_002, Some((500_001, 500_003))).unwrap(),
+            500_003
+        );
+        let used_up = next_security_stamp(500_003, Some((500_001, 500_003))).unwrap_err();
+        assert_eq!(used_up.rule, "PERMIT-SECURITY-STAMP");
+        // A new range below numbers already used cannot bring them back.
+        assert!(next_security_stamp(500_003, Some((1, 1_000))).is_err());
+    }
 
     #[test]
     fn months_are_calendar_months_clamped_to_the_month_end() {
