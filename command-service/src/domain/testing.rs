@@ -185,6 +185,11 @@ pub fn submit(form: ApplicationForm) -> PermitCommand {
     }
 }
 
+/// The events of an accepted submission.
+pub fn submitted(form: ApplicationForm) -> Vec<PermitEvent> {
+    given(&[]).when(submit(form)).events()
+}
+
 pub struct Given {
     pub state: PermitState,
     pub reference: TestReference,

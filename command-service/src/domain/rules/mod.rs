@@ -74,4 +74,6 @@ pub(crate) fn line_field(i: usize, name: &str) -> String {
 }
 
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod tests;
