@@ -6,14 +6,14 @@
 
 use super::auth::{Denied, Principal, Role};
 use super::organisations::organisation_ref;
-use super::{CommandHandler, ExtraChange, HandlerError};
+use super::{commit_by, CommandHandler, ExtraChange, HandlerError};
 use crate::domain::account::{self, AccountCommand, AccountError, AccountEvent, AccountState};
 use crate::domain::organisation::OrganisationStatus;
 use crate::domain::permit::{PermitError, PermitEvent, PermitState};
 use ecites_events::payloads::permit::{PaymentMethod, PaymentRecorded};
 use ecites_events::{
-    Actor, AggregateChange, AggregateRef, AppendError, Commit, Committed, EventAppender,
-    EventReader, ExpectedPosition, PartyCode,
+    AggregateChange, AggregateRef, AppendError, Committed, EventAppender, EventReader,
+    ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -258,22 +258,13 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 .map(AccountEvent::to_data)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let occurred_at = OffsetDateTime::now_utc();
-            let commit = Commit {
-                command_id,
-                correlation_id: command_id,
-                actor: Actor {
-                    user_id: who.user_id.clone(),
-                    role: who.role.as_str().into(),
-                    party: who.party,
-                },
-                occurred_at,
-                changes: vec![AggregateChange {
-                    aggregate: aggregate.clone(),
-                    expected: loaded.position,
-                    events: data,
-                }],
+            let change = AggregateChange {
+                aggregate: aggregate.clone(),
+                expected: loaded.position,
+                events: data,
             };
+            let commit = commit_by(who, command_id, vec![change]);
+            let occurred_at = commit.occurred_at;
             match self.log.append(commit).await {
                 Ok(done) => {
                     let names = events.iter().map(AccountEvent::event_type).collect();

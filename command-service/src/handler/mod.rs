@@ -395,21 +395,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             let data = event
                 .to_data()
                 .map_err(|e| HandlerError::Invalid(e.to_string()))?;
-            let commit = Commit {
-                command_id,
-                correlation_id: command_id,
-                actor: Actor {
-                    user_id: who.user_id.clone(),
-                    role: who.role.as_str().into(),
-                    party: who.party,
-                },
-                occurred_at: time::OffsetDateTime::now_utc(),
-                changes: vec![AggregateChange {
-                    aggregate: agg.clone(),
-                    expected: pos,
-                    events: vec![data],
-                }],
+            let change = AggregateChange {
+                aggregate: agg.clone(),
+                expected: pos,
+                events: vec![data],
             };
+            let commit = commit_by(who, command_id, vec![change]);
             match self.log.append(commit).await {
                 Ok(done) => {
                     self.quotas
@@ -525,17 +516,26 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 events,
             });
         }
-        Ok(Commit {
-            command_id,
-            correlation_id: command_id,
-            actor: Actor {
-                user_id: who.user_id.clone(),
-                role: who.role.as_str().into(),
-                party: who.party,
-            },
-            occurred_at: time::OffsetDateTime::now_utc(),
-            changes,
-        })
+        Ok(commit_by(who, command_id, changes))
+    }
+}
+
+/// A command's commit: who gave it and when go into every event's signed envelope.
+pub(crate) fn commit_by(
+    who: &Principal,
+    command_id: Uuid,
+    changes: Vec<AggregateChange>,
+) -> Commit {
+    Commit {
+        command_id,
+        correlation_id: command_id,
+        actor: Actor {
+            user_id: who.user_id.clone(),
+            role: who.role.as_str().into(),
+            party: who.party,
+        },
+        occurred_at: time::OffsetDateTime::now_utc(),
+        changes,
     }
 }
 

@@ -4,15 +4,15 @@
 //! as a member or an agent; a trader sees only the applications of organisations that list it.
 
 use super::auth::{self, Denied, Principal, Role};
-use super::{CommandHandler, HandlerError};
+use super::{commit_by, CommandHandler, HandlerError};
 use crate::domain::organisation::{
     decide, evolve, OrganisationCommand as C, OrganisationEvent, OrganisationState,
     OrganisationStatus,
 };
 use crate::domain::permit::{PermitCommand, PermitState};
 use ecites_events::{
-    Actor, AggregateChange, AggregateRef, AppendError, Commit, EventAppender, EventReader,
-    ExpectedPosition, PartyCode,
+    AggregateChange, AggregateRef, AppendError, EventAppender, EventReader, ExpectedPosition,
+    PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -201,21 +201,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 .map(OrganisationEvent::to_data)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let commit = Commit {
-                command_id,
-                correlation_id: command_id,
-                actor: Actor {
-                    user_id: who.user_id.clone(),
-                    role: who.role.as_str().into(),
-                    party: who.party,
-                },
-                occurred_at: time::OffsetDateTime::now_utc(),
-                changes: vec![AggregateChange {
-                    aggregate: aggregate.clone(),
-                    expected: loaded.position,
-                    events: data,
-                }],
+            let change = AggregateChange {
+                aggregate: aggregate.clone(),
+                expected: loaded.position,
+                events: data,
             };
+            let commit = commit_by(who, command_id, vec![change]);
             match self.log.append(commit).await {
                 Ok(done) => {
                     if let Some((_, pos)) = done.positions.iter().find(|(a, _)| *a == aggregate) {

@@ -7,12 +7,12 @@
 //! direct get) and folds the events again only when it moved.
 
 use super::auth::{Denied, Principal, Role};
-use super::{CommandHandler, HandlerError};
+use super::{commit_by, CommandHandler, HandlerError};
 use crate::domain::context::PartySettings;
 use crate::domain::party_config::{decide, evolve, PartyConfigCommand, PartyConfigEvent};
 use ecites_events::{
-    Actor, AggregateChange, AggregateRef, AppendError, Commit, EventAppender, EventReader,
-    ExpectedPosition, PartyCode,
+    AggregateChange, AggregateRef, AppendError, EventAppender, EventReader, ExpectedPosition,
+    PartyCode,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -161,21 +161,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 .map(PartyConfigEvent::to_data)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let commit = Commit {
-                command_id,
-                correlation_id: command_id,
-                actor: Actor {
-                    user_id: who.user_id.clone(),
-                    role: who.role.as_str().into(),
-                    party: who.party,
-                },
-                occurred_at: time::OffsetDateTime::now_utc(),
-                changes: vec![AggregateChange {
-                    aggregate: aggregate.clone(),
-                    expected: loaded.position,
-                    events: data,
-                }],
+            let change = AggregateChange {
+                aggregate: aggregate.clone(),
+                expected: loaded.position,
+                events: data,
             };
+            let commit = commit_by(who, command_id, vec![change]);
             match self.log.append(commit).await {
                 Ok(done) => {
                     if let Some((_, pos)) = done.positions.iter().find(|(a, _)| *a == aggregate) {
