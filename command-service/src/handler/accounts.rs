@@ -16,7 +16,6 @@ use ecites_events::{
     ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
-use std::sync::Mutex;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -34,22 +33,9 @@ pub struct LoadedAccount {
 /// Account states seen recently. Every use first asks the log for the aggregate's last
 /// sequence, so a deposit or debit made through another instance is never missed; the
 /// expected position of the commit would catch it anyway, but only after a wasted attempt.
-#[derive(Default)]
-pub struct AccountBook {
-    entries: Mutex<HashMap<AggregateRef, LoadedAccount>>,
-}
+pub type AccountBook = super::load::Book<LoadedAccount>;
 
 impl AccountBook {
-    fn get(&self, aggregate: &AggregateRef) -> Option<LoadedAccount> {
-        self.entries.lock().ok()?.get(aggregate).cloned()
-    }
-
-    fn put(&self, aggregate: &AggregateRef, loaded: LoadedAccount) {
-        if let Ok(mut e) = self.entries.lock() {
-            e.insert(aggregate.clone(), loaded);
-        }
-    }
-
     /// After a commit that wrote `events` to the account: the folded state at its new position.
     fn store_after(
         &self,

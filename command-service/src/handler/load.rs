@@ -84,6 +84,31 @@ impl Cache {
     }
 }
 
+/// Aggregate states seen recently, by aggregate: the shape every cache of the handler shares.
+pub struct Book<T> {
+    entries: Mutex<HashMap<AggregateRef, T>>,
+}
+
+impl<T> Default for Book<T> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Clone> Book<T> {
+    pub fn get(&self, aggregate: &AggregateRef) -> Option<T> {
+        self.entries.lock().ok()?.get(aggregate).cloned()
+    }
+
+    pub fn put(&self, aggregate: &AggregateRef, value: T) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.insert(aggregate.clone(), value);
+        }
+    }
+}
+
 /// One verified, chain-checked event of an aggregate, decoded, as it is folded.
 pub struct Step<E> {
     pub event: E,

@@ -15,7 +15,6 @@ use ecites_events::{
     PartyCode,
 };
 use std::collections::HashMap;
-use std::sync::Mutex;
 use uuid::Uuid;
 
 /// An organisation as folded from its events, with the command ids already applied to it.
@@ -29,22 +28,7 @@ pub struct LoadedOrganisation {
 /// Organisation states seen recently. Every use first asks the log for the aggregate's last
 /// sequence: a permit command never writes to the organisation, so without that check a
 /// suspension made through another instance would go unnoticed here.
-#[derive(Default)]
-pub struct OrganisationBook {
-    entries: Mutex<HashMap<AggregateRef, LoadedOrganisation>>,
-}
-
-impl OrganisationBook {
-    fn get(&self, aggregate: &AggregateRef) -> Option<LoadedOrganisation> {
-        self.entries.lock().ok()?.get(aggregate).cloned()
-    }
-
-    fn put(&self, aggregate: &AggregateRef, loaded: LoadedOrganisation) {
-        if let Ok(mut e) = self.entries.lock() {
-            e.insert(aggregate.clone(), loaded);
-        }
-    }
-}
+pub type OrganisationBook = super::load::Book<LoadedOrganisation>;
 
 /// The outcome of an accepted organisation command.
 #[derive(Clone, Debug)]
