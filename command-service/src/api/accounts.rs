@@ -6,7 +6,7 @@ use super::permits::{body, party};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::account::{AccountCommand, AccountError};
-use crate::handler::accounts::AccountAccepted;
+use crate::handler::Accepted;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,15 +20,8 @@ use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-fn accepted(a: AccountAccepted, status: StatusCode) -> (StatusCode, Json<Value>) {
-    let status = if a.duplicate { StatusCode::OK } else { status };
-    (
-        status,
-        Json(json!({
-            "account_id": a.account_id, "events": a.events,
-            "position": a.position, "duplicate": a.duplicate
-        })),
-    )
+fn accepted(a: Accepted, status: StatusCode) -> (StatusCode, Json<Value>) {
+    super::accepted(Some("account_id"), a, status)
 }
 
 #[derive(Deserialize)]

@@ -94,6 +94,22 @@ async fn login<L: Send + Sync + 'static>(
     ))
 }
 
+/// The answer to an accepted command: the aggregate's id under `id_key` (none for the Party's
+/// configuration), the events written, the read-your-writes position, and whether it was a
+/// retry. A retry answers 200 whatever a first acceptance answers.
+pub(crate) fn accepted<I: serde::Serialize>(
+    id_key: Option<&str>,
+    a: crate::handler::Accepted<I>,
+    status: StatusCode,
+) -> (StatusCode, Json<Value>) {
+    let status = if a.duplicate { StatusCode::OK } else { status };
+    let mut body = json!({ "events": a.events, "position": a.position, "duplicate": a.duplicate });
+    if let Some(key) = id_key {
+        body[key] = json!(a.id);
+    }
+    (status, Json(body))
+}
+
 /// The command API's routes.
 pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>) -> Router {
     Router::new()

@@ -5,7 +5,7 @@ use super::permits::{body, party};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::organisation::{OrganisationCommand, OrganisationError};
-use crate::handler::organisations::OrganisationAccepted;
+use crate::handler::Accepted;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,15 +17,8 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
-fn accepted(a: OrganisationAccepted, status: StatusCode) -> (StatusCode, Json<Value>) {
-    let status = if a.duplicate { StatusCode::OK } else { status };
-    (
-        status,
-        Json(json!({
-            "organisation_id": a.organisation_id, "events": a.events,
-            "position": a.position, "duplicate": a.duplicate
-        })),
-    )
+fn accepted(a: Accepted, status: StatusCode) -> (StatusCode, Json<Value>) {
+    super::accepted(Some("organisation_id"), a, status)
 }
 
 #[derive(Deserialize)]

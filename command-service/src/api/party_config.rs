@@ -8,7 +8,7 @@ use super::{ApiState, Authenticated};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
 use crate::domain::context::{FeeRule, TaxonInfo};
 use crate::domain::party_config::{PartyConfigCommand as C, PartyConfigError};
-use crate::handler::party_config::ConfigAccepted;
+use crate::handler::Accepted;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -75,8 +75,8 @@ async fn set_stamps<L: EventAppender + EventReader>(
     Ok(accepted(done))
 }
 
-fn accepted(a: ConfigAccepted) -> Json<Value> {
-    Json(json!({"events": a.events, "position": a.position, "duplicate": a.duplicate}))
+fn accepted(a: Accepted<()>) -> Json<Value> {
+    super::accepted(None, a, StatusCode::OK).1
 }
 
 fn unprocessable(rule: &str, field: String, message: String) -> Problem {

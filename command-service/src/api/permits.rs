@@ -37,13 +37,7 @@ pub(super) fn party(code: &str) -> Result<PartyCode, Problem> {
 }
 
 fn accepted(a: Accepted, status: StatusCode) -> (StatusCode, Json<Value>) {
-    let status = if a.duplicate { StatusCode::OK } else { status };
-    (
-        status,
-        Json(
-            json!({ "permit_id": a.permit_id, "events": a.events, "position": a.position, "duplicate": a.duplicate }),
-        ),
-    )
+    super::accepted(Some("permit_id"), a, status)
 }
 
 #[derive(Deserialize)]

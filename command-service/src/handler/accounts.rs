@@ -6,7 +6,7 @@
 
 use super::auth::{Denied, Principal, Role};
 use super::organisations::organisation_ref;
-use super::{commit_by, CommandHandler, ExtraChange, HandlerError};
+use super::{commit_by, Accepted, CommandHandler, ExtraChange, HandlerError};
 use crate::domain::account::{self, AccountCommand, AccountError, AccountEvent, AccountState};
 use crate::domain::organisation::OrganisationStatus;
 use crate::domain::permit::{PermitError, PermitEvent, PermitState};
@@ -78,16 +78,6 @@ impl Debit {
             self.events.iter().map(AccountEvent::to_data).collect(),
         )
     }
-}
-
-/// The outcome of an accepted account command.
-#[derive(Clone, Debug)]
-pub struct AccountAccepted {
-    pub account_id: Uuid,
-    pub events: Vec<&'static str>,
-    pub position: String,
-    /// The command id had already been applied (idempotent retry); nothing was written.
-    pub duplicate: bool,
 }
 
 pub fn account_ref(party: PartyCode, id: Uuid) -> AggregateRef {
@@ -220,10 +210,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         id: Uuid,
         command_id: Uuid,
         command: AccountCommand,
-    ) -> Result<AccountAccepted, HandlerError> {
+    ) -> Result<Accepted, HandlerError> {
         let aggregate = account_ref(party, id);
-        let accepted = |events, position, duplicate| AccountAccepted {
-            account_id: id,
+        let accepted = |events, position, duplicate| Accepted {
+            id,
             events,
             position,
             duplicate,

@@ -82,25 +82,36 @@ pub enum HandlerError {
     Read(#[from] ReadError),
 }
 
-impl Accepted {
-    fn duplicate(permit_id: Uuid, party: PartyCode, sequence: u64) -> Self {
+/// The outcome of an accepted command on the aggregate `id` (a permit, an organisation, an
+/// account; `()` for the Party's one configuration).
+#[derive(Clone, Debug)]
+pub struct Accepted<I = Uuid> {
+    pub id: I,
+    /// The events written; empty for a duplicate.
+    pub events: Vec<&'static str>,
+    pub position: String,
+    /// The command id had already been applied (idempotent retry); nothing was written.
+    pub duplicate: bool,
+}
+
+impl<I> Accepted<I> {
+    pub fn new(id: I, events: Vec<&'static str>, position: String) -> Self {
         Self {
-            permit_id,
+            id,
+            events,
+            position,
+            duplicate: false,
+        }
+    }
+
+    pub fn duplicate(id: I, party: PartyCode, sequence: u64) -> Self {
+        Self {
+            id,
             events: vec![],
             position: format!("{party}:{sequence}"),
             duplicate: true,
         }
     }
-}
-
-/// The outcome of an accepted command.
-#[derive(Clone, Debug)]
-pub struct Accepted {
-    pub permit_id: Uuid,
-    /// `None` when the command id had already been applied (idempotent retry).
-    pub events: Vec<&'static str>,
-    pub position: String,
-    pub duplicate: bool,
 }
 
 pub struct CommandHandler<L> {
@@ -320,12 +331,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 if let Some(d) = debit {
                     self.debited(&done, d, a.command_id, occurred_at);
                 }
-                Ok(Some(Accepted {
-                    permit_id: a.permit_id,
-                    events: events.iter().map(PermitEvent::event_type).collect(),
-                    position: done.position_token(),
-                    duplicate: false,
-                }))
+                let names = events.iter().map(PermitEvent::event_type).collect();
+                Ok(Some(Accepted::new(
+                    a.permit_id,
+                    names,
+                    done.position_token(),
+                )))
             }
             Err(AppendError::Duplicate { sequence, .. }) => {
                 self.cache.forget(a.aggregate);

@@ -4,7 +4,7 @@
 //! as a member or an agent; a trader sees only the applications of organisations that list it.
 
 use super::auth::{self, Denied, Principal, Role};
-use super::{commit_by, CommandHandler, HandlerError};
+use super::{commit_by, Accepted, CommandHandler, HandlerError};
 use crate::domain::organisation::{
     decide, evolve, OrganisationCommand as C, OrganisationEvent, OrganisationState,
     OrganisationStatus,
@@ -29,16 +29,6 @@ pub struct LoadedOrganisation {
 /// sequence: a permit command never writes to the organisation, so without that check a
 /// suspension made through another instance would go unnoticed here.
 pub type OrganisationBook = super::load::Book<LoadedOrganisation>;
-
-/// The outcome of an accepted organisation command.
-#[derive(Clone, Debug)]
-pub struct OrganisationAccepted {
-    pub organisation_id: Uuid,
-    pub events: Vec<&'static str>,
-    pub position: String,
-    /// The command id had already been applied (idempotent retry); nothing was written.
-    pub duplicate: bool,
-}
 
 pub fn organisation_ref(party: PartyCode, id: Uuid) -> AggregateRef {
     AggregateRef::new(party, "organisation", &id.to_string())
@@ -160,15 +150,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         id: Uuid,
         command_id: Uuid,
         command: C,
-    ) -> Result<OrganisationAccepted, HandlerError> {
+    ) -> Result<Accepted, HandlerError> {
         let aggregate = organisation_ref(party, id);
-        let accepted =
-            |events: Vec<&'static str>, position: String, duplicate: bool| OrganisationAccepted {
-                organisation_id: id,
-                events,
-                position,
-                duplicate,
-            };
+        let accepted = |events: Vec<&'static str>, position: String, duplicate: bool| Accepted {
+            id,
+            events,
+            position,
+            duplicate,
+        };
         for _ in 0..super::ATTEMPTS {
             let loaded = self.load_organisation(&aggregate).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {

@@ -7,7 +7,7 @@
 //! direct get) and folds the events again only when it moved.
 
 use super::auth::{Denied, Principal, Role};
-use super::{commit_by, CommandHandler, HandlerError};
+use super::{commit_by, Accepted, CommandHandler, HandlerError};
 use crate::domain::context::PartySettings;
 use crate::domain::party_config::{decide, evolve, PartyConfigCommand, PartyConfigEvent};
 use ecites_events::{
@@ -43,15 +43,6 @@ impl ConfigBook {
             e.insert(party, loaded);
         }
     }
-}
-
-/// The outcome of an accepted configuration command.
-#[derive(Clone, Debug)]
-pub struct ConfigAccepted {
-    pub events: Vec<&'static str>,
-    pub position: String,
-    /// The command id had already been applied (idempotent retry); nothing was written.
-    pub duplicate: bool,
 }
 
 pub fn config_ref(party: PartyCode) -> AggregateRef {
@@ -142,14 +133,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         party: PartyCode,
         command_id: Uuid,
         command: PartyConfigCommand,
-    ) -> Result<ConfigAccepted, HandlerError> {
+    ) -> Result<Accepted<()>, HandlerError> {
         authorize(who, party, &command)?;
         let aggregate = config_ref(party);
-        let duplicate = |sequence: u64| ConfigAccepted {
-            events: vec![],
-            position: format!("{party}:{sequence}"),
-            duplicate: true,
-        };
+        let duplicate = |sequence: u64| Accepted::duplicate((), party, sequence);
         for _ in 0..super::ATTEMPTS {
             let loaded = self.load_config(party).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
@@ -179,11 +166,8 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         next.applied.insert(command_id, done.last_sequence);
                         self.party_config.put(party, next);
                     }
-                    return Ok(ConfigAccepted {
-                        events: events.iter().map(PartyConfigEvent::event_type).collect(),
-                        position: done.position_token(),
-                        duplicate: false,
-                    });
+                    let names = events.iter().map(PartyConfigEvent::event_type).collect();
+                    return Ok(Accepted::new((), names, done.position_token()));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => return Ok(duplicate(sequence)),
                 // Changed meanwhile (e.g. through another instance): the next load sees the
