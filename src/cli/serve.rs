@@ -72,7 +72,6 @@ async fn command_api(
         let mut settings = PartySettings::new(*party);
         settings.currency = config.fee_currency.clone();
         handler.configure_party(settings);
-        handler.load_quota_index(*party).await?;
     }
     let users = Users::load(&config.users_file)?;
     Ok(ecites_command::api::router(Arc::new(ApiState {

@@ -312,6 +312,17 @@ async fn issuance_reserves_quota_and_endorsement_settles_what_was_exported() {
         .await;
     assert_eq!(permit["quota_use"][0]["used_including_this"], "140");
 
+    // An unknown species is refused naming the field, and nothing is written.
+    let head = api.head().await;
+    let unknown = json!({"command_id": Uuid::now_v7(), "species": "Unicornis magica", "year": year, "annual": "5"});
+    let (status, out) = api
+        .call("/api/LK/quotas/lk-unicorn", Some(&admin), Some(unknown))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "DATA-UNKNOWN-TAXON");
+    assert_eq!(out["violations"][0]["field"], "species");
+    assert_eq!(api.head().await, head);
+
     // A trader cannot set quotas.
     let trader = api.login("trader-a").await;
     let quota = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year, "annual": "1"});
@@ -452,4 +463,45 @@ async fn security_stamps_come_from_the_recorded_stock_and_run_out_loudly() {
         format!("LK/{year}/000003"),
         "a refused issuance leaves no gap"
     );
+}
+
+/// Quotas set and used through one instance bind the issuances of another: each instance learns
+/// them from the log at issuance, not from its own memory.
+#[tokio::test]
+async fn a_quota_set_and_used_through_another_instance_binds_this_one() {
+    let api = api().await;
+    let first = approved(&api, python_skins(100)).await;
+    let second = approved(&api, python_skins(100)).await;
+    // Warm this instance: an issuance reads the quotas it knows (none yet).
+    let signatory = api.login("signatory-1").await;
+    let (status, out) = api.act(&signatory, &first, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    let other = TestApi::builder()
+        .user("admin", Role::PartyAdmin)
+        .user("signatory", Role::MaSignatory)
+        .build_beside(&api)
+        .await;
+    let admin = other.login("admin").await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let quota = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year, "term": "SKI", "source": "W", "annual": "150"});
+    let (status, out) = other
+        .call(
+            "/api/LK/quotas/lk-python-regius-ski",
+            Some(&admin),
+            Some(quota),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    // The quota is new to this instance; 100 more would exceed it.
+    let (status, out) = api.act(&signatory, &second, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let third = approved(&api, python_skins(60)).await;
+    let other_signatory = other.login("signatory").await;
+    let (status, out) = other
+        .act(&other_signatory, &third, "issue", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "QUOTA-EXCEEDED");
 }

@@ -110,6 +110,24 @@ pub(crate) fn accepted<I: serde::Serialize>(
     (status, Json(body))
 }
 
+/// The species a command names, as the catalogue knows it; refused like an application naming
+/// an unknown one (DATA-UNKNOWN-TAXON on `species`).
+pub(crate) fn known_species<L>(
+    api: &ApiState<L>,
+    species: &str,
+) -> Result<crate::domain::context::TaxonInfo, Problem> {
+    api.handler
+        .reference()
+        .resolve_taxon(species)
+        .ok_or_else(|| {
+            Problem::refused(
+                "DATA-UNKNOWN-TAXON",
+                "species",
+                format!("{species:?} is not in the species catalogue"),
+            )
+        })
+}
+
 /// The command API's routes.
 pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>) -> Router {
     Router::new()

@@ -6,7 +6,7 @@ use super::permits::{body, party};
 use super::problem::{Problem, Violation};
 use super::{ApiState, Authenticated};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
-use crate::domain::context::{FeeRule, TaxonInfo};
+use crate::domain::context::FeeRule;
 use crate::domain::party_config::{PartyConfigCommand as C, PartyConfigError};
 use crate::handler::Accepted;
 use axum::extract::rejection::JsonRejection;
@@ -77,35 +77,6 @@ async fn set_stamps<L: EventAppender + EventReader>(
 
 fn accepted(a: Accepted<()>) -> Json<Value> {
     super::accepted(None, a, StatusCode::OK).1
-}
-
-fn unprocessable(rule: &str, field: String, message: String) -> Problem {
-    let mut p = Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        "Invalid configuration",
-        message.clone(),
-    );
-    p.violations.push(Violation {
-        rule: rule.into(),
-        message,
-        field: Some(field),
-    });
-    p
-}
-
-/// The species as the catalogue knows it; refused like an application naming an unknown one.
-fn taxon<L>(api: &ApiState<L>, species: &str) -> Result<TaxonInfo, Problem> {
-    api.handler
-        .reference()
-        .resolve_taxon(species)
-        .ok_or_else(|| {
-            unprocessable(
-                "DATA-UNKNOWN-TAXON",
-                "species".into(),
-                format!("{species:?} is not in the species catalogue"),
-            )
-        })
 }
 
 #[derive(Deserialize)]
@@ -187,7 +158,7 @@ async fn set_measure<L: EventAppender + EventReader>(
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: MeasureBody = body(raw)?;
-    let taxon = taxon(&api, &b.species)?;
+    let taxon = super::known_species(&api, &b.species)?;
     let command = C::SetDomesticMeasure(DomesticMeasureSet {
         id,
         taxon_id: taxon.taxon_id,
@@ -245,7 +216,7 @@ async fn add_species<L: EventAppender + EventReader>(
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: AddSpeciesBody = body(raw)?;
-    let taxon = taxon(&api, &b.species)?;
+    let taxon = super::known_species(&api, &b.species)?;
     let command = C::AddToNationalList(NationalListSpeciesAdded {
         taxon_id: taxon.taxon_id,
         scientific_name: taxon.accepted_name,

@@ -45,6 +45,22 @@ impl Problem {
         )
     }
 
+    /// A 422 naming one rule and the field it refused.
+    pub fn refused(rule: &str, field: &str, message: String) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rule-violation",
+            "Refused by the CITES rules",
+            message.clone(),
+        );
+        p.violations.push(Violation {
+            rule: rule.into(),
+            message,
+            field: Some(field.into()),
+        });
+        p
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,

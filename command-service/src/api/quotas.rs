@@ -5,11 +5,10 @@ use super::{ApiState, Authenticated};
 use crate::domain::codes::SourceCode;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::quota::QuotaSet;
-use ecites_events::{EventAppender, EventReader, PartyCode};
+use ecites_events::{EventAppender, EventReader};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -36,35 +35,9 @@ pub async fn set<L: EventAppender + EventReader>(
     Path((code, quota_id)): Path<(String, String)>,
     raw: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
-    let party: PartyCode = code.parse().map_err(|_| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "unknown-party",
-            "Unknown Party",
-            code.clone(),
-        )
-    })?;
-    let Json(v) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let b: QuotaBody =
-        serde_json::from_value(v).map_err(|e| Problem::bad_request(e.to_string()))?;
-    let taxon = api
-        .handler
-        .reference()
-        .resolve_taxon(&b.species)
-        .ok_or_else(|| {
-            let mut p = Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "rule-violation",
-                "Refused",
-                "unknown species",
-            );
-            p.violations.push(super::problem::Violation {
-                rule: "DATA-UNKNOWN-TAXON".into(),
-                message: format!("{:?} is not in the species catalogue", b.species),
-                field: Some("species".into()),
-            });
-            p
-        })?;
+    let party = super::permits::party(&code)?;
+    let b: QuotaBody = super::permits::body(raw)?;
+    let taxon = super::known_species(&api, &b.species)?;
     let definition = QuotaSet {
         taxon_id: taxon.taxon_id,
         scientific_name: taxon.accepted_name,

@@ -261,7 +261,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         self.authorize_permit(a.who, party, &command, &loaded.state)
             .await?;
         let settings = self.party_settings(party).await?;
-        let quotas = self.quota_states(party).await?;
+        // Only issuance checks quotas (QUOTA-EXCEEDED); other commands need not read them.
+        let quotas = match command {
+            PermitCommand::Issue { .. } => self.quota_states(party).await?,
+            _ => vec![],
+        };
         let replaced = self.replaced_permit(party, &command, &loaded.state).await?;
         let ctx = DecisionContext {
             today: (self.today)(),

@@ -73,8 +73,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
     /// Learns the Party's quota ids from its log (start-up).
     pub async fn load_quota_index(&self, party: PartyCode) -> Result<usize, HandlerError> {
         use futures::StreamExt;
+        // Only the quota subjects, not the Party's whole stream.
+        let kind = ecites_events::AggregateType::new("quota")
+            .map_err(|e| HandlerError::Invalid(e.to_string()))?;
         let marker = format!(".{}.quota.", party.subject_token());
-        let mut events = self.log.read_party(party, 1).await?;
+        let mut events = self.log.read_type(party, &kind).await?;
         while let Some(ev) = events.next().await {
             let ev = ev?;
             if let Some(at) = ev.subject.find(&marker) {
@@ -89,8 +92,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         &self,
         aggregate: &AggregateRef,
     ) -> Result<(Quota, ExpectedPosition), HandlerError> {
+        // Another instance may have reserved or released since: one direct get tells.
         if let Some(hit) = self.quotas.cached(aggregate) {
-            return Ok(hit);
+            if self.still_latest(aggregate, hit.1).await? {
+                return Ok(hit);
+            }
         }
         let f = self
             .fold_log(
@@ -105,11 +111,13 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         Ok((quota, position))
     }
 
-    /// Every quota of the Party as the rules see it.
+    /// Every quota of the Party as the rules see it, including quotas set through another
+    /// instance since the last look.
     pub(super) async fn quota_states(
         &self,
         party: PartyCode,
     ) -> Result<Vec<QuotaState>, HandlerError> {
+        self.load_quota_index(party).await?;
         let mut out = vec![];
         for id in self.quotas.known(party) {
             let (quota, _) = self.load_quota(&quota_ref(party, &id)?).await?;
