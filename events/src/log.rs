@@ -235,6 +235,14 @@ pub trait EventReader: Send + Sync {
 
     /// Every event on the Party's aggregates of one type (all taxa, all quotas…), in stream
     /// order, up to the last such event at the time of the call.
+    /// The ids of a Party's aggregates of one type, from the server's subject index: no
+    /// consumer is created, so it is cheap enough to ask on every decision that needs it.
+    fn aggregate_ids(
+        &self,
+        party: PartyCode,
+        aggregate_type: &AggregateType,
+    ) -> impl Future<Output = Result<Vec<crate::aggregate::AggregateId>, ReadError>> + Send;
+
     fn read_type(
         &self,
         party: PartyCode,

@@ -303,3 +303,30 @@ async fn following_a_party_delivers_events_appended_later() {
         .await;
     assert!(empty.is_empty());
 }
+
+#[tokio::test]
+async fn aggregate_ids_lists_one_type_from_the_subject_index() {
+    let t = TestLedger::new().await;
+    for id in ["lk-2026-b", "lk-2026-a"] {
+        t.log
+            .append(single(&aggregate("quota", id), ExpectedPosition::New, 1))
+            .await
+            .unwrap();
+    }
+    t.log
+        .append(single(&new_permit(), ExpectedPosition::New, 2))
+        .await
+        .unwrap();
+    let kind = ecites_events::AggregateType::new("quota").unwrap();
+    let ids: Vec<String> = t
+        .log
+        .aggregate_ids(lk(), &kind)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    assert_eq!(ids, vec!["lk-2026-a", "lk-2026-b"]);
+    let none = ecites_events::AggregateType::new("numbering").unwrap();
+    assert!(t.log.aggregate_ids(lk(), &none).await.unwrap().is_empty());
+}

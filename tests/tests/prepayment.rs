@@ -65,6 +65,13 @@ impl EventReader for Gate {
     ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
         self.log.read_party(party, from).await
     }
+    async fn aggregate_ids(
+        &self,
+        party: PartyCode,
+        t: &AggregateType,
+    ) -> Result<Vec<ecites_events::AggregateId>, ReadError> {
+        self.log.aggregate_ids(party, t).await
+    }
     async fn read_type(
         &self,
         party: PartyCode,

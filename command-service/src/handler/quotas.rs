@@ -72,18 +72,10 @@ pub fn quota_ref(party: PartyCode, quota_id: &str) -> Result<AggregateRef, Handl
 impl<L: EventAppender + EventReader> CommandHandler<L> {
     /// Learns the Party's quota ids from its log (start-up).
     pub async fn load_quota_index(&self, party: PartyCode) -> Result<usize, HandlerError> {
-        use futures::StreamExt;
-        // Only the quota subjects, not the Party's whole stream.
         let kind = ecites_events::AggregateType::new("quota")
             .map_err(|e| HandlerError::Invalid(e.to_string()))?;
-        let marker = format!(".{}.quota.", party.subject_token());
-        let mut events = self.log.read_type(party, &kind).await?;
-        while let Some(ev) = events.next().await {
-            let ev = ev?;
-            if let Some(at) = ev.subject.find(&marker) {
-                self.quotas
-                    .add_to_index(party, &ev.subject[at + marker.len()..]);
-            }
+        for id in self.log.aggregate_ids(party, &kind).await? {
+            self.quotas.add_to_index(party, id.as_str());
         }
         Ok(self.quotas.known(party).len())
     }

@@ -285,6 +285,14 @@ impl EventReader for JetStreamLog {
         read::read_party(self, party, from_sequence, true).await
     }
 
+    async fn aggregate_ids(
+        &self,
+        party: PartyCode,
+        aggregate_type: &AggregateType,
+    ) -> Result<Vec<crate::aggregate::AggregateId>, ReadError> {
+        read::aggregate_ids(self, party, aggregate_type).await
+    }
+
     async fn read_type(
         &self,
         party: PartyCode,

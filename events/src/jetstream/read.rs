@@ -187,3 +187,33 @@ fn until(
     )
     .boxed()
 }
+
+pub(super) async fn aggregate_ids(
+    log: &JetStreamLog,
+    party: PartyCode,
+    aggregate_type: &crate::aggregate::AggregateType,
+) -> Result<Vec<crate::aggregate::AggregateId>, ReadError> {
+    use futures::TryStreamExt;
+    let stream = log.stream_for_read(party).await?;
+    let prefix = format!(
+        "{}.{}.{}.",
+        log.config().subject_prefix,
+        party.subject_token(),
+        aggregate_type
+    );
+    let subjects: Vec<(String, usize)> = stream
+        .info_with_subjects(format!("{prefix}*"))
+        .await
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?
+        .try_collect()
+        .await
+        .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+    let mut ids: Vec<_> = subjects
+        .iter()
+        .filter_map(|(subject, _)| {
+            crate::aggregate::AggregateId::new(subject.strip_prefix(&prefix)?).ok()
+        })
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
