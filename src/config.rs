@@ -40,6 +40,14 @@ pub struct Config {
     /// Supporting documents, stored under their SHA-256 (with a `.meta.json` of who uploaded
     /// them); back it up with the log, since the events hold only the hashes.
     pub documents_dir: PathBuf,
+    /// PostgreSQL of the read models and the archive (`ECITES_DATABASE_URL`).
+    pub database_url: String,
+    /// Most events the projector applies in one transaction.
+    pub projector_batch_size: usize,
+    /// Address `ecites project` serves `/health` and `/metrics` on.
+    pub projector_listen: String,
+    /// Longest a query waits for the read models to reach a position token, in milliseconds.
+    pub read_wait_ms: u64,
 }
 
 impl Default for Config {
@@ -60,6 +68,10 @@ impl Default for Config {
             speciesplus_url: "https://api.speciesplus.net/api/v1".into(),
             fee_currency: "USD".into(),
             documents_dir: PathBuf::from(".ecites/documents"),
+            database_url: "postgres://ecites@127.0.0.1:5432/ecites".into(),
+            projector_batch_size: 1000,
+            projector_listen: "127.0.0.1:8081".into(),
+            read_wait_ms: 2000,
         }
     }
 }

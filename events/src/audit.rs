@@ -389,7 +389,7 @@ fn reclassify_swaps(failures: &mut [Failure]) {
 
 /// Finds the verifying key and decodes the signature of an event, checking the key belongs to
 /// the event's Party and was not retired when the event was signed.
-fn signature_parts(
+pub(crate) fn signature_parts(
     ev: &RecordedEvent,
     keys: &PublicKeys,
     context: Option<(crate::PartyCode, OffsetDateTime)>,

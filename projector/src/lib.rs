@@ -1,33 +1,98 @@
-//! The projector service of the eCITES ledger. For now it only answers `/health`; the issues
-//! after the ledger foundation grow it.
+//! The projector: builds PostgreSQL read models, and the verified archive, from each Party's
+//! stream (brief §5).
+//!
+//! - [`db`]: schemas, migrations, connections.
+//! - [`batch`]: one batch and its checkpoint in one transaction, guarded so a replayed batch
+//!   is a no-op.
+//! - [`read_models`]: the read models (permits, trade records, timelines, payments, dashboards,
+//!   organisations, taxa, quotas, configuration).
+//! - [`archive`]: every event verbatim, verified as it is stored.
+//! - [`runner`]: the live projector: one active instance per projection (advisory lock), the
+//!   others standing by; follows every Party's stream.
+//! - [`replay`]: rebuild into fresh tables from sequence 1 and swap.
+//! - [`status`]: checkpoints, heads and lag, as Prometheus text at `/metrics`.
 
-use axum::{routing::get, Json, Router};
-use serde_json::{json, Value};
+pub mod archive;
+pub mod batch;
+pub mod db;
+pub mod read_models;
+pub mod replay;
+pub mod runner;
+pub mod status;
+
+use ecites_events::{PartyCode, ReadError};
 
 pub const SERVICE: &str = "ecites-projector";
 
-/// The service's routes, ready to be served alone or mounted by `ecites serve`.
-pub fn router() -> Router {
-    Router::new().route("/health", get(health))
+/// The projections this service maintains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Projection {
+    ReadModels,
+    Archive,
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({ "service": SERVICE, "status": "ok" }))
-}
+impl Projection {
+    pub const ALL: [Projection; 2] = [Projection::ReadModels, Projection::Archive];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn health_answers_ok() {
-        let res = router()
-            .oneshot(Request::get("/health").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ReadModels => "read_models",
+            Self::Archive => "archive",
+        }
     }
+
+    pub fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Self::ReadModels => &db::READ_MODELS,
+            Self::Archive => &db::ARCHIVE,
+        }
+    }
+
+    pub fn live_schema(self) -> &'static str {
+        match self {
+            Self::ReadModels => db::ACTIVE_SCHEMA,
+            Self::Archive => db::ARCHIVE_SCHEMA,
+        }
+    }
+
+    /// The advisory-lock key of the projection's one active instance in a database.
+    pub fn lock_key(self) -> i64 {
+        match self {
+            Self::ReadModels => 0x6563_6974_0001,
+            Self::Archive => 0x6563_6974_0002,
+        }
+    }
+}
+
+/// Held by `ecites replay` while it builds the next generation.
+pub const REPLAY_LOCK_KEY: i64 = 0x6563_6974_0003;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("event at sequence {sequence} ({event_type}) cannot be projected: {reason}; the projector stopped there and skipped nothing")]
+    Event {
+        sequence: u64,
+        event_type: String,
+        reason: String,
+    },
+    #[error("event at sequence {sequence} ({subject}) fails verification: {reason}; the projector stopped there and skipped nothing")]
+    Verification {
+        sequence: u64,
+        subject: String,
+        reason: String,
+    },
+    #[error("the stream of Party {party} has no event at sequence {sequence} (the checkpoint is {checkpoint}): the log lost events; see `ecites audit verify` and `ecites restore`")]
+    MissingSequence {
+        party: PartyCode,
+        sequence: u64,
+        checkpoint: u64,
+    },
+    #[error("another `ecites replay` is running on this database")]
+    ReplayRunning,
+    #[error("PostgreSQL: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("reading the log: {0}")]
+    Read(#[from] ReadError),
 }

@@ -10,6 +10,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    Log,
+    Archive,
+}
+
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check every signature, chain link and version: the whole log, one Party, one aggregate,
@@ -28,6 +34,9 @@ pub enum AuditCommand {
         /// keyrings in the keys directory.
         #[arg(long)]
         keys: Option<PathBuf>,
+        /// What to verify: the live log (JetStream) or the archive copy in PostgreSQL.
+        #[arg(long, value_enum, default_value_t = Source::Log)]
+        source: Source,
     },
     /// Write a Party's log as JSON Lines (sequence, subject, signature headers, body bytes).
     Export {
@@ -49,10 +58,14 @@ pub async fn run(
             aggregate,
             file,
             keys,
+            source,
         } => {
             let keys = load_keys(config, keys.as_deref())?;
             if let Some(file) = file {
                 return verify_file(&file, &keys, out);
+            }
+            if source == Source::Archive {
+                return verify_archive_cli(config, party, &keys, out).await;
             }
             verify_live(config, party, aggregate, &keys, out).await
         }
@@ -173,4 +186,48 @@ fn print_report(what: &str, report: &AuditReport, out: &mut dyn Write) -> anyhow
         writeln!(out, "  then: {f}")?;
     }
     Ok(1)
+}
+
+/// Verifies the archived copy of a Party's log as `audit verify` does the live one.
+pub(crate) async fn verify_archive(
+    pool: &sqlx::PgPool,
+    party: PartyCode,
+    keys: &PublicKeys,
+) -> anyhow::Result<AuditReport> {
+    use futures::StreamExt;
+    let mut auditor = Auditor::new(keys);
+    let mut events = ecites_projector::archive::read(pool.clone(), party.to_string());
+    while let Some(ev) = events.next().await {
+        auditor.push(&ev?);
+    }
+    Ok(auditor.finish())
+}
+
+async fn verify_archive_cli(
+    config: &Config,
+    party: Option<PartyCode>,
+    keys: &PublicKeys,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    use ecites_projector::db;
+    let pool = db::pool(&config.database_url, db::ARCHIVE_SCHEMA, 2).await?;
+    let parties: Vec<PartyCode> = match party {
+        Some(p) => vec![p],
+        None => sqlx::query_as::<_, (String,)>("SELECT DISTINCT party FROM events ORDER BY party")
+            .fetch_all(&pool)
+            .await?
+            .into_iter()
+            .filter_map(|(p,)| p.parse().ok())
+            .collect(),
+    };
+    let mut worst = 0;
+    for party in parties {
+        let report = verify_archive(&pool, party, keys).await?;
+        worst = worst.max(print_report(
+            &format!("archive of Party {party}"),
+            &report,
+            out,
+        )?);
+    }
+    Ok(worst)
 }

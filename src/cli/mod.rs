@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod keys;
 mod party;
+mod projector;
 pub mod serve;
 mod species;
 
@@ -31,6 +32,9 @@ struct Cli {
     /// Keyring directory (overrides ECITES_KEYS_DIR).
     #[arg(long, global = true)]
     keys_dir: Option<PathBuf>,
+    /// PostgreSQL of the read models and the archive (overrides ECITES_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     /// Stream name prefix (overrides ECITES_STREAM_PREFIX).
     #[arg(long, global = true, hide = true)]
     stream_prefix: Option<String>,
@@ -83,6 +87,14 @@ enum Command {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+    /// Run the projector alone (read models and archive), with /health and /metrics.
+    Project,
+    /// Rebuild the read models from sequence 1 into fresh tables, then swap them in.
+    Replay(projector::ReplayArgs),
+    /// Stream heads, projector checkpoints and lag.
+    Status,
+    /// Rebuild a Party's stream from the verified archive (for a damaged log).
+    Restore(projector::RestoreArgs),
     /// Demo data for a local run.
     Demo {
         #[command(subcommand)]
@@ -120,6 +132,9 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(v) = cli.keys_dir {
         config.keys_dir = v;
     }
+    if let Some(v) = cli.database_url {
+        config.database_url = v;
+    }
     if let Some(v) = cli.stream_prefix {
         config.stream_prefix = v;
     }
@@ -141,6 +156,10 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
         Command::Audit { command } => audit::run(&config, command, out).await,
         Command::Admin { command } => admin::init(&config, command, out).await,
         Command::Species { command } => species::run(&config, command, out).await,
+        Command::Project => projector::project(&config).await,
+        Command::Replay(args) => projector::replay(&config, args, out).await,
+        Command::Status => projector::status(&config, out).await,
+        Command::Restore(args) => projector::restore(&config, args, out).await,
         Command::Demo {
             command: DemoCommand::Seed { party },
         } => {

@@ -10,26 +10,49 @@ use ecites_command::handler::CommandHandler;
 use ecites_events::jetstream::JetStreamLog;
 use ecites_events::keyring::PublicKeyring;
 use ecites_events::{KeyringStore, PublicKeys};
+use ecites_projector::db::ACTIVE_SCHEMA;
+use ecites_projector::status::Status;
+use ecites_query::{QueryState, Sessions, Viewer};
 use std::sync::Arc;
+
+/// The query side reads the command side's sessions: one login serves both APIs.
+struct CommandSessions(Arc<ApiState<JetStreamLog>>);
+
+impl Sessions for CommandSessions {
+    fn viewer(&self, bearer_token: &str) -> Option<Viewer> {
+        self.0.users.session(bearer_token).map(|p| Viewer {
+            user_id: p.user_id,
+            party: p.party,
+            role: p.role.as_str().to_string(),
+            organisation_id: p.organisation_id,
+        })
+    }
+}
 
 pub async fn run(config: &Config, listen: Option<String>) -> anyhow::Result<u8> {
     let addr = listen.unwrap_or_else(|| config.listen.clone());
-    let app = app(config).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let app = app(config, stopped).await?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     eprintln!("ecites serving on http://{addr} (health: /health, API: /api/openapi.json, public keys: /api/public-keys)");
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            let _ = stop.send(true);
         })
         .await?;
     Ok(0)
 }
 
-/// Everything `serve` mounts, built from the configuration: the log with every Party's signer,
-/// the command API, the services' health endpoints and the public keys.
-pub async fn app(config: &Config) -> anyhow::Result<Router> {
+/// Everything `serve` runs, built from the configuration: the log with every Party's signer,
+/// the command API, the projector (in the background until `shutdown`), the query API under
+/// `/query`, the services' health endpoints and the public keys.
+pub async fn app(
+    config: &Config,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Router> {
     let store = KeyringStore::new(&config.keys_dir);
     let parties = store.parties()?;
     let rings: Vec<PublicKeyring> = parties
@@ -40,7 +63,26 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
     for party in &parties {
         log.set_signer(store.load(*party)?.signer);
     }
-    let command_api = command_api(config, log, &rings, &parties).await?;
+    let keys = Arc::new(PublicKeys::from_rings(&rings).map_err(anyhow::Error::msg)?);
+    let status = Status::default();
+    let projector = ecites_projector::runner::run(
+        Arc::new(log.clone()),
+        keys,
+        parties.clone(),
+        super::projector::projector_config(config),
+        status.clone(),
+        shutdown,
+    );
+    tokio::spawn(async move {
+        if let Err(e) = projector.await {
+            tracing::error!("projector stopped: {e}");
+            eprintln!("projector stopped: {e}");
+        }
+    });
+    let (command_api, api_state) = command_api(config, log, &rings, &parties).await?;
+    let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
+    let mut query = QueryState::new(pool, Arc::new(CommandSessions(api_state)));
+    query.position_wait = std::time::Duration::from_millis(config.read_wait_ms);
     Ok(Router::new()
         .route(
             "/health",
@@ -52,8 +94,8 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
         )
         .merge(command_api)
         .nest("/command", ecites_command::router())
-        .nest("/projector", ecites_projector::router())
-        .nest("/query", ecites_query::router()))
+        .nest("/projector", ecites_projector::status::router(status))
+        .nest("/query", ecites_query::router(Arc::new(query))))
 }
 
 async fn command_api(
@@ -61,7 +103,7 @@ async fn command_api(
     log: JetStreamLog,
     rings: &[PublicKeyring],
     parties: &[ecites_events::PartyCode],
-) -> anyhow::Result<Router> {
+) -> anyhow::Result<(Router, Arc<ApiState<JetStreamLog>>)> {
     let keys = PublicKeys::from_rings(rings).map_err(anyhow::Error::msg)?;
     let reference =
         Arc::new(super::species::reference_data_from_log(config, &log, &keys, parties).await?);
@@ -74,8 +116,6 @@ async fn command_api(
         handler.configure_party(settings);
     }
     let users = Users::load(&config.users_file)?;
-    Ok(ecites_command::api::router(Arc::new(ApiState {
-        handler,
-        users,
-    })))
+    let state = Arc::new(ApiState { handler, users });
+    Ok((ecites_command::api::router(state.clone()), state))
 }

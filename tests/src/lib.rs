@@ -5,6 +5,8 @@
 //! `deploy/stack.sh` (which `deploy/test.sh` starts): its URL is in `ECITES_TEST_NATS_URL`.
 
 pub mod api;
+pub mod generate;
+pub mod readside;
 pub mod speciesplus;
 
 use ecites_events::audit::{audit_party, AuditReport};

@@ -11,8 +11,10 @@
 mod append;
 mod provision;
 mod read;
+mod restore;
 
 pub use provision::{check_server_version, stream_config, verify_stream_config};
+pub use restore::Restored;
 
 use crate::aggregate::{AggregateRef, AggregateType};
 use crate::keyring::Signer;

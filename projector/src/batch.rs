@@ -1,0 +1,107 @@
+//! One batch of a Party's events applied to one projection, with its checkpoint, in one
+//! PostgreSQL transaction.
+
+use crate::{archive, read_models, Projection, ProjectionError};
+use ecites_events::batch_verify::verify_events;
+use ecites_events::schema::Upcasters;
+use ecites_events::{PartyCode, PublicKeys, RecordedEvent};
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Where a projection writes: the projection and a pool whose search_path is its schema.
+#[derive(Clone)]
+pub struct Target {
+    pub projection: Projection,
+    pub pool: PgPool,
+    pub keys: Arc<PublicKeys>,
+    pub upcasters: Arc<Upcasters>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied up to this sequence.
+    Applied { last: u64, events: usize },
+    /// Everything in the batch was applied before (a replayed batch).
+    AlreadyApplied,
+    /// The batch starts after the checkpoint's next sequence: read again from there.
+    Gap { checkpoint: u64 },
+}
+
+/// The checkpoint of `party` (0 when nothing was applied).
+pub async fn checkpoint(pool: &PgPool, party: PartyCode) -> Result<u64, ProjectionError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT sequence FROM checkpoint WHERE party = $1")
+        .bind(party.to_string())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map_or(0, |r| r.0 as u64))
+}
+
+/// Verifies and applies `events` (consecutive, in stream order). The checkpoint row is locked
+/// first, so two writers on one projection serialise and the second skips what the first did.
+pub async fn apply(
+    target: &Target,
+    party: PartyCode,
+    events: Vec<RecordedEvent>,
+) -> Result<Outcome, ProjectionError> {
+    let mut tx = target.pool.begin().await?;
+    sqlx::query("INSERT INTO checkpoint VALUES ($1, 0) ON CONFLICT DO NOTHING")
+        .bind(party.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let (cp,): (i64,) =
+        sqlx::query_as("SELECT sequence FROM checkpoint WHERE party = $1 FOR UPDATE")
+            .bind(party.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    let cp = cp as u64;
+    let events: Vec<RecordedEvent> = events.into_iter().filter(|e| e.sequence > cp).collect();
+    let Some(first) = events.first() else {
+        return Ok(Outcome::AlreadyApplied);
+    };
+    if first.sequence != cp + 1 {
+        return Ok(Outcome::Gap { checkpoint: cp });
+    }
+    if let Some(w) = events
+        .windows(2)
+        .find(|w| w[1].sequence != w[0].sequence + 1)
+    {
+        return Err(ProjectionError::MissingSequence {
+            party,
+            sequence: w[0].sequence + 1,
+            checkpoint: cp,
+        });
+    }
+    let keys = target.keys.clone();
+    let (recorded, verified) = tokio::task::spawn_blocking(move || {
+        let verified = verify_events(&events, &keys);
+        (events, verified)
+    })
+    .await
+    .map_err(|e| ProjectionError::Event {
+        sequence: cp + 1,
+        event_type: String::new(),
+        reason: format!("verifier task failed: {e}"),
+    })?;
+    let verified = verified.map_err(|f| ProjectionError::Verification {
+        sequence: f.sequence,
+        subject: f.subject.clone(),
+        reason: f.reason.to_string(),
+    })?;
+    match target.projection {
+        Projection::ReadModels => {
+            read_models::apply(&mut tx, &recorded, &verified, &target.upcasters).await?
+        }
+        Projection::Archive => archive::apply(&mut tx, &recorded, &verified).await?,
+    }
+    let last = recorded.last().map_or(cp, |e| e.sequence);
+    sqlx::query("UPDATE checkpoint SET sequence = $2 WHERE party = $1")
+        .bind(party.to_string())
+        .bind(last as i64)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Outcome::Applied {
+        last,
+        events: recorded.len(),
+    })
+}

@@ -1,0 +1,243 @@
+//! The read-model projection: applications and permits, trade records, timelines, payments,
+//! dashboards (here) and the reference side: organisations, taxa, quotas, the Party's
+//! configuration, prepayment accounts (`reference.rs`).
+//!
+//! A batch loads the views of the permits it touches, applies the events in memory, and writes
+//! each table with one statement. Every row carries the sequence of the last event applied to
+//! it, and the runner's checkpoint (same transaction) makes a replayed batch a no-op.
+
+pub mod permit_view;
+mod reference;
+pub mod rows;
+
+use crate::ProjectionError;
+use ecites_events::audit::VerifiedEvent;
+use ecites_events::schema::Upcasters;
+use ecites_events::RecordedEvent;
+use permit_view::PermitView;
+use rows::{DocumentTally, LineRow, PaymentRow, PermitRow, SpeciesTally, TimelineRow};
+use sqlx::types::Json;
+use sqlx::PgConnection;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// What a batch of permit events changes, gathered before anything is written.
+#[derive(Default)]
+struct PermitChanges {
+    views: HashMap<Uuid, PermitView>,
+    /// Permits in the order first touched, so writes are deterministic.
+    order: Vec<Uuid>,
+    timeline: Vec<TimelineRow>,
+    payments: Vec<PaymentRow>,
+    species: BTreeMap<(i32, u64), SpeciesTally>,
+    documents: BTreeMap<(i32, String), DocumentTally>,
+}
+
+/// Applies verified events (in stream order) to the read models inside the caller's
+/// transaction.
+pub async fn apply(
+    tx: &mut PgConnection,
+    recorded: &[RecordedEvent],
+    events: &[VerifiedEvent],
+    up: &Upcasters,
+) -> Result<(), ProjectionError> {
+    let permit_ids = touched_permits(events)?;
+    let mut changes = PermitChanges {
+        views: load_views(tx, &permit_ids).await?,
+        ..PermitChanges::default()
+    };
+    for (rec, ev) in recorded.iter().zip(events) {
+        let fail = |reason: String| ProjectionError::Event {
+            sequence: ev.sequence,
+            event_type: ev.envelope.event_type.clone(),
+            reason,
+        };
+        match ev.envelope.aggregate_type.as_str() {
+            "permit" => changes
+                .apply(rec, ev, up)
+                .map_err(|e| fail(e.to_string()))?,
+            _ => reference::apply(tx, ev, up, &mut changes.payments).await?,
+        }
+    }
+    changes.write(tx).await
+}
+
+fn permit_id(ev: &VerifiedEvent) -> Result<Uuid, ProjectionError> {
+    let id = ev.envelope.aggregate_id.as_str();
+    Uuid::parse_str(id).map_err(|_| ProjectionError::Event {
+        sequence: ev.sequence,
+        event_type: ev.envelope.event_type.clone(),
+        reason: format!("permit id {id:?} is not a UUID"),
+    })
+}
+
+fn touched_permits(events: &[VerifiedEvent]) -> Result<Vec<Uuid>, ProjectionError> {
+    let mut ids = vec![];
+    for ev in events {
+        if ev.envelope.aggregate_type.as_str() == "permit" {
+            ids.push(permit_id(ev)?);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+async fn load_views(
+    tx: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, PermitView>, ProjectionError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Json<PermitView>,)> =
+        sqlx::query_as("SELECT state FROM permits WHERE permit_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(Json(v),)| (v.permit_id, v))
+        .collect())
+}
+
+impl PermitChanges {
+    fn apply(
+        &mut self,
+        rec: &RecordedEvent,
+        ev: &VerifiedEvent,
+        up: &Upcasters,
+    ) -> Result<(), permit_view::ViewError> {
+        let id = Uuid::parse_str(ev.envelope.aggregate_id.as_str())
+            .map_err(|_| permit_view::ViewError::BadId(ev.envelope.aggregate_id.to_string()))?;
+        let party = ev.envelope.party.to_string();
+        if !self.views.contains_key(&id) {
+            self.views.insert(id, PermitView::new(id, party));
+        }
+        if !self.order.contains(&id) {
+            self.order.push(id);
+        }
+        let Some(view) = self.views.get_mut(&id) else {
+            return Ok(());
+        };
+        // Already applied (a replayed batch): the row says so.
+        if ev.sequence <= view.last_sequence {
+            return Ok(());
+        }
+        let key_id = rec.key_id.clone().unwrap_or_default();
+        let row = TimelineRow::of(id, ev, key_id, &view.last_hash);
+        let money = view.apply(ev, up)?;
+        self.timeline.push(row);
+        if let Some(m) = money {
+            self.payments.push(PaymentRow::of(ev, Some(id), None, m));
+        }
+        if ev.envelope.event_type == "PermitIssued" {
+            let view = view.clone();
+            self.tally_issue(&view);
+        }
+        Ok(())
+    }
+
+    fn tally_issue(&mut self, v: &PermitView) {
+        let (Some(c), Some(issued)) = (v.content.as_ref(), v.issued_on) else {
+            return;
+        };
+        let year = issued.date().year();
+        let doc = rows::code(&c.document_type);
+        self.documents
+            .entry((year, doc.clone()))
+            .or_insert_with(|| DocumentTally {
+                party: v.party.clone(),
+                year,
+                document_type: doc,
+                issued: 0,
+            })
+            .issued += 1;
+        let mut seen = vec![];
+        for l in &c.lines {
+            let t = self
+                .species
+                .entry((year, l.taxon_id))
+                .or_insert_with(|| SpeciesTally {
+                    party: v.party.clone(),
+                    year,
+                    taxon_id: l.taxon_id,
+                    scientific_name: l.scientific_name.clone(),
+                    permits: 0,
+                    lines: 0,
+                });
+            t.lines += 1;
+            if !seen.contains(&l.taxon_id) {
+                t.permits += 1;
+                seen.push(l.taxon_id);
+            }
+        }
+    }
+
+    async fn write(self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        if self.order.is_empty() && self.payments.is_empty() {
+            return Ok(());
+        }
+        let views: Vec<&PermitView> = self
+            .order
+            .iter()
+            .filter_map(|id| self.views.get(id))
+            .collect();
+        let permits: Vec<PermitRow> = views.iter().map(|v| PermitRow::of(v)).collect();
+        let lines: Vec<LineRow> = views.iter().flat_map(|v| rows::line_rows(v)).collect();
+        sqlx::query(UPSERT_PERMITS)
+            .bind(Json(&permits))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM permit_lines WHERE permit_id = ANY($1)")
+            .bind(&self.order)
+            .execute(&mut *tx)
+            .await?;
+        insert_json(tx, "permit_lines", &lines, "").await?;
+        insert_json(
+            tx,
+            "permit_events",
+            &self.timeline,
+            "ON CONFLICT DO NOTHING",
+        )
+        .await?;
+        insert_json(tx, "payments", &self.payments, "ON CONFLICT DO NOTHING").await?;
+        let species: Vec<&SpeciesTally> = self.species.values().collect();
+        insert_json(tx, "dashboard_species", &species, "ON CONFLICT (party, year, taxon_id) DO UPDATE SET permits = dashboard_species.permits + EXCLUDED.permits, lines = dashboard_species.lines + EXCLUDED.lines").await?;
+        let documents: Vec<&DocumentTally> = self.documents.values().collect();
+        insert_json(tx, "dashboard_documents", &documents, "ON CONFLICT (party, year, document_type) DO UPDATE SET issued = dashboard_documents.issued + EXCLUDED.issued").await?;
+        Ok(())
+    }
+}
+
+/// Inserts `rows` into `table` in one statement (the rows' field names are its columns).
+async fn insert_json<T: serde::Serialize>(
+    tx: &mut PgConnection,
+    table: &'static str,
+    rows: &[T],
+    on_conflict: &'static str,
+) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(NULL::{table}, $1) {on_conflict}"
+    );
+    sqlx::query(&sql).bind(Json(rows)).execute(&mut *tx).await?;
+    Ok(())
+}
+
+const UPSERT_PERMITS: &str =
+    "INSERT INTO permits SELECT * FROM jsonb_populate_recordset(NULL::permits, $1) \
+ON CONFLICT (permit_id) DO UPDATE SET \
+organisation_id = EXCLUDED.organisation_id, document_type = EXCLUDED.document_type, \
+status = EXCLUDED.status, exporting_country = EXCLUDED.exporting_country, \
+importing_country = EXCLUDED.importing_country, permit_number = EXCLUDED.permit_number, \
+security_stamp = EXCLUDED.security_stamp, issued_on = EXCLUDED.issued_on, \
+valid_until = EXCLUDED.valid_until, endorsed_on = EXCLUDED.endorsed_on, \
+submitted_at = EXCLUDED.submitted_at, updated_at = EXCLUDED.updated_at, \
+assigned_officer = EXCLUDED.assigned_officer, fee_minor = EXCLUDED.fee_minor, \
+fee_currency = EXCLUDED.fee_currency, paid_minor = EXCLUDED.paid_minor, \
+fee_waived = EXCLUDED.fee_waived, express = EXCLUDED.express, species = EXCLUDED.species, \
+line_count = EXCLUDED.line_count, version = EXCLUDED.version, \
+last_sequence = EXCLUDED.last_sequence, state = EXCLUDED.state";
