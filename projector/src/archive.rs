@@ -139,19 +139,21 @@ fn check_link(ev: &VerifiedEvent, version: u64, hash: &str) -> Result<(), Projec
     })
 }
 
+/// An archived row: sequence, subject, body, key id, signature, message id, stored at.
+type ArchivedTuple = (
+    i64,
+    String,
+    Vec<u8>,
+    String,
+    String,
+    Option<String>,
+    OffsetDateTime,
+);
+
 /// The archived events of a Party in sequence order, as the log stored them.
 pub fn read(pool: PgPool, party: String) -> BoxStream<'static, Result<RecordedEvent, sqlx::Error>> {
-    type Row = (
-        i64,
-        String,
-        Vec<u8>,
-        String,
-        String,
-        Option<String>,
-        OffsetDateTime,
-    );
     async_stream(pool, party)
-        .map(|r: Result<Row, sqlx::Error>| {
+        .map(|r: Result<ArchivedTuple, sqlx::Error>| {
             r.map(
                 |(sequence, subject, body, key_id, signature, msg_id, stored_at)| RecordedEvent {
                     sequence: sequence as u64,
@@ -170,21 +172,7 @@ pub fn read(pool: PgPool, party: String) -> BoxStream<'static, Result<RecordedEv
 fn async_stream(
     pool: PgPool,
     party: String,
-) -> BoxStream<
-    'static,
-    Result<
-        (
-            i64,
-            String,
-            Vec<u8>,
-            String,
-            String,
-            Option<String>,
-            OffsetDateTime,
-        ),
-        sqlx::Error,
-    >,
-> {
+) -> BoxStream<'static, Result<ArchivedTuple, sqlx::Error>> {
     // Pages by sequence so no cursor stays open across a long verification or restore.
     const PAGE: i64 = 2000;
     futures::stream::unfold(Some(0i64), move |after| {
@@ -203,7 +191,7 @@ fn async_stream(
             .await;
             match page {
                 Ok(rows) => {
-                    let next = rows.last().map(|r: &(i64, _, _, _, _, _, _)| r.0);
+                    let next = rows.last().map(|r: &ArchivedTuple| r.0);
                     let done = (rows.len() as i64) < PAGE;
                     let items: Vec<Result<_, sqlx::Error>> = rows.into_iter().map(Ok).collect();
                     Some((futures::stream::iter(items), if done { None } else { next }))

@@ -2,6 +2,7 @@
 //! PostgreSQL transaction.
 
 use crate::{archive, read_models, Projection, ProjectionError};
+use ecites_events::audit::VerifiedEvent;
 use ecites_events::batch_verify::verify_events;
 use ecites_events::schema::Upcasters;
 use ecites_events::{PartyCode, PublicKeys, RecordedEvent};
@@ -36,12 +37,53 @@ pub async fn checkpoint(pool: &PgPool, party: PartyCode) -> Result<u64, Projecti
     Ok(row.map_or(0, |r| r.0 as u64))
 }
 
-/// Verifies and applies `events` (consecutive, in stream order). The checkpoint row is locked
-/// first, so two writers on one projection serialise and the second skips what the first did.
+/// A batch whose signatures were checked, ready to commit.
+pub struct Prepared {
+    recorded: Vec<RecordedEvent>,
+    verified: Vec<VerifiedEvent>,
+}
+
+/// Verifies `events` (CPU work, off the async workers). A replay verifies the next batch while
+/// the previous one commits.
+pub async fn prepare(
+    target: &Target,
+    events: Vec<RecordedEvent>,
+) -> Result<Prepared, ProjectionError> {
+    let keys = target.keys.clone();
+    let first = events.first().map_or(0, |e| e.sequence);
+    let (recorded, verified) = tokio::task::spawn_blocking(move || {
+        let verified = verify_events(&events, &keys);
+        (events, verified)
+    })
+    .await
+    .map_err(|e| ProjectionError::Event {
+        sequence: first,
+        event_type: String::new(),
+        reason: format!("verifier task failed: {e}"),
+    })?;
+    let verified = verified.map_err(|f| ProjectionError::Verification {
+        sequence: f.sequence,
+        subject: f.subject.clone(),
+        reason: f.reason.to_string(),
+    })?;
+    Ok(Prepared { recorded, verified })
+}
+
+/// Verifies and applies `events` (consecutive, in stream order).
 pub async fn apply(
     target: &Target,
     party: PartyCode,
     events: Vec<RecordedEvent>,
+) -> Result<Outcome, ProjectionError> {
+    commit(target, party, prepare(target, events).await?).await
+}
+
+/// Applies a prepared batch with its checkpoint. The checkpoint row is locked first, so two
+/// writers on one projection serialise and the second skips what the first did.
+pub async fn commit(
+    target: &Target,
+    party: PartyCode,
+    batch: Prepared,
 ) -> Result<Outcome, ProjectionError> {
     let mut tx = target.pool.begin().await?;
     sqlx::query("INSERT INTO checkpoint VALUES ($1, 0) ON CONFLICT DO NOTHING")
@@ -54,14 +96,20 @@ pub async fn apply(
             .fetch_one(&mut *tx)
             .await?;
     let cp = cp as u64;
-    let events: Vec<RecordedEvent> = events.into_iter().filter(|e| e.sequence > cp).collect();
-    let Some(first) = events.first() else {
+    let skip = batch
+        .recorded
+        .iter()
+        .take_while(|e| e.sequence <= cp)
+        .count();
+    let recorded = &batch.recorded[skip..];
+    let verified = &batch.verified[skip..];
+    let Some(first) = recorded.first() else {
         return Ok(Outcome::AlreadyApplied);
     };
     if first.sequence != cp + 1 {
         return Ok(Outcome::Gap { checkpoint: cp });
     }
-    if let Some(w) = events
+    if let Some(w) = recorded
         .windows(2)
         .find(|w| w[1].sequence != w[0].sequence + 1)
     {
@@ -71,27 +119,11 @@ pub async fn apply(
             checkpoint: cp,
         });
     }
-    let keys = target.keys.clone();
-    let (recorded, verified) = tokio::task::spawn_blocking(move || {
-        let verified = verify_events(&events, &keys);
-        (events, verified)
-    })
-    .await
-    .map_err(|e| ProjectionError::Event {
-        sequence: cp + 1,
-        event_type: String::new(),
-        reason: format!("verifier task failed: {e}"),
-    })?;
-    let verified = verified.map_err(|f| ProjectionError::Verification {
-        sequence: f.sequence,
-        subject: f.subject.clone(),
-        reason: f.reason.to_string(),
-    })?;
     match target.projection {
         Projection::ReadModels => {
-            read_models::apply(&mut tx, &recorded, &verified, &target.upcasters).await?
+            read_models::apply(&mut tx, recorded, verified, &target.upcasters).await?
         }
-        Projection::Archive => archive::apply(&mut tx, &recorded, &verified).await?,
+        Projection::Archive => archive::apply(&mut tx, recorded, verified).await?,
     }
     let last = recorded.last().map_or(cp, |e| e.sequence);
     sqlx::query("UPDATE checkpoint SET sequence = $2 WHERE party = $1")

@@ -79,30 +79,44 @@ impl<R: EventReader> Replay<'_, R> {
         if resumed >= head {
             return Ok((resumed, 0, head));
         }
+        // Reading and verifying the next batches overlaps with committing this one.
         let mut chunks = self
             .reader
             .read_party(party, resumed + 1)
             .await?
             .chunks(self.batch_size);
-        while let Some(chunk) = chunks.next().await {
-            let events = chunk
-                .into_iter()
-                .collect::<Result<Vec<RecordedEvent>, _>>()?;
-            match batch::apply(target, party, events).await? {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let reader_target = target.clone();
+        let producer = tokio::spawn(async move {
+            while let Some(chunk) = chunks.next().await {
+                let prepared = match chunk.into_iter().collect::<Result<Vec<RecordedEvent>, _>>() {
+                    Ok(events) => batch::prepare(&reader_target, events).await,
+                    Err(e) => Err(e.into()),
+                };
+                let failed = prepared.is_err();
+                if tx.send(prepared).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        while let Some(prepared) = rx.recv().await {
+            match batch::commit(target, party, prepared?).await? {
                 Outcome::Applied { last, events } => {
                     applied += events as u64;
                     progress(party, last, head);
                 }
                 Outcome::AlreadyApplied => {}
                 Outcome::Gap { checkpoint } => {
+                    producer.abort();
                     return Err(ProjectionError::MissingSequence {
                         party,
                         sequence: checkpoint + 1,
                         checkpoint,
-                    })
+                    });
                 }
             }
         }
+        let _ = producer.await;
         Ok((resumed, applied, head))
     }
 }

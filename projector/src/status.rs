@@ -41,6 +41,9 @@ struct Inner {
 
 const KEPT_LAGS: usize = 100_000;
 
+/// A per-Party gauge: name, help text, value.
+type Metric = (&'static str, &'static str, fn(&PartyProgress) -> String);
+
 /// Shared between the projector's tasks and its HTTP routes.
 #[derive(Clone, Default)]
 pub struct Status(Arc<Mutex<Inner>>);
@@ -121,7 +124,7 @@ impl Status {
                 let v = u8::from(matches!(role, Role::Failed(_)));
                 let _ = writeln!(out, "ecites_projection_failed{{projection=\"{}\"}} {v}", p.name());
             }
-            let metrics: [(&str, &str, fn(&PartyProgress) -> String); 4] = [
+            let metrics: [Metric; 4] = [
                 ("ecites_projection_checkpoint", "Last stream sequence applied.", |g| g.checkpoint.to_string()),
                 ("ecites_stream_head", "Last stream sequence in the log.", |g| g.head.to_string()),
                 ("ecites_projection_lag_events", "Stream head minus checkpoint.", |g| g.head.saturating_sub(g.checkpoint).to_string()),

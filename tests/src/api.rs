@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use ecites_command::api::{router, users::Users, ApiState};
 use ecites_command::domain::context::PartySettings;
-use ecites_command::handler::auth::Role;
+use ecites_command::handler::auth::{Principal, Role};
 use ecites_command::handler::documents::DocumentStore;
 use ecites_command::handler::CommandHandler;
 use ecites_command::reference::ReferenceData;
@@ -125,8 +125,11 @@ impl TestApiBuilder {
                 .add(lk(), &user.id, user.role, organisation, PASSWORD)
                 .unwrap_or_else(|e| panic!("add test user {}: {e}", user.id));
         }
+        let state = Arc::new(ApiState { handler, users });
+        let sessions = state.clone();
         let api = TestApi {
-            app: router(Arc::new(ApiState { handler, users })),
+            app: router(state),
+            sessions: Arc::new(move |token: &str| sessions.users.session(token)),
             ledger,
             organisations,
             roles: self
@@ -163,6 +166,8 @@ pub struct TestApi {
     roles: Vec<(String, Role)>,
     /// Holds the document store, when there is one.
     documents: Option<tempfile::TempDir>,
+    /// The instance's bearer sessions, for a query service beside it.
+    pub sessions: Arc<dyn Fn(&str) -> Option<Principal> + Send + Sync>,
 }
 
 impl TestApi {

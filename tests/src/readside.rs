@@ -119,3 +119,36 @@ pub async fn snapshot(database_url: &str, schema: &str) -> BTreeMap<String, (i64
     pool.close().await;
     out
 }
+
+/// The query service beside a [`crate::api::TestApi`]: its sessions, the read models of
+/// `database_url`, waiting at most `wait` for a position.
+pub async fn query_router(
+    api: &crate::api::TestApi,
+    database_url: &str,
+    wait: Duration,
+) -> axum::Router {
+    struct ApiSessions(
+        Arc<dyn Fn(&str) -> Option<ecites_command::handler::auth::Principal> + Send + Sync>,
+    );
+    impl ecites_query::Sessions for ApiSessions {
+        fn viewer(&self, token: &str) -> Option<ecites_query::Viewer> {
+            (self.0)(token).map(|p| ecites_query::Viewer {
+                user_id: p.user_id,
+                party: p.party,
+                role: p.role.as_str().to_string(),
+                organisation_id: p.organisation_id,
+            })
+        }
+    }
+    // The projector creates the schema; the query side must not wait for its first batch.
+    db::migrate(database_url, db::ACTIVE_SCHEMA, &db::READ_MODELS)
+        .await
+        .expect("migrate");
+    let pool = db::pool(database_url, db::ACTIVE_SCHEMA, 4)
+        .await
+        .expect("pool");
+    let mut state =
+        ecites_query::QueryState::new(pool, Arc::new(ApiSessions(api.sessions.clone())));
+    state.position_wait = wait;
+    ecites_query::router(Arc::new(state))
+}

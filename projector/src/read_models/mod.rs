@@ -31,6 +31,8 @@ struct PermitChanges {
     payments: Vec<PaymentRow>,
     species: BTreeMap<(i32, u64), SpeciesTally>,
     documents: BTreeMap<(i32, String), DocumentTally>,
+    /// Each touched permit's status before the batch (parallel to `order`; empty when new).
+    status_before: Vec<String>,
 }
 
 /// Applies verified events (in stream order) to the read models inside the caller's
@@ -111,15 +113,14 @@ impl PermitChanges {
         let id = Uuid::parse_str(ev.envelope.aggregate_id.as_str())
             .map_err(|_| permit_view::ViewError::BadId(ev.envelope.aggregate_id.to_string()))?;
         let party = ev.envelope.party.to_string();
-        if !self.views.contains_key(&id) {
-            self.views.insert(id, PermitView::new(id, party));
-        }
+        let view = self
+            .views
+            .entry(id)
+            .or_insert_with(|| PermitView::new(id, party));
         if !self.order.contains(&id) {
             self.order.push(id);
+            self.status_before.push(view.status.clone());
         }
-        let Some(view) = self.views.get_mut(&id) else {
-            return Ok(());
-        };
         // Already applied (a replayed batch): the row says so.
         if ev.sequence <= view.last_sequence {
             return Ok(());
@@ -204,10 +205,56 @@ impl PermitChanges {
         insert_json(tx, "payments", &self.payments, "ON CONFLICT DO NOTHING").await?;
         let species: Vec<&SpeciesTally> = self.species.values().collect();
         insert_json(tx, "dashboard_species", &species, "ON CONFLICT (party, year, taxon_id) DO UPDATE SET permits = dashboard_species.permits + EXCLUDED.permits, lines = dashboard_species.lines + EXCLUDED.lines").await?;
+        let statuses = self.status_changes();
+        insert_json(tx, "dashboard_status", &statuses, "ON CONFLICT (party, status) DO UPDATE SET permits = dashboard_status.permits + EXCLUDED.permits").await?;
+        if !statuses.is_empty() {
+            // A status nobody is in has no row, however the batches fell.
+            sqlx::query("DELETE FROM dashboard_status WHERE permits = 0")
+                .execute(&mut *tx)
+                .await?;
+        }
         let documents: Vec<&DocumentTally> = self.documents.values().collect();
         insert_json(tx, "dashboard_documents", &documents, "ON CONFLICT (party, year, document_type) DO UPDATE SET issued = dashboard_documents.issued + EXCLUDED.issued").await?;
         Ok(())
     }
+}
+
+impl PermitChanges {
+    /// Net change of the per-status counters: each touched permit leaves its old status and
+    /// enters its new one.
+    fn status_changes(&self) -> Vec<StatusTally> {
+        let mut delta: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (id, before) in self.order.iter().zip(&self.status_before) {
+            let Some(v) = self.views.get(id) else {
+                continue;
+            };
+            if *before == v.status {
+                continue;
+            }
+            if !before.is_empty() {
+                *delta.entry((v.party.clone(), before.clone())).or_default() -= 1;
+            }
+            *delta
+                .entry((v.party.clone(), v.status.clone()))
+                .or_default() += 1;
+        }
+        delta
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((party, status), permits)| StatusTally {
+                party,
+                status,
+                permits,
+            })
+            .collect()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct StatusTally {
+    party: String,
+    status: String,
+    permits: i64,
 }
 
 /// Inserts `rows` into `table` in one statement (the rows' field names are its columns).

@@ -288,9 +288,7 @@ impl PermitView {
     }
 
     pub fn endorsed_quantity(&self, line_no: u32) -> Option<Quantity> {
-        if self.endorsed_on.is_none() {
-            return None;
-        }
+        self.endorsed_on?;
         Some(
             self.endorsed
                 .iter()

@@ -1,6 +1,6 @@
 //! `GET /api/{party}/dashboard?year=`: the most traded species and the documents issued in
 //! the year (from the projector's dashboard tables, by primary key), and the permits per
-//! current status (from the `permits_party_status` index).
+//! current status (from the projector's `dashboard_status` counters, so no permit is scanned).
 
 use crate::listing::Params;
 use crate::{ApiError, Ctx, QueryState};
@@ -42,8 +42,8 @@ pub async fn handler(
     .fetch_all(&state.pool)
     .await?;
     let statuses: Vec<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('status', status, 'permits', count(*)) \
-         FROM permits WHERE party = $1 GROUP BY status ORDER BY status",
+        "SELECT jsonb_build_object('status', status, 'permits', permits) \
+         FROM dashboard_status WHERE party = $1 AND permits <> 0 ORDER BY status",
     )
     .bind(ctx.party())
     .fetch_all(&state.pool)

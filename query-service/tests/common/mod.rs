@@ -64,6 +64,23 @@ pub fn sessions() -> Arc<TestSessions> {
 pub struct Harness {
     pub pool: PgPool,
     pub router: Router,
+    /// The test's own database.
+    pub database: String,
+}
+
+impl Harness {
+    /// Drops the test's database (tests leave small ones behind; big ones are dropped).
+    pub async fn drop_database(self) {
+        drop(self.router);
+        self.pool.close().await;
+        let url = std::env::var("ECITES_TEST_DATABASE_URL").unwrap();
+        let admin = pool(&url, "public", 1).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.database))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+    }
 }
 
 /// A database of its own, migrated, seeded; the router with `position_wait`.
@@ -83,6 +100,7 @@ pub async fn harness(position_wait: Duration) -> Harness {
     Harness {
         router: router(Arc::new(state)),
         pool,
+        database: name,
     }
 }
 
@@ -168,7 +186,9 @@ async fn seed(pool: &PgPool) {
              INSERT INTO dashboard_species VALUES ('LK', 2025, 101, 'Python regius', 2, 2),
                  ('LK', 2025, 102, 'Crocodylus niloticus', 1, 1);
              INSERT INTO dashboard_documents VALUES ('LK', 2025, 'export_permit', 1),
-                 ('LK', 2025, 're_export_certificate', 1), ('LK', 2025, 'import_permit', 1);"
+                 ('LK', 2025, 're_export_certificate', 1), ('LK', 2025, 'import_permit', 1);
+             -- The projector keeps these counters as permits change status.
+             INSERT INTO dashboard_status SELECT party, status, count(*) FROM permits GROUP BY 1, 2;"
         ),
     )
     .await;
