@@ -9,7 +9,6 @@ use ecites_events::{EventHash, RecordedEvent};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use serde::Serialize;
-use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -79,9 +78,9 @@ pub async fn apply(
         });
     }
     sqlx::query(
-        "INSERT INTO events SELECT * FROM jsonb_populate_recordset(NULL::events, $1) ON CONFLICT DO NOTHING",
+        "INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json) ON CONFLICT DO NOTHING",
     )
-    .bind(Json(&rows))
+    .bind(crate::read_models::to_json(&rows)?)
     .execute(&mut *tx)
     .await?;
     let head_rows: Vec<HeadRow> = heads
@@ -94,10 +93,10 @@ pub async fn apply(
         })
         .collect();
     sqlx::query(
-        "INSERT INTO aggregate_heads SELECT * FROM jsonb_populate_recordset(NULL::aggregate_heads, $1) \
+        "INSERT INTO aggregate_heads SELECT * FROM json_populate_recordset(NULL::aggregate_heads, $1::json) \
          ON CONFLICT (party, aggregate) DO UPDATE SET version = EXCLUDED.version, hash = EXCLUDED.hash",
     )
-    .bind(Json(&head_rows))
+    .bind(crate::read_models::to_json(&head_rows)?)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -5,6 +5,8 @@
 //! own Party only (403, except the system operator), the read-your-writes wait for
 //! `X-Ecites-Position` (503 after [`QueryState::position_wait`]), and the answer carries the
 //! checkpoint it was read at in `X-Ecites-Read-Position`.
+//!
+//! The web UI ([`ui`]) is served beside the API: [`ui::router`] adds the `/ui/...` pages.
 
 pub mod auth;
 pub mod catalogue;
@@ -14,6 +16,7 @@ pub mod permits;
 pub mod position;
 pub mod problem;
 pub mod reports;
+pub mod ui;
 
 pub use auth::{Sessions, Viewer};
 pub use problem::ApiError;

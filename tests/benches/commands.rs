@@ -210,6 +210,10 @@ async fn main() {
     for id in ["trader", "officer", "sa", "signatory"] {
         tokens.insert(id, api.login(id).await);
     }
+    // The projector follows the log through the whole run: its commit lag is the delay a
+    // reader sees.
+    let database = ecites_tests::readside::test_database().await;
+    let projector = ecites_tests::readside::RunningProjector::start(&api.ledger, &database);
     let client = Arc::new(Client { api, tokens });
 
     println!(
@@ -246,4 +250,27 @@ async fn main() {
         percentile(&issuing, 0.5),
         percentile(&issuing, 0.99)
     );
+    let ledger = client.api.ledger.clone();
+    ecites_tests::readside::caught_up(
+        &ledger,
+        &database,
+        ecites_projector::Projection::ReadModels,
+        Duration::from_secs(120),
+    )
+    .await;
+    let mut lags: Vec<Duration> = projector
+        .status
+        .take_lags()
+        .into_iter()
+        .map(Duration::from_secs_f64)
+        .collect();
+    lags.sort();
+    println!(
+        "projection lag while the commands ran (log stored the batch's first event -> batch committed in PostgreSQL), {} batches: p50 {:.1} ms | p99 {:.1} ms | max {:.1} ms",
+        lags.len(),
+        percentile(&lags, 0.5),
+        percentile(&lags, 0.99),
+        percentile(&lags, 1.0)
+    );
+    projector.stop().await.expect("projector");
 }

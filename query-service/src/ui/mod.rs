@@ -1,0 +1,235 @@
+//! The web UI: server-rendered pages (maud, escaped by default) over the same read models and
+//! query functions as the query API, for traders, officers, the Scientific Authority,
+//! signatories, customs and auditors.
+//!
+//! - **Sessions**: the login form posts to `POST /ui/login`, which checks the password through
+//!   [`Login`] (in `ecites serve`, the command side's users) and sets two cookies: the session
+//!   token `ecites_session` (HttpOnly, SameSite=Strict) and a random `ecites_csrf` (readable).
+//!   Pages read the session cookie; commands go from the page's small script (`app.js`) to the
+//!   command API on the same origin with `X-CSRF-Token` = the `ecites_csrf` cookie (double
+//!   submit), which the command API requires before it accepts the cookie.
+//! - **Read-your-writes**: after a command the script navigates to the next page with
+//!   `?position=LK:123` (the command's answer); the page waits for the read models to reach it
+//!   exactly like the query API does.
+//! - **Words**: every text is in [`text`], one table per language.
+
+pub mod codes;
+mod pages;
+pub mod text;
+
+use crate::auth::Viewer;
+use crate::problem::ApiError;
+use crate::{position, Ctx, QueryState};
+use axum::extract::{RawPathParams, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ecites_events::PartyCode;
+use std::sync::Arc;
+use text::Lang;
+
+/// The session cookie (HttpOnly, SameSite=Strict); the same token the command API knows.
+pub const SESSION_COOKIE: &str = "ecites_session";
+/// The double-submit CSRF cookie, readable by the page's script.
+pub const CSRF_COOKIE: &str = "ecites_csrf";
+
+/// Checks a password and opens a session (implemented by `ecites serve` over the command
+/// side's users, so a UI session is also a command API session).
+pub trait Login: Send + Sync {
+    /// The session token and the viewer, or `None` for an unknown user or a wrong password.
+    /// Slow on purpose (argon2id): called off the async workers.
+    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)>;
+    /// Ends the session of `token`.
+    fn logout(&self, token: &str);
+}
+
+/// What the UI routes share.
+pub struct Ui {
+    pub query: Arc<QueryState>,
+    pub login: Arc<dyn Login>,
+    /// Where the query router is mounted (`/query` in `ecites serve`), so that links and
+    /// redirects are absolute.
+    pub base: String,
+    /// Where the command API is (`""`: the same origin's `/api/...`).
+    pub command_base: String,
+}
+
+impl Ui {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/ui{path}", self.base)
+    }
+}
+
+/// The UI's routes, to merge into the query router (paths under `/ui`).
+pub fn router(ui: Arc<Ui>) -> Router {
+    let party = Router::new()
+        .route("/ui/{party}", get(pages::home))
+        .route("/ui/{party}/apply", get(pages::apply))
+        .route("/ui/{party}/find", get(pages::find))
+        .route("/ui/{party}/species", get(pages::species))
+        .route("/ui/{party}/permits/{id}", get(pages::permit))
+        .route("/ui/{party}/permits/{id}/timeline", get(pages::timeline))
+        .route_layer(axum::middleware::from_fn_with_state(ui.clone(), ui_gate));
+    Router::new()
+        .route(
+            "/ui",
+            get(|State(ui): State<Arc<Ui>>| async move { Redirect::to(&ui.url("/login")) }),
+        )
+        .route("/ui/login", get(pages::login_form).post(pages::login))
+        .route("/ui/logout", post(pages::logout))
+        .route("/ui/static/app.css", get(css))
+        .route("/ui/static/app.js", get(js))
+        .merge(party)
+        .with_state(ui)
+}
+
+const CSS: &str = include_str!("app.css");
+const JS: &str = include_str!("app.js");
+
+async fn css() -> Response {
+    static_asset("text/css; charset=utf-8", CSS)
+}
+
+async fn js() -> Response {
+    static_asset("text/javascript; charset=utf-8", JS)
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The language of a request.
+pub fn lang(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The `Set-Cookie` values of a new session.
+pub fn session_cookies(token: &str, csrf: &str) -> [String; 2] {
+    [
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
+        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict"),
+    ]
+}
+
+/// The `Set-Cookie` values that end a session in the browser.
+pub fn cleared_cookies() -> [String; 2] {
+    [
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        format!("{CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0"),
+    ]
+}
+
+/// Who is signed in, for which Party, and the read position: the UI's counterpart of the
+/// query API's gate (cookie instead of bearer; a sign-in page instead of a 401).
+async fn ui_gate(
+    State(ui): State<Arc<Ui>>,
+    params: RawPathParams,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let raw = params
+        .iter()
+        .find(|(k, _)| *k == "party")
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    let headers = req.headers();
+    let lang = lang(headers);
+    let Ok(party) = raw.parse::<PartyCode>() else {
+        return pages::error_page(&ui, lang, None, StatusCode::NOT_FOUND, "unknown Party");
+    };
+    let viewer = cookie(headers, SESSION_COOKIE).and_then(|t| ui.query.sessions.viewer(t));
+    let Some(viewer) = viewer else {
+        return Redirect::to(&format!("{}?party={party}", ui.url("/login"))).into_response();
+    };
+    if !viewer.may_read_party(party) {
+        let t = text::text(lang);
+        return pages::error_page(
+            &ui,
+            lang,
+            Some(&viewer),
+            StatusCode::FORBIDDEN,
+            t.not_allowed,
+        );
+    }
+    let query = req.uri().query().map(str::to_string);
+    let wait = async {
+        let target = position::requested(headers, query.as_deref(), party)?;
+        position::wait_for(&ui.query.pool, party, target, ui.query.position_wait).await
+    };
+    let read_position = match wait.await {
+        Ok(p) => p,
+        Err(e) => return pages::api_error(&ui, lang, Some(&viewer), e),
+    };
+    req.extensions_mut().insert(Ctx {
+        viewer,
+        party,
+        read_position,
+    });
+    let mut res = next.run(req).await;
+    let header = position::Position {
+        party,
+        sequence: read_position,
+    }
+    .to_string();
+    if let Ok(v) = HeaderValue::from_str(&header) {
+        res.headers_mut().insert(position::READ_POSITION_HEADER, v);
+    }
+    res
+}
+
+/// The JSON a query handler answered.
+pub(crate) async fn json_of(
+    answer: Result<Response, ApiError>,
+) -> Result<serde_json::Value, ApiError> {
+    let res = answer?;
+    let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
+        .await
+        .map_err(|e| ApiError::Io(std::io::Error::other(e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Io(std::io::Error::other(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_and_set() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; ecites_session=tok; ecites_csrf=c"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&h, CSRF_COOKIE), Some("c"));
+        assert_eq!(cookie(&h, "b"), None);
+        let [session, csrf] = session_cookies("tok", "c");
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
+        assert!(!csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+    }
+}
