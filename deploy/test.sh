@@ -63,6 +63,10 @@ else
     step tests cargo test --workspace --no-fail-fast
 fi
 
+# The web UI's journeys in headless Chromium against a fresh `ecites serve` (installs
+# Debian's chromium and playwright-core when missing; screenshots in ui-tests/artifacts/).
+step browser "$REPO_ROOT/deploy/browser.sh" test
+
 if ((${#failed[@]})); then
     printf '\ndeploy/test.sh: failed steps: %s\n' "${failed[*]}" >&2
     exit 1

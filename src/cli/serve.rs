@@ -9,9 +9,10 @@ use ecites_command::handler::documents::DocumentStore;
 use ecites_command::handler::CommandHandler;
 use ecites_events::jetstream::JetStreamLog;
 use ecites_events::keyring::PublicKeyring;
-use ecites_events::{KeyringStore, PublicKeys};
+use ecites_events::{KeyringStore, PartyCode, PublicKeys};
 use ecites_projector::db::ACTIVE_SCHEMA;
 use ecites_projector::status::Status;
+use ecites_query::ui::{Login, Ui};
 use ecites_query::{QueryState, Sessions, Viewer};
 use std::sync::Arc;
 
@@ -26,6 +27,29 @@ impl Sessions for CommandSessions {
             role: p.role.as_str().to_string(),
             organisation_id: p.organisation_id,
         })
+    }
+}
+
+/// The UI's sign-in checks passwords against the command side's users and opens a session
+/// there, so the browser's cookie is also a command API session.
+struct CommandLogin(Arc<ApiState<JetStreamLog>>);
+
+impl Login for CommandLogin {
+    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)> {
+        let (token, p) = self.0.users.login(party, user_id, password)?;
+        Some((
+            token,
+            Viewer {
+                user_id: p.user_id,
+                party: p.party,
+                role: p.role.as_str().to_string(),
+                organisation_id: p.organisation_id,
+            },
+        ))
+    }
+
+    fn logout(&self, token: &str) {
+        self.0.users.logout(token);
     }
 }
 
@@ -81,8 +105,16 @@ pub async fn app(
     });
     let (command_api, api_state) = command_api(config, log, &rings, &parties).await?;
     let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
-    let mut query = QueryState::new(pool, Arc::new(CommandSessions(api_state)));
+    let mut query = QueryState::new(pool, Arc::new(CommandSessions(api_state.clone())));
     query.position_wait = std::time::Duration::from_millis(config.read_wait_ms);
+    let query = Arc::new(query);
+    // The web UI: pages under /query/ui, posting to the command API on the same origin.
+    let ui = Arc::new(Ui {
+        query: query.clone(),
+        login: Arc::new(CommandLogin(api_state)),
+        base: "/query".into(),
+        command_base: String::new(),
+    });
     Ok(Router::new()
         .route(
             "/health",
@@ -95,7 +127,10 @@ pub async fn app(
         .merge(command_api)
         .nest("/command", ecites_command::router())
         .nest("/projector", ecites_projector::status::router(status))
-        .nest("/query", ecites_query::router(Arc::new(query))))
+        .nest(
+            "/query",
+            ecites_query::router(query).merge(ecites_query::ui::router(ui)),
+        ))
 }
 
 async fn command_api(

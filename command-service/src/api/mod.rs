@@ -30,7 +30,8 @@ pub struct ApiState<L> {
     pub users: Users,
 }
 
-/// The caller, from its bearer token.
+/// The caller, from its bearer token, or from the browser's session cookie when the request
+/// also carries the double-submit CSRF header (see [`users::cookie_session`]).
 pub struct Authenticated(pub Principal);
 
 /// Lets the extractor reach the sessions whatever the log type.
@@ -48,11 +49,14 @@ impl<S: SessionLookup + Send + Sync> FromRequestParts<Arc<S>> for Authenticated 
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<S>) -> Result<Self, Problem> {
-        let token = parts
+        let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.strip_prefix("Bearer "));
+        // The bearer header wins; the cookie counts only with a matching CSRF header.
+        let token = bearer
+            .or_else(|| users::cookie_session(&parts.headers))
             .ok_or_else(Problem::unauthorized)?;
         state
             .session(token.trim())

@@ -152,4 +152,77 @@ impl Users {
     pub fn session(&self, token: &str) -> Option<Principal> {
         self.sessions.read().ok()?.get(token).cloned()
     }
+
+    /// Ends a session (the browser's logout); an unknown token is a no-op.
+    pub fn logout(&self, token: &str) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.remove(token);
+        }
+    }
+}
+
+/// The browser's session cookie (HttpOnly, SameSite=Strict): the same token as a bearer one.
+pub const SESSION_COOKIE: &str = "ecites_session";
+/// The readable double-submit cookie: the UI's script copies it into [`CSRF_HEADER`].
+pub const CSRF_COOKIE: &str = "ecites_csrf";
+/// The header a cookie-authenticated command must carry, equal to the [`CSRF_COOKIE`].
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The session token of a browser request: the [`SESSION_COOKIE`], accepted only when the
+/// request carries [`CSRF_HEADER`] equal to the [`CSRF_COOKIE`] (double submit: another site
+/// can make the browser send the cookies but can neither read them nor set the header).
+pub fn cookie_session(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let session = cookie(headers, SESSION_COOKIE)?;
+    let csrf = cookie(headers, CSRF_COOKIE)?;
+    let header = headers.get(CSRF_HEADER)?.to_str().ok()?;
+    constant_time_eq(csrf.as_bytes(), header.trim().as_bytes()).then_some(session)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(cookie: &str, csrf: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_str(cookie).unwrap(),
+        );
+        if let Some(c) = csrf {
+            h.insert(CSRF_HEADER, HeaderValue::from_str(c).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_cookie_counts_only_with_the_matching_csrf_header() {
+        let both = "other=1; ecites_session=tok; ecites_csrf=abc";
+        assert_eq!(cookie_session(&headers(both, Some("abc"))), Some("tok"));
+        assert_eq!(cookie_session(&headers(both, None)), None);
+        assert_eq!(cookie_session(&headers(both, Some("abd"))), None);
+        assert_eq!(cookie_session(&headers(both, Some(""))), None);
+        let no_csrf_cookie = "ecites_session=tok";
+        assert_eq!(cookie_session(&headers(no_csrf_cookie, Some(""))), None);
+        assert_eq!(cookie_session(&headers(no_csrf_cookie, Some("abc"))), None);
+        let empty = "ecites_session=tok; ecites_csrf=";
+        assert_eq!(cookie_session(&headers(empty, Some(""))), None);
+    }
 }

@@ -773,6 +773,7 @@ async fn permit_body(
 
 /// A form the page's script sends as JSON to the command API (`data-command`), then goes to
 /// `data-next` at the command's position.
+#[allow(clippy::too_many_arguments)]
 fn command_form(
     ui: &Ui,
     ctx: &Ctx,

@@ -1,0 +1,171 @@
+//! The web UI's server side against a real PostgreSQL: sign-in cookies, the gate, trader
+//! isolation, the customs status banner (only an issued permit in date is valid) and escaping.
+//! The journeys in a real browser are `ui-tests/` (deploy/browser.sh test).
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use common::*;
+use ecites_events::PartyCode;
+use ecites_query::ui::{self, Login, Ui};
+use ecites_query::{QueryState, Viewer};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// Password `pw` for every test session; the session token is the user name.
+struct TestLogin;
+
+impl Login for TestLogin {
+    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)> {
+        use ecites_query::Sessions;
+        let viewer = sessions().viewer(user_id)?;
+        (password == "pw" && viewer.party == party).then(|| (user_id.to_string(), viewer))
+    }
+
+    fn logout(&self, _token: &str) {}
+}
+
+async fn ui_router() -> (Harness, Router) {
+    let h = harness(Duration::from_secs(2)).await;
+    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
+    let r = ui::router(Arc::new(Ui {
+        query,
+        login: Arc::new(TestLogin),
+        base: "/query".into(),
+        command_base: String::new(),
+    }));
+    (h, r)
+}
+
+async fn page(r: &Router, uri: &str, session: Option<&str>) -> Answer {
+    let mut req = Request::get(uri);
+    if let Some(s) = session {
+        req = req.header("cookie", format!("ecites_session={s}; ecites_csrf=x"));
+    }
+    answer(
+        r.clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn login(r: &Router, form: &str) -> Answer {
+    let req = Request::post("/ui/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .unwrap();
+    answer(r.clone().oneshot(req).await.unwrap()).await
+}
+
+#[tokio::test]
+async fn sign_in_sets_an_http_only_session_cookie_and_a_csrf_cookie() {
+    let (h, r) = ui_router().await;
+    let a = page(&r, "/ui/LK", None).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.header("location"), Some("/query/ui/login?party=LK"));
+    let a = page(&r, "/ui/LK", Some("nobody")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+
+    let a = login(&r, "party=LK&user_id=trader_a&password=wrong").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.headers.get("set-cookie").is_none());
+    assert!(a.text().contains("login-error"));
+
+    let a = login(&r, "party=LK&user_id=trader_a&password=pw").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    assert_eq!(a.header("location"), Some("/query/ui/LK"));
+    let cookies: Vec<&str> = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("ecites_session=trader_a;"));
+    let session = session.expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("ecites_csrf="))
+        .expect("a CSRF cookie");
+    assert!(!csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+    assert!(csrf.len() > "ecites_csrf=; Path=/; SameSite=Strict".len() + 32);
+
+    // Another Party's user is refused here.
+    let a = page(&r, "/ui/LK", Some("ke_officer")).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn pages_keep_a_trader_inside_its_organisation() {
+    let (h, r) = ui_router().await;
+    let a = page(&r, "/ui/LK", Some("trader_a")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text().contains(&format!("/permits/{P1}")));
+    assert!(!a.text().contains(&format!("/permits/{P3}")));
+    let a = page(&r, &format!("/ui/LK/permits/{P3}"), Some("trader_a")).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.text().contains("Panthera"));
+    let a = page(
+        &r,
+        &format!("/ui/LK/permits/{P1}/timeline"),
+        Some("trader_b"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn customs_sees_only_an_issued_permit_in_date_as_valid() {
+    let (h, r) = ui_router().await;
+    let a = page(&r, "/ui/LK/find?number=LK/2025/000004", Some("customs")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.header("location"),
+        Some(format!("/query/ui/LK/permits/{P4}").as_str())
+    );
+    let valid = page(&r, &format!("/ui/LK/permits/{P4}"), Some("customs")).await;
+    assert!(
+        valid.text().contains(r#"class="banner big good""#),
+        "{}",
+        valid.text()
+    );
+    assert!(valid.text().contains(">VALID<"));
+    // Used, and issued but past its validity: red, never valid.
+    for (id, words) in [(P2, "NOT VALID · Used"), (P1, "NOT VALID: expired")] {
+        let a = page(&r, &format!("/ui/LK/permits/{id}"), Some("customs")).await;
+        assert!(a.text().contains(r#"class="banner big bad""#), "{id}");
+        assert!(a.text().contains(words), "{id}: {}", a.text());
+        assert!(!a.text().contains(r#"data-action="endorse""#), "{id}");
+    }
+    let a = page(&r, "/ui/LK/find?number=LK/2025/999999", Some("customs")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text().contains("not-found"));
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn user_text_is_escaped() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!(
+            r#"UPDATE permits SET state = '{{"reason": "<script>alert(1)</script>"}}'
+               WHERE permit_id = '{P1}'"#
+        ),
+    )
+    .await;
+    let a = page(&r, &format!("/ui/LK/permits/{P1}"), Some("ma_officer")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text().contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!a.text().contains("<script>alert"));
+    h.drop_database().await;
+}
