@@ -49,6 +49,11 @@ install() {
         as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
             --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null
     fi
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        log "installing nodejs and npm with apt"
+        as_admin env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_admin env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
     command -v node >/dev/null 2>&1 || die "node is required (apt-get install nodejs npm)"
     command -v npm >/dev/null 2>&1 || die "npm is required (apt-get install npm)"
     if [[ ! -f "$UI_TESTS/node_modules/playwright-core/package.json" ]]; then
