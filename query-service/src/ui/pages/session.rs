@@ -1,0 +1,91 @@
+//! Signing in and out.
+
+use super::*;
+
+pub(in crate::ui) async fn login_form(
+    State(ui): State<Arc<Ui>>,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(&headers);
+    login_page(
+        &ui,
+        lang,
+        param(&q, "party").unwrap_or("LK"),
+        param(&q, "error").is_some(),
+    )
+}
+
+fn login_page(ui: &Ui, lang: Lang, party: &str, failed: bool) -> Response {
+    let t = text(lang);
+    let body = html! {
+        form.card.login method="post" action=(ui.url("/login")) {
+            @if failed {
+                p.banner.bad role="alert" #login-error { (t.bad_credentials) }
+            }
+            label for="party" { (t.party) }
+            input #party name="party" value=(party) required maxlength="2" autocapitalize="characters" pattern="[A-Za-z]{2}";
+            label for="user_id" { (t.user_id) }
+            input #user_id name="user_id" required autocomplete="username" autocapitalize="none";
+            label for="password" { (t.password) }
+            input #password name="password" type="password" required autocomplete="current-password";
+            button type="submit" { (t.sign_in) }
+        }
+    };
+    let status = if failed {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    respond(status, page(ui, lang, None, None, t.sign_in, body))
+}
+
+#[derive(Deserialize)]
+pub(in crate::ui) struct LoginForm {
+    party: String,
+    user_id: String,
+    password: String,
+}
+
+pub(in crate::ui) async fn login(
+    State(ui): State<Arc<Ui>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let Ok(party) = f.party.trim().to_ascii_uppercase().parse::<PartyCode>() else {
+        return login_page(&ui, lang, &f.party, true);
+    };
+    let login = ui.login.clone();
+    let user_id = f.user_id.trim().to_string();
+    let result = tokio::task::spawn_blocking(move || login.login(party, &user_id, &f.password))
+        .await
+        .ok()
+        .flatten();
+    let Some((token, viewer)) = result else {
+        return login_page(&ui, lang, party.as_str(), true);
+    };
+    let mut raw = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
+    let csrf = hex::encode(raw);
+    let mut res = Redirect::to(&ui.url(&format!("/{}", viewer.party))).into_response();
+    for c in super::super::session_cookies(&token, &csrf) {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+pub(in crate::ui) async fn logout(State(ui): State<Arc<Ui>>, headers: HeaderMap) -> Response {
+    if let Some(token) = super::super::cookie(&headers, SESSION_COOKIE) {
+        ui.login.logout(token);
+    }
+    let mut res = Redirect::to(&ui.url("/login")).into_response();
+    for c in super::super::cleared_cookies() {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
