@@ -48,6 +48,8 @@ pub struct Config {
     pub projector_listen: String,
     /// Longest a query waits for the read models to reach a position token, in milliseconds.
     pub read_wait_ms: u64,
+    /// Seconds between sweeps that expire permits past their validity (0: never).
+    pub expiry_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             projector_batch_size: 1000,
             projector_listen: "127.0.0.1:8081".into(),
             read_wait_ms: 2000,
+            expiry_interval_secs: 3600,
         }
     }
 }

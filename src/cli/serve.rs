@@ -95,7 +95,7 @@ pub async fn app(
         parties.clone(),
         super::projector::projector_config(config),
         status.clone(),
-        shutdown,
+        shutdown.clone(),
     );
     tokio::spawn(async move {
         if let Err(e) = projector.await {
@@ -105,6 +105,16 @@ pub async fn app(
     });
     let (command_api, api_state) = command_api(config, log, &rings, &parties).await?;
     let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
+    if config.expiry_interval_secs > 0 {
+        let every = std::time::Duration::from_secs(config.expiry_interval_secs);
+        tokio::spawn(expire_periodically(
+            api_state.clone(),
+            pool.clone(),
+            parties.clone(),
+            every,
+            shutdown,
+        ));
+    }
     let mut query = QueryState::new(pool, Arc::new(CommandSessions(api_state.clone())));
     query.position_wait = std::time::Duration::from_millis(config.read_wait_ms);
     let query = Arc::new(query);
@@ -153,4 +163,30 @@ async fn command_api(
     let users = Users::load(&config.users_file)?;
     let state = Arc::new(ApiState { handler, users });
     Ok((ecites_command::api::router(state.clone()), state))
+}
+
+/// Expires the permits past their validity, at start-up and then every `every`.
+async fn expire_periodically(
+    state: Arc<ApiState<JetStreamLog>>,
+    pool: sqlx::PgPool,
+    parties: Vec<ecites_events::PartyCode>,
+    every: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date());
+        for party in &parties {
+            match crate::expiry::sweep(&state.handler, &pool, *party, today).await {
+                Ok(s) if !s.expired.is_empty() || !s.refused.is_empty() => tracing::info!(
+                    party = %party, expired = s.expired.len(), refused = s.refused.len(), "expiry sweep"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(party = %party, "expiry sweep failed: {e}"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => if *shutdown.borrow() { return },
+        }
+    }
 }

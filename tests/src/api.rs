@@ -155,6 +155,9 @@ impl TestApiBuilder {
     }
 }
 
+/// Bearer token → the session's principal.
+pub type SessionLookup = Arc<dyn Fn(&str) -> Option<Principal> + Send + Sync>;
+
 /// One command-service instance's router on a test ledger, with its users logged in by name.
 pub struct TestApi {
     app: axum::Router,
@@ -167,7 +170,7 @@ pub struct TestApi {
     /// Holds the document store, when there is one.
     documents: Option<tempfile::TempDir>,
     /// The instance's bearer sessions, for a query service beside it.
-    pub sessions: Arc<dyn Fn(&str) -> Option<Principal> + Send + Sync>,
+    pub sessions: SessionLookup,
 }
 
 impl TestApi {

@@ -65,7 +65,7 @@ pub fn line(i: u64) -> PermitLine {
         }),
         source: if plant {
             SourceCode::ArtificiallyPropagated
-        } else if i % 2 == 0 {
+        } else if i.is_multiple_of(2) {
             SourceCode::Wild
         } else {
             SourceCode::BredInCaptivity
@@ -100,7 +100,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
     };
     let month = 1 + (i % 12) as u8;
     let issued_on = date(year, month, 1 + (i % 27) as u8);
-    let endorsed = if i % 3 == 0 {
+    let endorsed = if i.is_multiple_of(3) {
         l.quantity.thousandths() / 2
     } else {
         l.quantity.thousandths()

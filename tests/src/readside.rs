@@ -127,9 +127,7 @@ pub async fn query_router(
     database_url: &str,
     wait: Duration,
 ) -> axum::Router {
-    struct ApiSessions(
-        Arc<dyn Fn(&str) -> Option<ecites_command::handler::auth::Principal> + Send + Sync>,
-    );
+    struct ApiSessions(crate::api::SessionLookup);
     impl ecites_query::Sessions for ApiSessions {
         fn viewer(&self, token: &str) -> Option<ecites_query::Viewer> {
             (self.0)(token).map(|p| ecites_query::Viewer {
