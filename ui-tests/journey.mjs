@@ -8,7 +8,7 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -207,6 +207,22 @@ async function appendixIIExport() {
   }
   assert.match(await page.locator('#timeline-summary').textContent(), /Every event verified/);
   await shot(page, 'auditor-timeline-verified');
+
+  // The dashboard charts this year's trade, and the annual report is on offer.
+  await page.locator('#nav-dashboard').click();
+  await page.locator('svg.chart').first().waitFor();
+  assert.match(await page.locator('table.figures').first().textContent(), /Python regius/);
+  assert.match(await page.locator('#report-summary').textContent(), /Rows: 1 /);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#annual-exporter').click(),
+  ]);
+  const saved = join(artifacts, 'annual-report-exporter.csv');
+  await download.saveAs(saved);
+  const csv = readFileSync(saved, 'utf8');
+  assert.match(csv, /^Appendix,SpeciesName,TermCode,Quantity,UnitCode,TradingPartner/);
+  assert.match(csv, /II,Python regius,SKI,8,,DE,,LK\/\d{4}\/\d+,,,T,W,\d{4}/);
+  await shot(page, 'auditor-dashboard');
 
   for (const c of [trader, officer, sa, signatory, customs, auditor]) await c.context.close();
 }

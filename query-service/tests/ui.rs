@@ -169,3 +169,47 @@ async fn user_text_is_escaped() {
     assert!(!a.text().contains("<script>alert"));
     h.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_charts_the_year_and_offers_the_annual_report() {
+    let (h, r) = ui_router().await;
+    let a = page(&r, "/ui/LK/dashboard?year=2025", Some("ma_officer")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let html = a.text();
+    // The seeded rankings: Python regius first (2 permits), then Crocodylus niloticus.
+    let python = html.find("Python regius").expect("species ranked");
+    let croc = html.find("Crocodylus niloticus").expect("species ranked");
+    assert!(python < croc, "ranked by permits");
+    assert!(
+        html.contains("<svg") && html.contains("role=\"img\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("/ui/LK/reports/annual.csv?year=2025&amp;view=exporter&amp;basis=endorsed"),
+        "{html}"
+    );
+    // The download is the query API's validated file.
+    let csv = page(
+        &r,
+        "/ui/LK/reports/annual.csv?year=2025&view=exporter&basis=endorsed",
+        Some("ma_officer"),
+    )
+    .await;
+    assert!(
+        csv.status == StatusCode::OK || csv.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        csv.text()
+    );
+    if csv.status == StatusCode::OK {
+        assert!(
+            csv.text()
+                .starts_with("Appendix,SpeciesName,TermCode,Quantity"),
+            "{}",
+            csv.text()
+        );
+    }
+    // Traders read no reports.
+    let a = page(&r, "/ui/LK/dashboard?year=2025", Some("trader_a")).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    h.drop_database().await;
+}

@@ -71,6 +71,8 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/{party}/species", get(pages::species))
         .route("/ui/{party}/permits/{id}", get(pages::permit))
         .route("/ui/{party}/permits/{id}/timeline", get(pages::timeline))
+        .route("/ui/{party}/dashboard", get(pages::dashboard_page))
+        .route("/ui/{party}/reports/annual.csv", get(pages::annual_csv))
         .route_layer(axum::middleware::from_fn_with_state(ui.clone(), ui_gate));
     Router::new()
         .route(

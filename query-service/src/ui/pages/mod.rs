@@ -3,12 +3,13 @@
 //! HTML with maud, which escapes every value.
 
 mod apply;
+mod dashboard;
 mod home;
 mod permit;
 mod session;
 mod timeline;
 
-pub(super) use self::{apply::*, home::*, permit::*, session::*, timeline::*};
+pub(super) use self::{apply::*, dashboard::*, home::*, permit::*, session::*, timeline::*};
 
 use super::text::{text, Lang, Text};
 use super::{codes, json_of, lang, Ui, SESSION_COOKIE};
@@ -82,6 +83,9 @@ fn page(
                     @if let (Some(v), Some(p)) = (viewer, party) {
                         a.brand href=(ui.url(&format!("/{p}"))) { (t.app_name) " " (p.as_str()) }
                         span.who { (t.signed_in_as) " " strong { (v.user_id) } " (" (t.role(&v.role)) ")" }
+                        @if v.require_reports().is_ok() {
+                            a.nav #nav-dashboard href=(ui.url(&format!("/{p}/dashboard"))) { (t.dashboard) }
+                        }
                         form.logout method="post" action=(ui.url("/logout")) {
                             button.link type="submit" { (t.sign_out) }
                         }
