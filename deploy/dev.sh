@@ -36,8 +36,11 @@ ecites demo seed --party "$PARTY"
 cat <<MSG
 
 eCITES ledger (dev) for Party $PARTY
+  web UI:        http://$ECITES_LISTEN/query/ui/login
   health:        http://$ECITES_LISTEN/health
   command API:   http://$ECITES_LISTEN/api/openapi.json
+  query API:     http://$ECITES_LISTEN/query/api/openapi.json
+  metrics:       http://$ECITES_LISTEN/projector/metrics
   demo users:    trader, officer, signatory, scientist, customs, auditor, admin
                  (password: demo-password-not-for-production; log in with
                  POST /api/login {"party":"$PARTY","user_id":"officer","password":"..."})
