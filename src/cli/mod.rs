@@ -119,6 +119,19 @@ enum DemoCommand {
     },
 }
 
+/// The whole program: the process's arguments in, its exit code out (errors on stderr).
+pub fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let mut out = std::io::stdout().lock();
+    match run(args, &mut out) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the command line `args`; returns the process exit code (0 ok, 1 verification failed).
 pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
     let cli = Cli::try_parse_from(args).map_err(|e| {
