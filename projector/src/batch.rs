@@ -86,15 +86,15 @@ pub async fn commit(
     batch: Prepared,
 ) -> Result<Outcome, ProjectionError> {
     let mut tx = target.pool.begin().await?;
-    sqlx::query("INSERT INTO checkpoint VALUES ($1, 0) ON CONFLICT DO NOTHING")
-        .bind(party.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let (cp,): (i64,) =
-        sqlx::query_as("SELECT sequence FROM checkpoint WHERE party = $1 FOR UPDATE")
-            .bind(party.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
+    // Creates the row on first use and locks it, in one round trip: the no-op update takes
+    // the row lock that makes a second writer wait and then skip what this one applied.
+    let (cp,): (i64,) = sqlx::query_as(
+        "INSERT INTO checkpoint VALUES ($1, 0) ON CONFLICT (party) \
+         DO UPDATE SET sequence = checkpoint.sequence RETURNING sequence",
+    )
+    .bind(party.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
     let cp = cp as u64;
     let skip = batch
         .recorded

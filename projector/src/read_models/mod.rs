@@ -31,8 +31,8 @@ struct PermitChanges {
     payments: Vec<PaymentRow>,
     species: BTreeMap<(i32, u64), SpeciesTally>,
     documents: BTreeMap<(i32, String), DocumentTally>,
-    /// Each touched permit's status before the batch (parallel to `order`; empty when new).
-    status_before: Vec<String>,
+    /// Each touched permit's status before the batch (empty when new).
+    status_before: HashMap<Uuid, String>,
 }
 
 /// Applies verified events (in stream order) to the read models inside the caller's
@@ -117,9 +117,9 @@ impl PermitChanges {
             .views
             .entry(id)
             .or_insert_with(|| PermitView::new(id, party));
-        if !self.order.contains(&id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.status_before.entry(id) {
+            e.insert(view.status.clone());
             self.order.push(id);
-            self.status_before.push(view.status.clone());
         }
         // Already applied (a replayed batch): the row says so.
         if ev.sequence <= view.last_sequence {
@@ -133,48 +133,10 @@ impl PermitChanges {
             self.payments.push(PaymentRow::of(ev, Some(id), None, m));
         }
         if ev.envelope.event_type == "PermitIssued" {
-            let view = view.clone();
-            self.tally_issue(&view);
+            tally_issue(&mut self.species, &mut self.documents, view);
         }
         Ok(())
     }
-
-    fn tally_issue(&mut self, v: &PermitView) {
-        let (Some(c), Some(issued)) = (v.content.as_ref(), v.issued_on) else {
-            return;
-        };
-        let year = issued.date().year();
-        let doc = rows::code(&c.document_type);
-        self.documents
-            .entry((year, doc.clone()))
-            .or_insert_with(|| DocumentTally {
-                party: v.party.clone(),
-                year,
-                document_type: doc,
-                issued: 0,
-            })
-            .issued += 1;
-        let mut seen = vec![];
-        for l in &c.lines {
-            let t = self
-                .species
-                .entry((year, l.taxon_id))
-                .or_insert_with(|| SpeciesTally {
-                    party: v.party.clone(),
-                    year,
-                    taxon_id: l.taxon_id,
-                    scientific_name: l.scientific_name.clone(),
-                    permits: 0,
-                    lines: 0,
-                });
-            t.lines += 1;
-            if !seen.contains(&l.taxon_id) {
-                t.permits += 1;
-                seen.push(l.taxon_id);
-            }
-        }
-    }
-
     async fn write(self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
         if self.order.is_empty() && self.payments.is_empty() {
             return Ok(());
@@ -224,8 +186,8 @@ impl PermitChanges {
     /// enters its new one.
     fn status_changes(&self) -> Vec<StatusTally> {
         let mut delta: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for (id, before) in self.order.iter().zip(&self.status_before) {
-            let Some(v) = self.views.get(id) else {
+        for id in &self.order {
+            let (Some(v), Some(before)) = (self.views.get(id), self.status_before.get(id)) else {
                 continue;
             };
             if *before == v.status {
@@ -255,6 +217,46 @@ struct StatusTally {
     party: String,
     status: String,
     permits: i64,
+}
+
+/// Counts an issued permit in the dashboard tallies of its year.
+fn tally_issue(
+    species: &mut BTreeMap<(i32, u64), SpeciesTally>,
+    documents: &mut BTreeMap<(i32, String), DocumentTally>,
+    v: &PermitView,
+) {
+    let (Some(c), Some(issued)) = (v.content.as_ref(), v.issued_on) else {
+        return;
+    };
+    let year = issued.date().year();
+    let doc = rows::code(&c.document_type);
+    documents
+        .entry((year, doc.clone()))
+        .or_insert_with(|| DocumentTally {
+            party: v.party.clone(),
+            year,
+            document_type: doc,
+            issued: 0,
+        })
+        .issued += 1;
+    let mut seen = vec![];
+    for l in &c.lines {
+        let t = species
+            .entry((year, l.taxon_id))
+            .or_insert_with(|| SpeciesTally {
+                party: v.party.clone(),
+                year,
+                taxon_id: l.taxon_id,
+                scientific_name: l.scientific_name.clone(),
+                permits: 0,
+                lines: 0,
+            });
+        t.lines += 1;
+        if !seen.contains(&l.taxon_id) {
+            t.permits += 1;
+            seen.push(l.taxon_id);
+        }
+    }
 }
 
 /// Inserts `rows` into `table` in one statement (the rows' field names are its columns).
