@@ -44,8 +44,57 @@ async fn incremental_projection_equals_a_rebuild_and_says_what_the_events_say() 
     for chunk in 0..4 {
         append_permits(&ledger.log, chunk * 30, 30, 2025, 8).await;
     }
-    caught_up(&ledger, &url, Projection::ReadModels, WAIT).await;
+    let head = caught_up(&ledger, &url, Projection::ReadModels, WAIT).await;
     let incremental = snapshot(&url, db::ACTIVE_SCHEMA).await;
+    // What operators see: the metric and `ecites status` name the checkpoint and the lock.
+    let metrics = projector.status.prometheus();
+    let line =
+        format!("ecites_projection_checkpoint{{projection=\"read_models\",party=\"LK\"}} {head}");
+    assert!(metrics.contains(&line), "{metrics}");
+    assert!(
+        metrics.contains("ecites_projection_active{projection=\"read_models\"} 1"),
+        "{metrics}"
+    );
+    let argv: Vec<String> = [
+        "ecites",
+        "--nats-url",
+        &nats_url(),
+        "--keys-dir",
+        &ledger.keys_dir.path().display().to_string(),
+        "--stream-prefix",
+        &ledger.config.stream_prefix,
+        "--subject-prefix",
+        &ledger.config.subject_prefix,
+        "--database-url",
+        &url,
+        "status",
+    ]
+    .map(String::from)
+    .to_vec();
+    let text = tokio::task::block_in_place(|| {
+        let mut out = Vec::new();
+        let code = ecites::cli::run(argv, &mut out).expect("status ran");
+        assert_eq!(code, 0);
+        String::from_utf8(out).unwrap()
+    });
+    let row = text
+        .lines()
+        .find(|l| l.contains("read_models"))
+        .unwrap_or_default()
+        .to_string();
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        &cols[..5],
+        &[
+            "LK",
+            "read_models",
+            &head.to_string(),
+            &head.to_string(),
+            "0"
+        ],
+        "{text}"
+    );
+    assert!(row.contains("active (pid"), "{text}");
     projector.stop().await.expect("clean stop");
 
     replay_fresh(&ledger, &url).await;
