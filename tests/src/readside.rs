@@ -150,3 +150,34 @@ pub async fn query_router(
     state.position_wait = wait;
     ecites_query::router(Arc::new(state))
 }
+
+/// The global `ecites` flags that point a command at `ledger` and `database_url`.
+pub fn cli_flags(ledger: &TestLedger, database_url: &str) -> Vec<String> {
+    [
+        "--nats-url",
+        &crate::nats_url(),
+        "--keys-dir",
+        &ledger.keys_dir.path().display().to_string(),
+        "--stream-prefix",
+        &ledger.config.stream_prefix,
+        "--subject-prefix",
+        &ledger.config.subject_prefix,
+        "--database-url",
+        database_url,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Runs `ecites <flags> <args>` in process (from a blocking context): the exit code and what
+/// it printed; an error is exit code 2 with its text.
+pub fn run_cli(ledger: &TestLedger, database_url: &str, args: &[&str]) -> (u8, String) {
+    let mut argv = vec!["ecites".to_string()];
+    argv.extend(cli_flags(ledger, database_url));
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let mut out = Vec::new();
+    match ecites::cli::run(argv, &mut out) {
+        Ok(code) => (code, String::from_utf8_lossy(&out).into_owned()),
+        Err(e) => (2, format!("{}{e:#}", String::from_utf8_lossy(&out))),
+    }
+}

@@ -13,27 +13,7 @@ use futures::TryStreamExt;
 use std::time::Duration;
 
 fn cli(ledger: &TestLedger, url: &str, args: &[&str]) -> (u8, String) {
-    let mut argv: Vec<String> = [
-        "ecites",
-        "--nats-url",
-        &nats_url(),
-        "--keys-dir",
-        &ledger.keys_dir.path().display().to_string(),
-        "--stream-prefix",
-        &ledger.config.stream_prefix,
-        "--subject-prefix",
-        &ledger.config.subject_prefix,
-        "--database-url",
-        url,
-    ]
-    .map(String::from)
-    .to_vec();
-    argv.extend(args.iter().map(|a| a.to_string()));
-    let mut out = Vec::new();
-    match ecites::cli::run(argv, &mut out) {
-        Ok(code) => (code, String::from_utf8_lossy(&out).into_owned()),
-        Err(e) => (2, format!("{}{e:#}", String::from_utf8_lossy(&out))),
-    }
+    run_cli(ledger, url, args)
 }
 
 async fn all_events(ledger: &TestLedger) -> Vec<RecordedEvent> {

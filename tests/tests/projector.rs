@@ -55,28 +55,8 @@ async fn incremental_projection_equals_a_rebuild_and_says_what_the_events_say() 
         metrics.contains("ecites_projection_active{projection=\"read_models\"} 1"),
         "{metrics}"
     );
-    let argv: Vec<String> = [
-        "ecites",
-        "--nats-url",
-        &nats_url(),
-        "--keys-dir",
-        &ledger.keys_dir.path().display().to_string(),
-        "--stream-prefix",
-        &ledger.config.stream_prefix,
-        "--subject-prefix",
-        &ledger.config.subject_prefix,
-        "--database-url",
-        &url,
-        "status",
-    ]
-    .map(String::from)
-    .to_vec();
-    let text = tokio::task::block_in_place(|| {
-        let mut out = Vec::new();
-        let code = ecites::cli::run(argv, &mut out).expect("status ran");
-        assert_eq!(code, 0);
-        String::from_utf8(out).unwrap()
-    });
+    let (code, text) = tokio::task::block_in_place(|| run_cli(&ledger, &url, &["status"]));
+    assert_eq!(code, 0, "{text}");
     let row = text
         .lines()
         .find(|l| l.contains("read_models"))
@@ -265,23 +245,8 @@ async fn a_replay_killed_mid_way_resumes_to_the_same_tables_as_a_clean_rebuild()
     let head = ledger.log.head(lk()).await.unwrap();
     let child = env!("CARGO_BIN_EXE_ecites-child");
     let args = |extra: &[&str]| {
-        let mut v: Vec<String> = [
-            "--nats-url",
-            &nats_url(),
-            "--keys-dir",
-            &ledger.keys_dir.path().display().to_string(),
-            "--stream-prefix",
-            &ledger.config.stream_prefix,
-            "--subject-prefix",
-            &ledger.config.subject_prefix,
-            "--database-url",
-            &url,
-            "replay",
-            "--party",
-            "LK",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut v = cli_flags(&ledger, &url);
+        v.extend(["replay", "--party", "LK"].map(String::from));
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
