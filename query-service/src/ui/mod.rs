@@ -11,7 +11,9 @@
 //! - **Read-your-writes**: after a command the script navigates to the next page with
 //!   `?position=LK:123` (the command's answer); the page waits for the read models to reach it
 //!   exactly like the query API does.
-//! - **Words**: every text is in [`text`], one table per language.
+//! - **Words**: every text is in [`text`], one table per language. The language is the
+//!   `ecites_lang` cookie's (set by `?lang=` on any page, e.g. from the switcher in the page
+//!   header), else the `Accept-Language` header's, else English: see [`lang`].
 
 pub mod codes;
 mod pages;
@@ -34,6 +36,9 @@ use text::Lang;
 pub const SESSION_COOKIE: &str = "ecites_session";
 /// The double-submit CSRF cookie, readable by the page's script.
 pub const CSRF_COOKIE: &str = "ecites_csrf";
+/// The language the user chose (`en`, `fr`, `es`; SameSite=Lax so that a link from another
+/// site still opens the page in that language).
+pub const LANG_COOKIE: &str = "ecites_lang";
 
 /// Checks a password and opens a session (implemented by `ecites serve` over the command
 /// side's users, so a UI session is also a command API session).
@@ -85,6 +90,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/static/app.js", get(js))
         .merge(party)
         .with_state(ui)
+        .layer(axum::middleware::from_fn(lang_choice))
 }
 
 const CSS: &str = include_str!("app.css");
@@ -122,13 +128,57 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The language of a request.
+/// The language of a request: the `ecites_lang` cookie's, else the `Accept-Language`
+/// header's, else English. (A `?lang=` reaches here as that cookie: see [`lang_choice`].)
 pub fn lang(headers: &HeaderMap) -> Lang {
-    Lang::from_accept_language(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+}
+
+/// The `Set-Cookie` value that keeps `lang` for a year.
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
     )
+}
+
+/// `?lang=fr` (`en`, `fr`, `es`; anything else is ignored): the page is rendered in that
+/// language and the answer sets the `ecites_lang` cookie, so the next pages keep it. The
+/// choice is put first among the request's cookies, so [`lang`] (the only place a page gets
+/// its language) sees it without every handler reading the query.
+async fn lang_choice(mut req: Request, next: Next) -> Response {
+    let chosen = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|q| {
+            q.0.iter()
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Lang::from_code(v))
+        });
+    let Some(chosen) = chosen else {
+        return next.run(req).await;
+    };
+    let headers = req.headers_mut();
+    let sent: Vec<HeaderValue> = headers.get_all(header::COOKIE).iter().cloned().collect();
+    headers.remove(header::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={}", chosen.code())) {
+        headers.append(header::COOKIE, v);
+    }
+    for v in sent {
+        headers.append(header::COOKIE, v);
+    }
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&lang_cookie(chosen)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 /// The `Set-Cookie` values of a new session.
@@ -233,5 +283,21 @@ mod tests {
         let [session, csrf] = session_cookies("tok", "c");
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
         assert!(!csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+    }
+
+    #[test]
+    fn the_language_cookie_wins_over_accept_language() {
+        let mut h = HeaderMap::new();
+        assert_eq!(lang(&h), Lang::En);
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("fr-FR"));
+        assert_eq!(lang(&h), Lang::Fr);
+        h.insert(header::COOKIE, HeaderValue::from_static("ecites_lang=es"));
+        assert_eq!(lang(&h), Lang::Es);
+        // An unknown code in the cookie is ignored, not English by force.
+        h.insert(header::COOKIE, HeaderValue::from_static("ecites_lang=de"));
+        assert_eq!(lang(&h), Lang::Fr);
+        let set = lang_cookie(Lang::Fr);
+        assert!(set.starts_with("ecites_lang=fr;"));
+        assert!(set.contains("SameSite=Lax") && set.contains("Path=/"));
     }
 }

@@ -1,9 +1,18 @@
 //! Every word the web UI shows, one table per language (the Convention's three: English,
 //! French, Spanish). A page asks [`text`] for its language's table and never writes a word
-//! itself, so a translation is one new `static` here: a missing entry does not compile.
+//! itself, so a translation is one `static` of the same struct: a missing entry does not
+//! compile. English is here; French in `text/fr.rs`, Spanish in `text/es.rs`.
 //!
 //! Code lists (sources, purposes, terms, units) carry their own names in the three languages
 //! in `schemas/codes/`; [`super::codes`] picks the column of the page's language.
+
+mod es;
+mod fr;
+#[cfg(test)]
+mod tests;
+
+pub use es::ES;
+pub use fr::FR;
 
 /// A language of the UI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -15,6 +24,35 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The three, in the order the language switcher shows them.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Fr, Lang::Es];
+
+    /// The language of a code (`en`, `fr`, `es`, any case), as in `?lang=` and the
+    /// `ecites_lang` cookie.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+        }
+    }
+
+    /// The language's name in itself, for the switcher.
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::Es => "Español",
+        }
+    }
+
     /// The first supported language of an `Accept-Language` header, else English.
     pub fn from_accept_language(header: Option<&str>) -> Lang {
         for part in header.unwrap_or("").split(',') {
@@ -24,18 +62,14 @@ impl Lang {
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase();
-            match tag.get(..2) {
-                Some("en") => return Lang::En,
-                Some("fr") => return Lang::Fr,
-                Some("es") => return Lang::Es,
-                _ => {}
+            if let Some(lang) = tag.get(..2).and_then(Lang::from_code) {
+                return lang;
             }
         }
         Lang::En
     }
 
-    /// The `lang` attribute of the pages in this language. Until the French and Spanish
-    /// tables exist the pages are English, and say so.
+    /// The `lang` attribute of the pages in this language (its table's).
     pub fn html_tag(self) -> &'static str {
         text(self).lang
     }
@@ -50,10 +84,12 @@ impl Lang {
     }
 }
 
-/// The table of a language. French and Spanish fall back to English until translated.
+/// The table of a language.
 pub fn text(lang: Lang) -> &'static Text {
     match lang {
-        Lang::En | Lang::Fr | Lang::Es => &EN,
+        Lang::En => &EN,
+        Lang::Fr => &FR,
+        Lang::Es => &ES,
     }
 }
 
@@ -64,6 +100,8 @@ pub struct Text {
     pub skip_to_content: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
+    /// The name of the language switcher (its `aria-label`).
+    pub language: &'static str,
     pub party: &'static str,
     pub user_id: &'static str,
     pub password: &'static str,
@@ -234,6 +272,7 @@ pub static EN: Text = Text {
     skip_to_content: "Skip to content",
     sign_in: "Sign in",
     sign_out: "Sign out",
+    language: "Language",
     party: "Party (ISO code)",
     user_id: "User name",
     password: "Password",
@@ -433,29 +472,3 @@ pub static EN: Text = Text {
         ("ReplacementRequested", "Replacement requested"),
     ],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_language_comes_from_accept_language() {
-        assert_eq!(Lang::from_accept_language(None), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language(Some("fr-CH, fr;q=0.9, en;q=0.8")),
-            Lang::Fr
-        );
-        assert_eq!(Lang::from_accept_language(Some("de, es;q=0.5")), Lang::Es);
-        assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
-    }
-
-    #[test]
-    fn every_status_has_a_name() {
-        for s in crate::permits::STATUSES {
-            assert_ne!(EN.status(s), *s, "{s}");
-        }
-        for t in crate::permits::DOCUMENT_TYPES {
-            assert_ne!(EN.document_type(t), *t, "{t}");
-        }
-    }
-}

@@ -92,10 +92,28 @@ fn page(
                     } @else {
                         span.brand { (t.app_name) }
                     }
+                    (language_switcher(lang))
                 }
                 main #content tabindex="-1" {
                     h1 { (title) }
                     (body)
+                }
+            }
+        }
+    }
+}
+
+/// "English · Français · Español": links to this page with `?lang=` (which sets the
+/// `ecites_lang` cookie), each name in its own language; the current one is not a link.
+fn language_switcher(lang: Lang) -> Markup {
+    html! {
+        nav.langs aria-label=(text(lang).language) {
+            @for (i, l) in Lang::ALL.into_iter().enumerate() {
+                @if i > 0 { span aria-hidden="true" { " · " } }
+                @if l == lang {
+                    span lang=(l.code()) aria-current="true" { (l.endonym()) }
+                } @else {
+                    a href={ "?lang=" (l.code()) } lang=(l.code()) hreflang=(l.code()) { (l.endonym()) }
                 }
             }
         }
