@@ -1,6 +1,7 @@
 //! The command HTTP API (axum): login, the permit commands, OpenAPI.
 
 pub mod accounts;
+pub mod admin_users;
 pub mod documents;
 pub mod openapi;
 pub mod organisations;
@@ -8,7 +9,9 @@ pub mod party_config;
 pub mod permits;
 pub mod problem;
 pub mod quotas;
+pub mod species_import;
 pub mod users;
+pub mod users_audit;
 
 use crate::handler::auth::Principal;
 use crate::handler::CommandHandler;
@@ -42,6 +45,12 @@ pub trait SessionLookup {
 impl<L> SessionLookup for ApiState<L> {
     fn session(&self, token: &str) -> Option<Principal> {
         self.users.session(token)
+    }
+}
+
+impl<L: Send + Sync + 'static> admin_users::UserAdmin for ApiState<L> {
+    fn users(&self) -> &Users {
+        &self.users
     }
 }
 
@@ -162,5 +171,6 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
         .merge(party_config::routes::<L>())
         .merge(accounts::routes::<L>())
         .merge(documents::routes::<L>())
+        .merge(admin_users::routes::<ApiState<L>>())
         .with_state(state)
 }

@@ -55,6 +55,8 @@ pub fn document() -> Value {
     super::party_config::openapi_paths(&mut paths);
     super::accounts::openapi_paths(&mut paths);
     super::documents::openapi_paths(&mut paths);
+    super::admin_users::openapi_paths(&mut paths);
+    super::species_import::openapi_paths(&mut paths);
     for p in paths.values_mut() {
         if let Some(op) = p.get_mut("post").and_then(Value::as_object_mut) {
             let responses = op.entry("responses").or_insert_with(|| json!({}));

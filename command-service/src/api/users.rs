@@ -3,7 +3,14 @@
 //! Users live in a JSON file beside the keys (`users.json`): only ids, roles and password
 //! hashes, never plain passwords. Sessions are random 256-bit bearer tokens held in memory;
 //! a restart logs everyone out.
+//!
+//! A Party admin adds a user without a password: the user gets a one-time set-password link
+//! (a random 256-bit token, only its SHA-256 stored, valid [`SET_PASSWORD_TTL`]) and chooses
+//! the password. So the admin never knows it, nothing has to force a change at first sign-in,
+//! and the account cannot be used until its owner has set one. Every change is appended to
+//! an audit file beside the users file (`users.audit.jsonl`, see [`super::users_audit`]).
 
+use super::users_audit::{AuditEntry, AuditLog};
 use crate::handler::auth::{Principal, Role};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -11,10 +18,16 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use ecites_events::PartyCode;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use uuid::Uuid;
+
+/// How long a set-password link stays valid.
+pub const SET_PASSWORD_TTL: time::Duration = time::Duration::hours(72);
+/// The shortest password a user may choose.
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -22,16 +35,53 @@ pub struct UserRecord {
     pub party: PartyCode,
     pub role: Role,
     pub organisation_id: Option<Uuid>,
-    /// PHC string of an argon2id hash.
+    /// PHC string of an argon2id hash; empty while the user has not set a password yet.
+    #[serde(default)]
     pub password_hash: String,
+    /// A disabled user cannot sign in; their sessions ended when they were disabled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+    /// The pending one-time set-password link, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_password: Option<SetPasswordTicket>,
+}
+
+/// A set-password link as stored: the SHA-256 of its token (hex) and when it expires.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SetPasswordTicket {
+    pub token_sha256: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A user as the Party admin sees it: never a hash nor a token.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct UserSummary {
+    pub user_id: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    pub disabled: bool,
+    pub password_set: bool,
+    pub link_pending: bool,
+}
+
+/// A new set-password link: the token (shown once) and its expiry (unix seconds).
+#[derive(Clone, Debug)]
+pub struct SetPasswordLink {
+    pub token: String,
+    pub expires_at: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
     #[error("user {0} already exists")]
     Exists(String),
+    #[error("no user {0} in this Party")]
+    NotFound(String),
     #[error("a trader must belong to an organisation (--organisation)")]
     TraderWithoutOrganisation,
+    #[error("the set-password link is unknown, used or expired")]
+    InvalidLink,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("users file {0}: {1}")]
@@ -46,12 +96,33 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
         .map_err(|e| UserError::Hash(e.to_string()))
 }
 
+type Records = HashMap<(PartyCode, String), UserRecord>;
+
 /// The users of the deployment and their sessions.
 #[derive(Default)]
 pub struct Users {
-    records: RwLock<HashMap<(PartyCode, String), UserRecord>>,
+    records: RwLock<Records>,
     sessions: RwLock<HashMap<String, Principal>>,
     file: Option<PathBuf>,
+    audit: AuditLog,
+}
+
+fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
+    hex::encode(raw)
+}
+
+fn sha256_hex(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn poisoned() -> UserError {
+    UserError::Hash("users lock poisoned".into())
 }
 
 impl Users {
@@ -64,6 +135,7 @@ impl Users {
         };
         let users = Users {
             file: Some(file.into()),
+            audit: AuditLog::beside(file),
             ..Users::default()
         };
         if let Ok(mut r) = users.records.write() {
@@ -76,6 +148,7 @@ impl Users {
         Ok(users)
     }
 
+    /// Adds a user with a password (the CLI: `ecites admin init`, `ecites users add`).
     pub fn add(
         &self,
         party: PartyCode,
@@ -93,27 +166,210 @@ impl Users {
             role,
             organisation_id,
             password_hash: hash_password(password)?,
+            disabled: false,
+            set_password: None,
         };
-        let mut records = self
-            .records
-            .write()
-            .map_err(|_| UserError::Hash("lock".into()))?;
-        if records.contains_key(&(party, user_id.to_string())) {
-            return Err(UserError::Exists(user_id.into()));
-        }
-        records.insert((party, user_id.into()), record);
-        if let Some(file) = &self.file {
-            let mut all: Vec<&UserRecord> = records.values().collect();
-            all.sort_by(|a, b| (a.party, &a.user_id).cmp(&(b.party, &b.user_id)));
-            let text = serde_json::to_vec_pretty(&all)
-                .map_err(|e| UserError::File(file.clone(), e.to_string()))?;
-            if let Some(dir) = file.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| UserError::File(file.clone(), e.to_string()))?;
+        let entry =
+            AuditEntry::new("cli", "user_added", party, user_id).with_role(role, organisation_id);
+        self.change(entry, |records| {
+            if records.contains_key(&(party, user_id.to_string())) {
+                return Err(UserError::Exists(user_id.into()));
             }
-            std::fs::write(file, text).map_err(|e| UserError::File(file.clone(), e.to_string()))?;
+            records.insert((party, user_id.into()), record);
+            Ok(())
+        })
+    }
+
+    /// Adds a user without a password and returns their one-time set-password link.
+    pub fn invite(
+        &self,
+        actor: &Principal,
+        user_id: &str,
+        role: Role,
+        organisation_id: Option<Uuid>,
+    ) -> Result<SetPasswordLink, UserError> {
+        if role == Role::Trader && organisation_id.is_none() {
+            return Err(UserError::TraderWithoutOrganisation);
         }
+        let party = actor.party;
+        let (link, ticket) = new_link();
+        let record = UserRecord {
+            user_id: user_id.into(),
+            party,
+            role,
+            organisation_id,
+            password_hash: String::new(),
+            disabled: false,
+            set_password: Some(ticket),
+        };
+        let entry = AuditEntry::by(actor, "user_added", user_id).with_role(role, organisation_id);
+        self.change(entry, |records| {
+            if records.contains_key(&(party, user_id.to_string())) {
+                return Err(UserError::Exists(user_id.into()));
+            }
+            records.insert((party, user_id.into()), record);
+            Ok(())
+        })?;
+        Ok(link)
+    }
+
+    /// A new set-password link for an existing, enabled user (a forgotten password); the
+    /// current password keeps working until the link is used.
+    pub fn reissue_link(
+        &self,
+        actor: &Principal,
+        user_id: &str,
+    ) -> Result<SetPasswordLink, UserError> {
+        let (link, ticket) = new_link();
+        let entry = AuditEntry::by(actor, "set_password_link_issued", user_id);
+        self.change(entry, |records| {
+            let r = existing(records, actor.party, user_id)?;
+            r.set_password = Some(ticket);
+            Ok(())
+        })?;
+        Ok(link)
+    }
+
+    /// Changes a user's role (and organisation, for a trader); their sessions end, so the new
+    /// role applies from their next sign-in.
+    pub fn set_role(
+        &self,
+        actor: &Principal,
+        user_id: &str,
+        role: Role,
+        organisation_id: Option<Uuid>,
+    ) -> Result<(), UserError> {
+        if role == Role::Trader && organisation_id.is_none() {
+            return Err(UserError::TraderWithoutOrganisation);
+        }
+        let organisation_id = organisation_id.filter(|_| role == Role::Trader);
+        let entry = AuditEntry::by(actor, "role_changed", user_id).with_role(role, organisation_id);
+        self.change(entry, |records| {
+            let r = existing(records, actor.party, user_id)?;
+            r.role = role;
+            r.organisation_id = organisation_id;
+            Ok(())
+        })?;
+        self.end_sessions(actor.party, user_id);
         Ok(())
+    }
+
+    /// Disables a user: no sign-in, no pending link, and every session of theirs ends.
+    pub fn disable(&self, actor: &Principal, user_id: &str) -> Result<(), UserError> {
+        let entry = AuditEntry::by(actor, "user_disabled", user_id);
+        self.change(entry, |records| {
+            let r = existing(records, actor.party, user_id)?;
+            r.disabled = true;
+            r.set_password = None;
+            Ok(())
+        })?;
+        self.end_sessions(actor.party, user_id);
+        Ok(())
+    }
+
+    /// Sets the password of the user a valid link was issued to, and uses the link up.
+    /// The caller checks the password's length.
+    pub fn set_password(&self, token: &str, password: &str) -> Result<(), UserError> {
+        let wanted = sha256_hex(token);
+        let holder = |records: &Records| {
+            records
+                .values()
+                .find(|r| {
+                    !r.disabled
+                        && r.set_password.as_ref().is_some_and(|t| {
+                            constant_time_eq(t.token_sha256.as_bytes(), wanted.as_bytes())
+                                && t.expires_at > now_unix()
+                        })
+                })
+                .map(|r| (r.party, r.user_id.clone()))
+        };
+        let (party, user_id) = {
+            let records = self.records.read().map_err(|_| poisoned())?;
+            holder(&records).ok_or(UserError::InvalidLink)?
+        };
+        // Hashing is slow: done outside the lock, then the link is checked again.
+        let hash = hash_password(password)?;
+        let entry = AuditEntry::new(&user_id, "password_set", party, &user_id);
+        self.change(entry, |records| {
+            if holder(records).as_ref() != Some(&(party, user_id.clone())) {
+                return Err(UserError::InvalidLink);
+            }
+            let r = existing(records, party, &user_id)?;
+            r.password_hash = hash;
+            r.set_password = None;
+            Ok(())
+        })?;
+        self.end_sessions(party, &user_id);
+        Ok(())
+    }
+
+    /// The Party's users, by id.
+    pub fn list(&self, party: PartyCode) -> Vec<UserSummary> {
+        let Ok(records) = self.records.read() else {
+            return vec![];
+        };
+        let mut out: Vec<UserSummary> = records
+            .values()
+            .filter(|r| r.party == party)
+            .map(|r| UserSummary {
+                user_id: r.user_id.clone(),
+                role: r.role,
+                organisation_id: r.organisation_id,
+                disabled: r.disabled,
+                password_set: !r.password_hash.is_empty(),
+                link_pending: r.set_password.is_some(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        out
+    }
+
+    /// The audit trail of user changes, oldest first.
+    pub fn audit_entries(&self) -> Result<Vec<AuditEntry>, UserError> {
+        self.audit.entries()
+    }
+
+    /// Applies `f` to a copy of the records, records `entry` in the audit trail, saves the
+    /// copy and only then makes it current: a refusal by `f` writes nothing.
+    fn change<T>(
+        &self,
+        entry: AuditEntry,
+        f: impl FnOnce(&mut Records) -> Result<T, UserError>,
+    ) -> Result<T, UserError> {
+        let mut records = self.records.write().map_err(|_| poisoned())?;
+        let mut next = records.clone();
+        let out = f(&mut next)?;
+        // Audit first: no change is ever saved without its line (a failed save adds one more).
+        self.audit.append(&entry)?;
+        if let Err(e) = self.save(&next) {
+            let _ = self.audit.append(&entry.failed());
+            return Err(e);
+        }
+        *records = next;
+        Ok(out)
+    }
+
+    /// Writes every record to the users file atomically (a temporary file renamed over it).
+    fn save(&self, records: &Records) -> Result<(), UserError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let err = |e: String| UserError::File(file.clone(), e);
+        let mut all: Vec<&UserRecord> = records.values().collect();
+        all.sort_by(|a, b| (a.party, &a.user_id).cmp(&(b.party, &b.user_id)));
+        let text = serde_json::to_vec_pretty(&all).map_err(|e| err(e.to_string()))?;
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        }
+        let tmp = file.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, file).map_err(|e| err(e.to_string()))
+    }
+
+    fn end_sessions(&self, party: PartyCode, user_id: &str) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.retain(|_, p| !(p.party == party && p.user_id == user_id));
+        }
     }
 
     /// Checks the password; on success opens a session and returns its bearer token.
@@ -129,13 +385,14 @@ impl Users {
             .ok()?
             .get(&(party, user_id.to_string()))?
             .clone();
+        if record.disabled || record.password_hash.is_empty() {
+            return None;
+        }
         let hash = PasswordHash::new(&record.password_hash).ok()?;
         Argon2::default()
             .verify_password(password.as_bytes(), &hash)
             .ok()?;
-        let mut raw = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
-        let token = hex::encode(raw);
+        let token = random_token();
         let principal = Principal {
             user_id: record.user_id,
             role: record.role,
@@ -159,6 +416,26 @@ impl Users {
             sessions.remove(token);
         }
     }
+}
+
+fn new_link() -> (SetPasswordLink, SetPasswordTicket) {
+    let token = random_token();
+    let expires_at = now_unix() + SET_PASSWORD_TTL.whole_seconds();
+    let ticket = SetPasswordTicket {
+        token_sha256: sha256_hex(&token),
+        expires_at,
+    };
+    (SetPasswordLink { token, expires_at }, ticket)
+}
+
+fn existing<'r>(
+    records: &'r mut Records,
+    party: PartyCode,
+    user_id: &str,
+) -> Result<&'r mut UserRecord, UserError> {
+    records
+        .get_mut(&(party, user_id.to_string()))
+        .ok_or_else(|| UserError::NotFound(user_id.into()))
 }
 
 /// The browser's session cookie (HttpOnly, SameSite=Strict): the same token as a bearer one.
