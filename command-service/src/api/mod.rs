@@ -150,6 +150,7 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
             get(|| async { Json(openapi::document()) }),
         )
         .route("/api/{party}/permits", post(permits::submit::<L>))
+        .route("/api/{party}/permits/assess", post(permits::assess::<L>))
         .route("/api/{party}/permits/{id}", get(permits::show::<L>))
         .route("/api/{party}/quotas/{quota_id}", post(quotas::set::<L>))
         .route(

@@ -17,6 +17,9 @@ pub fn document() -> Value {
                 "rule": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}
         }
     });
+    let finding = json!({"type": "object", "required": ["rule", "message"], "properties": {
+        "rule": {"type": "string", "description": "rule id of the catalogue"}, "message": {"type": "string"},
+        "field": {"type": ["string", "null"]}, "warning": {"type": "boolean"}}});
     let accepted = json!({"type": "object", "properties": {
         "permit_id": {"type": "string", "format": "uuid"},
         "events": {"type": "array", "items": {"type": "string"}},
@@ -42,6 +45,21 @@ pub fn document() -> Value {
             "properties": {"command_id": {"type": "string", "format": "uuid"}, "permit_id": {"type": "string", "format": "uuid"},
                 "organisation_id": {"type": "string", "format": "uuid"}, "application": {"$ref": "#/components/schemas/ApplicationForm"}}}}}},
         "responses": {"201": {"description": "submitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
+    }}));
+    paths.insert("/api/{party}/permits/assess".into(), json!({"post": {
+        "summary": "Dry run of a submission, or with permit_id of a returned application's resubmission: the same checks and fee assessment, nothing written",
+        "security": [{"bearer": []}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["application"],
+            "properties": {"command_id": {"type": "string", "format": "uuid", "description": "ignored"},
+                "permit_id": {"type": "string", "format": "uuid", "description": "a returned application: assess its resubmission"},
+                "organisation_id": {"type": "string", "format": "uuid"}, "application": {"$ref": "#/components/schemas/ApplicationForm"}}}}}},
+        "responses": {"200": {"description": "what filing would do (rule refusals included: accepted false)", "content": {"application/json": {"schema": {"type": "object",
+            "required": ["command", "accepted", "fee", "warnings", "violations"], "properties": {
+            "command": {"enum": ["submit", "resubmit"]}, "accepted": {"type": "boolean"},
+            "fee": {"type": ["object", "null"], "description": "integer minor units and ISO 4217 currency; null when the form cannot be read", "properties": {
+                "minor_units": {"type": "integer"}, "currency": {"type": "string"}}},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "violations": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}}}}}}
     }}));
     paths.insert("/api/{party}/permits/{id}".into(), json!({"get": {"summary": "The application and permit as decided so far", "security": [{"bearer": []}]}}));
     for action in ACTIONS {
@@ -73,7 +91,7 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"ApplicationForm": form, "Problem": problem, "Accepted": accepted}
+            "schemas": {"ApplicationForm": form, "Problem": problem, "Accepted": accepted, "Finding": finding}
         }
     })
 }

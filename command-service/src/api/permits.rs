@@ -75,6 +75,52 @@ pub async fn submit<L: EventAppender + EventReader>(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessBody {
+    /// Accepted and ignored, so that the application form's own body can be sent as it is.
+    #[serde(rename = "command_id")]
+    _c: Option<Uuid>,
+    /// A returned application: assess its resubmission instead of a new submission.
+    permit_id: Option<Uuid>,
+    organisation_id: Option<Uuid>,
+    application: ApplicationForm,
+}
+
+/// `POST /api/{party}/permits/assess`: what submitting (or resubmitting) the form now would
+/// do, the same checks and fee as the command, and nothing written. Rule refusals answer 200
+/// with `accepted: false`; the caller's own refusals (role, organisation, state) answer as the
+/// command would.
+pub async fn assess<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path(code): Path<String>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    let party = party(&code)?;
+    let b: AssessBody = body(raw)?;
+    let organisation_id = b
+        .organisation_id
+        .or(who.organisation_id)
+        .unwrap_or_default();
+    let a = api
+        .handler
+        .assess(&who, party, b.permit_id, organisation_id, b.application)
+        .await?;
+    let violations: Vec<Value> = a
+        .violations
+        .iter()
+        .map(|f| json!({"rule": f.rule, "message": format!("{} ({})", f.message, f.source), "field": f.field}))
+        .collect();
+    Ok(Json(json!({
+        "command": a.command,
+        "accepted": violations.is_empty(),
+        "fee": a.fee,
+        "warnings": a.warnings,
+        "violations": violations,
+    })))
+}
+
+#[derive(Deserialize)]
 struct CommandId {
     command_id: Uuid,
 }
@@ -250,6 +296,10 @@ fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
         "issue" => PermitCommand::Issue {
             permit_number: String::new(),
             security_stamp: 0,
+            retrospective_reason: v
+                .get("retrospective_reason")
+                .and_then(Value::as_str)
+                .map(String::from),
         },
         "endorse" => {
             let b: Endorse = serde_json::from_value(v).map_err(de)?;

@@ -6,6 +6,7 @@
 //! one atomic batch, so numbers stay gapless and a lost race leaves nothing behind.
 
 pub mod accounts;
+pub mod assess;
 pub mod auth;
 pub mod documents;
 mod load;

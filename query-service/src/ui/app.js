@@ -1,7 +1,9 @@
 // eCITES web UI: the only script. Sends `form.command` as JSON to the command API on the same
 // origin (session cookie + double-submit CSRF header), then opens `data-next` at the command's
 // read-your-writes position; shows refusals with their rule ids. Also: the application form's
-// extra lines and the species picker. No build step, no dependency.
+// extra lines, the species picker, the fee and rule checks as the form changes (the command
+// API's dry run), supporting documents (upload, download), and the customs QR scan where the
+// browser has BarcodeDetector. No build step, no dependency.
 (function () {
   'use strict';
 
@@ -28,6 +30,8 @@
       case 'bool': return v === 'true';
       case 'json': return JSON.parse(v);
       case 'lines': return v.split('\n').map(function (s) { return s.trim(); }).filter(Boolean);
+      // "12.5" → 1250: amounts typed in the currency's unit, sent in minor units (2 decimals).
+      case 'minor-units': return Math.round(Number(v) * 100);
       default: return v;
     }
   }
@@ -182,8 +186,224 @@
     }, 200);
   }
 
+  // The fee and the rule checks before filing: the application as typed, sent to the dry run
+  // (nothing is written) a moment after the trader stops typing.
+  var assessTimer = null;
+  var assessSeq = 0;
+  function money(m) {
+    var minor = Math.abs(m.minor_units);
+    return (m.minor_units < 0 ? '-' : '') + Math.floor(minor / 100) + '.' +
+      String(minor % 100).padStart(2, '0') + ' ' + m.currency;
+  }
+  function findingList(items, cls, suffix) {
+    var ul = document.createElement('ul');
+    items.forEach(function (f) {
+      var li = document.createElement('li');
+      li.className = cls;
+      li.dataset.rule = f.rule || '';
+      var rule = document.createElement('span');
+      rule.className = 'rule';
+      rule.textContent = f.rule || '';
+      li.appendChild(rule);
+      li.appendChild(document.createTextNode(' ' + (suffix ? '(' + suffix + ') ' : '') +
+        (f.message || '') + (f.field ? ' (' + f.field + ')' : '')));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+  function showAssessment(form, a) {
+    var box = document.getElementById('fee-preview-body');
+    if (!box) return;
+    box.textContent = '';
+    var fee = document.createElement('p');
+    fee.id = 'fee-preview-amount';
+    if (a && a.fee) {
+      fee.appendChild(document.createTextNode(form.dataset.tFee + ': '));
+      var strong = document.createElement('strong');
+      strong.textContent = money(a.fee);
+      fee.dataset.minorUnits = a.fee.minor_units;
+      fee.appendChild(strong);
+    } else {
+      fee.textContent = form.dataset.tNoFee;
+    }
+    box.appendChild(fee);
+    if (!a) return;
+    var verdict = document.createElement('p');
+    verdict.id = 'fee-preview-verdict';
+    verdict.dataset.accepted = a.accepted ? 'true' : 'false';
+    verdict.className = a.accepted ? 'good' : 'bad';
+    verdict.textContent = a.accepted ? '✓ ' + form.dataset.tWouldAccept : '✗ ' + form.dataset.tWouldRefuse;
+    box.appendChild(verdict);
+    if (a.violations && a.violations.length) box.appendChild(findingList(a.violations, 'bad', ''));
+    if (a.warnings && a.warnings.length) box.appendChild(findingList(a.warnings, 'warn', form.dataset.tWarning));
+  }
+  function assess(form) {
+    if (!form || !form.dataset.assess) return;
+    clearTimeout(assessTimer);
+    assessTimer = setTimeout(function () {
+      var payload;
+      try { payload = body(form); } catch (e) { return; }
+      if (form.dataset.permitId) payload.permit_id = form.dataset.permitId;
+      var seq = ++assessSeq;
+      fetch(form.dataset.assess, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf() },
+        body: JSON.stringify(payload)
+      }).then(function (res) {
+        return res.json().catch(function () { return null; }).then(function (data) {
+          if (seq !== assessSeq) return; // an older answer arriving late
+          showAssessment(form, res.ok ? data : null);
+        });
+      }).catch(function () { if (seq === assessSeq) showAssessment(form, null); });
+    }, 400);
+  }
+  function formChanged(event) {
+    var form = event.target.form;
+    if (form && form.id === 'application' && !event.target.matches('[data-document-file]')) assess(form);
+  }
+
+  // Supporting documents: each picked file is uploaded as it is (its own content type) and
+  // kept by its SHA-256 as a hidden `application.supporting_documents.N`.
+  function renumberDocuments() {
+    document.querySelectorAll('#documents-list li input[type=hidden]').forEach(function (el, i) {
+      el.name = 'application.supporting_documents.' + i;
+    });
+  }
+  function addDocument(form, name, sha) {
+    var list = document.getElementById('documents-list');
+    if (list.querySelector('li[data-sha256="' + sha + '"]')) return;
+    var li = document.createElement('li');
+    li.dataset.sha256 = sha;
+    li.appendChild(document.createTextNode(name + ' · '));
+    var code = document.createElement('code');
+    code.textContent = sha.slice(0, 12) + '…';
+    code.title = sha;
+    li.appendChild(code);
+    var hidden = document.createElement('input');
+    hidden.type = 'hidden';
+    hidden.value = sha;
+    li.appendChild(hidden);
+    li.appendChild(document.createTextNode(' '));
+    var remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'link';
+    remove.dataset.removeDocument = '';
+    remove.textContent = form.dataset.tRemove;
+    li.appendChild(remove);
+    list.appendChild(li);
+    renumberDocuments();
+  }
+  function upload(event) {
+    var el = event.target;
+    if (!el.matches('[data-document-file]')) return;
+    var form = el.form;
+    var hint = document.getElementById('document-hint');
+    Array.prototype.forEach.call(el.files, function (file) {
+      hint.textContent = form.dataset.tUploading + ' ' + file.name;
+      fetch(form.dataset.upload, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': csrf() },
+        body: file
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (!res.ok) throw data;
+          addDocument(form, file.name, data.sha256);
+          hint.textContent = '✓ ' + file.name;
+          assess(form);
+        });
+      }).catch(function (problem) {
+        hint.textContent = form.dataset.tUploadFailed + ': ' + file.name + ' · ' +
+          ((problem && (problem.detail || problem.title)) || '');
+      });
+    });
+    el.value = '';
+  }
+
+  // A download from the command API: it takes the session cookie only with the CSRF header,
+  // which a plain link cannot send.
+  function download(a) {
+    fetch(a.href, { credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf() } })
+      .then(function (res) { if (!res.ok) throw new Error(res.statusText); return res.blob(); })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var tmp = document.createElement('a');
+        tmp.href = url;
+        tmp.download = a.dataset.filename || 'document';
+        document.body.appendChild(tmp);
+        tmp.click();
+        tmp.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      })
+      .catch(function (e) { a.textContent = a.textContent + ' ✗ ' + e.message; });
+  }
+
+  function extraClick(event) {
+    var remove = event.target.closest('[data-remove-document]');
+    if (remove) {
+      var form = remove.closest('form');
+      remove.closest('li').remove();
+      renumberDocuments();
+      assess(form);
+      return;
+    }
+    var dl = event.target.closest('a[data-download]');
+    if (dl) { event.preventDefault(); download(dl); return; }
+    var scan = event.target.closest('[data-scan]');
+    if (scan) startScan(scan);
+    if (event.target.closest('[data-add-line], [data-remove-line]')) {
+      assess(document.getElementById('application'));
+    }
+  }
+
+  // Customs: read the permit's QR code with the camera where the browser can
+  // (BarcodeDetector); the text field works everywhere.
+  function startScan(button) {
+    var form = button.form;
+    var status = document.getElementById('scan-status');
+    var video = document.getElementById('scan-video');
+    var detector;
+    try { detector = new window.BarcodeDetector({ formats: ['qr_code'] }); } catch (e) {
+      status.textContent = button.dataset.tNoCamera; return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
+      video.srcObject = stream;
+      video.hidden = false;
+      status.textContent = button.dataset.tScanning;
+      return video.play().then(function () {
+        function stop() { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; }
+        function tick() {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) {
+              stop();
+              form.querySelector('#number').value = codes[0].rawValue;
+              form.submit();
+            } else {
+              requestAnimationFrame(tick);
+            }
+          }).catch(function () { stop(); status.textContent = button.dataset.tNoCamera; });
+        }
+        tick();
+      });
+    }).catch(function () { status.textContent = button.dataset.tNoCamera; });
+  }
+
+  function ready() {
+    if ('BarcodeDetector' in window && navigator.mediaDevices) {
+      document.querySelectorAll('[data-scan]').forEach(function (b) { b.hidden = false; });
+    }
+    assess(document.getElementById('application'));
+  }
+
   document.addEventListener('submit', submit);
   document.addEventListener('click', click);
+  document.addEventListener('click', extraClick);
   document.addEventListener('input', input);
   document.addEventListener('change', input);
+  document.addEventListener('input', formChanged);
+  document.addEventListener('change', formChanged);
+  document.addEventListener('change', upload);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', ready);
+  else ready();
 })();

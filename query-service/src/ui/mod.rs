@@ -76,6 +76,14 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/{party}/species", get(pages::species))
         .route("/ui/{party}/permits/{id}", get(pages::permit))
         .route("/ui/{party}/permits/{id}/timeline", get(pages::timeline))
+        .route(
+            "/ui/{party}/permits/{id}/at/{version}",
+            get(pages::permit_at),
+        )
+        .route("/ui/{party}/verify", get(pages::verify))
+        .route("/ui/{party}/organisation", get(pages::my_organisation))
+        .route("/ui/{party}/organisations", get(pages::organisations))
+        .route("/ui/{party}/organisations/{id}", get(pages::organisation))
         .route("/ui/{party}/dashboard", get(pages::dashboard_page))
         .route("/ui/{party}/reports/annual.csv", get(pages::annual_csv))
         .route_layer(axum::middleware::from_fn_with_state(ui.clone(), ui_gate));

@@ -14,6 +14,15 @@ mod tests;
 pub use es::ES;
 pub use fr::FR;
 
+/// The words of the organisation, document, fee, payment, QR and history pages.
+pub mod trader;
+pub use trader::TraderText;
+
+/// The [`TraderText`] table of `lang`.
+pub fn trader(lang: Lang) -> &'static TraderText {
+    trader::of(lang)
+}
+
 /// A language of the UI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Lang {

@@ -14,11 +14,12 @@ pub(in crate::ui) async fn home(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let result = home_body(&ui, &ctx, text(lang)).await;
+    let result = home_body(&ui, &ctx, lang).await;
     done(&ui, &ctx, lang, result)
 }
 
-async fn home_body(ui: &Ui, ctx: &Ctx, t: &Text) -> Result<(String, Markup), ApiError> {
+async fn home_body(ui: &Ui, ctx: &Ctx, lang: Lang) -> Result<(String, Markup), ApiError> {
+    let (t, tt) = (text(lang), trader_text(lang));
     let state = ui.query.clone();
     let role = ctx.viewer.role.as_str();
     let queue = || async {
@@ -50,7 +51,11 @@ async fn home_body(ui: &Ui, ctx: &Ctx, t: &Text) -> Result<(String, Markup), Api
             let q = queue().await?;
             let mine = all().await?;
             html! {
-                p { a.button href=(ui.url(&format!("/{}/apply", ctx.party))) #apply { (t.apply) } }
+                p.links {
+                    a.button href=(ui.url(&format!("/{}/apply", ctx.party))) #apply { (t.apply) }
+                    " "
+                    a #organisation-link href=(ui.url(&format!("/{}/organisation", ctx.party))) { (tt.my_organisation) }
+                }
                 h2 { (t.work_queue) }
                 (permit_table(ui, ctx, t, &q["items"], t.queue_empty))
                 h2 { (t.my_applications) }
@@ -60,7 +65,7 @@ async fn home_body(ui: &Ui, ctx: &Ctx, t: &Text) -> Result<(String, Markup), Api
         "customs" => {
             let q = queue().await?;
             html! {
-                (find_form(ui, ctx, t, ""))
+                (find_form(ui, ctx, t, trader_text(lang), ""))
                 h2 { (t.work_queue) }
                 (permit_table(ui, ctx, t, &q["items"], t.queue_empty))
             }
@@ -68,6 +73,9 @@ async fn home_body(ui: &Ui, ctx: &Ctx, t: &Text) -> Result<(String, Markup), Api
         "ma_officer" | "sa_expert" | "ma_signatory" => {
             let q = queue().await?;
             html! {
+                @if role != "sa_expert" {
+                    p { a #organisations-link href=(ui.url(&format!("/{}/organisations", ctx.party))) { (tt.organisations) } }
+                }
                 h2 { (t.work_queue) }
                 (permit_table(ui, ctx, t, &q["items"], t.queue_empty))
             }
@@ -131,14 +139,20 @@ fn permit_table(ui: &Ui, ctx: &Ctx, t: &Text, items: &Value, empty: &str) -> Mar
 // ---------------------------------------------------------------------------------------------
 // Customs: find a permit by number
 
-fn find_form(ui: &Ui, ctx: &Ctx, t: &Text, number: &str) -> Markup {
+/// Find by number, or by the content of the permit's QR code (pasted, typed, or read by the
+/// phone's camera where the browser offers `BarcodeDetector`: the script reveals the button).
+pub(super) fn find_form(ui: &Ui, ctx: &Ctx, t: &Text, tt: &TraderText, number: &str) -> Markup {
     html! {
         form.card.find method="get" action=(ui.url(&format!("/{}/find", ctx.party))) role="search" {
-            label for="number" { (t.permit_number) }
+            label for="number" { (tt.number_or_qr) }
             div.row {
-                input #number name="number" value=(number) required inputmode="text" autocapitalize="characters" placeholder=(format!("{}/2026/000001", ctx.party));
+                input #number name="number" value=(number) required inputmode="text" autocapitalize="characters" placeholder=(format!("{}/2026/000001", ctx.party)) aria-describedby="number-hint";
                 button type="submit" { (t.find) }
             }
+            p.hint #number-hint { (tt.number_or_qr_hint) }
+            button.secondary type="button" data-scan hidden data-t-scanning=(tt.scanning) data-t-no-camera=(tt.no_camera) { (tt.scan_qr) }
+            video #scan-video hidden playsinline muted aria-hidden="true" {}
+            p.hint #scan-status aria-live="polite" {}
         }
     }
 }
@@ -151,9 +165,14 @@ pub(in crate::ui) async fn find(
 ) -> Response {
     let lang = lang(&headers);
     let t = text(lang);
+    let tt = trader_text(lang);
     let number = param(&q, "number").unwrap_or("").trim().to_string();
+    if let Some((n, h)) = super::verify::parse_qr(&number) {
+        let query = super::verify::url_encoded(&[("n", &n), ("h", &h)]);
+        return Redirect::to(&ui.url(&format!("/{}/verify?{query}", ctx.party))).into_response();
+    }
     if number.is_empty() {
-        let body = find_form(&ui, &ctx, t, "");
+        let body = find_form(&ui, &ctx, t, tt, "");
         return done(&ui, &ctx, lang, Ok((t.find_permit.into(), body)));
     }
     let found = json_of(
@@ -171,7 +190,7 @@ pub(in crate::ui) async fn find(
         Err(ApiError::NotFound(_)) => {
             let body = html! {
                 p.banner.bad role="alert" #not-found { (t.permit_not_found) }
-                (find_form(&ui, &ctx, t, &number))
+                (find_form(&ui, &ctx, t, tt, &number))
             };
             done(&ui, &ctx, lang, Ok((t.find_permit.into(), body)))
         }

@@ -2,16 +2,22 @@
 //! visibility rules apply: a trader sees only its organisation's applications) and renders
 //! HTML with maud, which escapes every value.
 
+mod actions;
 mod apply;
 mod dashboard;
+mod history;
 mod home;
+mod organisation;
+mod payment;
 mod permit;
 mod session;
 mod timeline;
+mod verify;
 
 pub(super) use self::{apply::*, dashboard::*, home::*, permit::*, session::*, timeline::*};
+pub(super) use self::{history::permit_at, organisation::*, verify::verify};
 
-use super::text::{text, Lang, Text};
+use super::text::{text, trader as trader_text, Lang, Text, TraderText};
 use super::{codes, json_of, lang, Ui, SESSION_COOKIE};
 use crate::auth::Viewer;
 use crate::problem::ApiError;

@@ -1,9 +1,11 @@
-//! One permit: its review, the actions of each role, the customs view.
+//! One permit: its review, the actions of each role, the customs view, its documents and, once
+//! issued, its QR code.
 
+use super::actions::{actions, Subject};
 use super::home::status_class;
 use super::*;
 
-fn is_valid(p: &Value) -> bool {
+pub(super) fn is_valid(p: &Value) -> bool {
     let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
     p["status"] == "issued"
         && p["valid_until"]
@@ -22,11 +24,39 @@ pub(in crate::ui) async fn permit(
     State(ui): State<Arc<Ui>>,
     Extension(ctx): Extension<Ctx>,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Params,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let result = permit_body(&ui, &ctx, lang, &id).await;
+    let origin = super::verify::origin(&headers);
+    let result = permit_body(&ui, &ctx, lang, &id, (param(&q, "qr"), &origin)).await;
     done(&ui, &ctx, lang, result)
+}
+
+/// The hash of the event that issued the permit: what its QR code binds it to.
+pub(super) fn issuing_hash(events: &[Value]) -> Option<String> {
+    events
+        .iter()
+        .find(|e| e["event_type"] == "PermitIssued")
+        .map(|e| txt(&e["hash"]))
+}
+
+/// The organisation's prepayment accounts, read only when the viewer is about to pay.
+async fn accounts_for(ui: &Ui, ctx: &Ctx, organisation: &Value) -> Result<Vec<Value>, ApiError> {
+    let Some(org) = organisation.as_str() else {
+        return Ok(vec![]);
+    };
+    let v = json_of(
+        catalogue::prepayment_accounts(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Query(vec![("organisation".into(), org.to_string())]),
+            HeaderMap::new(),
+        )
+        .await,
+    )
+    .await?;
+    Ok(v["items"].as_array().cloned().unwrap_or_default())
 }
 
 async fn permit_body(
@@ -34,8 +64,10 @@ async fn permit_body(
     ctx: &Ctx,
     lang: Lang,
     id: &str,
+    (qr, origin): (Option<&str>, &str),
 ) -> Result<(String, Markup), ApiError> {
     let t = text(lang);
+    let tt = trader_text(lang);
     let p = json_of(
         permits::detail(
             State(ui.query.clone()),
@@ -86,6 +118,14 @@ async fn permit_body(
     let currency = txt(&p["fee_currency"]);
     let paid = p["paid_minor"].as_i64().unwrap_or(0);
     let waived = p["fee_waived"] == true;
+    let due = fee_minor.map(|f| (f - paid, currency.as_str()));
+    let accounts = if ctx.viewer.is_trader() && !waived && due.is_some_and(|(d, _)| d > 0) {
+        accounts_for(ui, ctx, &p["organisation_id"]).await?
+    } else {
+        vec![]
+    };
+    let issued_hash = issuing_hash(events);
+    let returned = status == "returned" && ctx.viewer.is_trader();
     let warnings = state["warnings"]
         .as_array()
         .map(Vec::as_slice)
@@ -163,7 +203,9 @@ async fn permit_body(
                 p { (t.no_fee) }
             }
             h2 { (t.rule_findings) }
-            @if warnings.is_empty() {
+            @if let Some(checks) = state["checks"].as_array() {
+                (rule_checks(t, tt, checks))
+            } @else if warnings.is_empty() {
                 p #findings { (t.no_findings) }
             } @else {
                 ul #findings {
@@ -172,6 +214,7 @@ async fn permit_body(
                     }
                 }
             }
+            (documents_section(ui, ctx, tt, &state["content"]["supporting_documents"]))
             @if !opinions.is_empty() {
                 h2 { (t.opinions) }
                 ul #opinions {
@@ -195,248 +238,72 @@ async fn permit_body(
                 p #reason { (txt(&state["reason"])) }
             }
         }
-        (actions(ui, ctx, t, id, &status, &p, lines, fee_minor.map(|f| (f - paid, currency.as_str())), waived))
+        @if returned {
+            section #answer-return aria-labelledby="answer-title" {
+                h2 #answer-title { (tt.answer_return) }
+                p { (tt.answer_return_hint) }
+                (super::apply::application_form(ui, ctx, lang, super::apply::FormFor::Resubmit { id, permit: &p }))
+            }
+        }
+        @if let (Some(hash), Some(q)) = (&issued_hash, qr) {
+            (super::verify::qr_result(tt, q == hash))
+        }
+        @if let (false, Some(hash)) = (customs || number.is_empty(), &issued_hash) {
+            (super::verify::qr_section(ui, ctx, tt, origin, &number, hash))
+        }
+        (actions(ui, ctx, lang, &Subject { id, status: &status, permit: &p, lines, due, waived, accounts: &accounts }))
         p { a #timeline-link href=(ui.url(&format!("/{}/permits/{id}/timeline", ctx.party))) { (t.open_timeline) } }
     };
     Ok((title, body))
 }
 
-/// A form the page's script sends as JSON to the command API (`data-command`), then goes to
-/// `data-next` at the command's position.
-#[allow(clippy::too_many_arguments)]
-fn command_form(
-    ui: &Ui,
-    ctx: &Ctx,
-    t: &Text,
-    id: &str,
-    action: &str,
-    legend: &str,
-    button: &str,
-    fields: Markup,
-) -> Markup {
-    let party = ctx.party;
+/// Every rule evaluated for the application, when the read model records them: id, source
+/// and outcome (said in words, not only by colour).
+fn rule_checks(t: &Text, tt: &TraderText, checks: &[Value]) -> Markup {
     html! {
-        form.card.command data-action=(action)
-            data-command=(format!("{}/api/{party}/permits/{id}/{action}", ui.command_base))
-            data-next=(ui.url(&format!("/{party}/permits/{id}")))
-            data-t-working=(t.working) data-t-refused=(t.refused)
-            method="post" novalidate {
-            h3 { (legend) }
-            input type="hidden" name="command_id" value=(Uuid::now_v7());
-            (fields)
-            button type="submit" { (button) }
-            div.problem role="alert" aria-live="assertive" tabindex="-1" {}
+        div.scroll {
+            table.list #rule-checks {
+                thead { tr {
+                    th scope="col" { (t.rule) }
+                    th scope="col" { (tt.rule_source) }
+                    th scope="col" { (tt.outcome) }
+                } }
+                tbody {
+                    @for c in checks {
+                        @let outcome = txt(&c["outcome"]);
+                        @let class = match outcome.as_str() { "passed" => "good", "warning" => "warn", _ => "bad" };
+                        tr data-rule=(txt(&c["id"])) data-outcome=(outcome) {
+                            td { span.rule { (txt(&c["id"])) } }
+                            td { (txt(&c["source"])) }
+                            td class=(class) { (tt.outcome_name(&outcome)) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-fn text_field(id: &str, name: &str, label: &str, required: bool) -> Markup {
+/// The supporting documents the application names; the download goes through the page's
+/// script (the command API takes the session cookie only with the CSRF header) and the command
+/// API decides who may read each.
+fn documents_section(ui: &Ui, ctx: &Ctx, tt: &TraderText, hashes: &Value) -> Markup {
+    let hashes = hashes.as_array().map(Vec::as_slice).unwrap_or(&[]);
     html! {
-        div.field {
-            label for=(id) { (label) }
-            textarea id=(id) name=(name) rows="2" required[required] {}
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn actions(
-    ui: &Ui,
-    ctx: &Ctx,
-    t: &Text,
-    id: &str,
-    status: &str,
-    p: &Value,
-    lines: &[Value],
-    due: Option<(i64, &str)>,
-    waived: bool,
-) -> Markup {
-    let role = ctx.viewer.role.as_str();
-    let form = |action: &str, legend: &str, button: &str, fields: Markup| {
-        command_form(ui, ctx, t, id, action, legend, button, fields)
-    };
-    let in_review = matches!(
-        status,
-        "submitted" | "under_review" | "opinion_requested" | "opinion_given"
-    );
-    let unpaid = !waived && due.is_some_and(|(d, _)| d > 0);
-    let mut forms: Vec<Markup> = Vec::new();
-    match role {
-        "ma_officer" => {
-            if in_review && p["assigned_officer"].as_str() != Some(ctx.viewer.user_id.as_str()) {
-                forms.push(form(
-                    "assign",
-                    t.assign_to_me,
-                    t.assign_to_me,
-                    html! { input type="hidden" name="officer_id" value=(ctx.viewer.user_id); },
-                ));
-            }
-            if matches!(
-                status,
-                "under_review" | "opinion_requested" | "opinion_given"
-            ) {
-                forms.push(form(
-                    "legal-acquisition",
-                    t.legal_acquisition,
-                    t.record_legal_acquisition,
-                    html! {
-                        div.field {
-                            label for="evidence" { (t.evidence) }
-                            textarea #evidence name="evidence" data-type="lines" rows="2" aria-describedby="evidence-hint" {}
-                            p.hint #evidence-hint { (t.evidence_hint) }
-                        }
-                        (text_field("legal-note", "note", t.note, false))
-                    },
-                ));
-            }
-            if status == "under_review" {
-                forms.push(form(
-                    "request-opinion",
-                    t.request_opinion,
-                    t.request_opinion,
-                    text_field("question", "question", t.question, false),
-                ));
-            }
-            if in_review {
-                forms.push(form(
-                    "approve",
-                    t.approve,
-                    t.approve,
-                    html! {
-                        div.field {
-                            label for="approve-conditions" { (t.conditions) }
-                            textarea #approve-conditions name="conditions" data-type="lines" rows="2" aria-describedby="approve-hint" {}
-                            p.hint #approve-hint { (t.conditions_hint) }
-                        }
-                    },
-                ));
-                forms.push(form(
-                    "reject",
-                    t.reject,
-                    t.reject,
-                    text_field("reject-reason", "reason", t.reason, true),
-                ));
-                forms.push(form(
-                    "return",
-                    t.return_for_changes,
-                    t.return_for_changes,
-                    text_field("return-reason", "reason", t.reason, true),
-                ));
-            }
-            if unpaid && (in_review || status == "approved") {
-                forms.push(form(
-                    "waive-fee",
-                    t.waive_fee,
-                    t.waive_fee,
-                    text_field("waive-reason", "reason", t.reason, true),
-                ));
-            }
-        }
-        "sa_expert" if status == "opinion_requested" => {
-            forms.push(form(
-                "opinion",
-                t.give_opinion,
-                t.give_opinion,
-                html! {
-                    @for (i, l) in lines.iter().enumerate() {
-                        fieldset.line {
-                            legend { (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) } }
-                            input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
-                            div.field {
-                                label for=(format!("ndf-{i}")) { (t.non_detriment_finding) }
-                                select id=(format!("ndf-{i}")) name=(format!("lines.{i}.non_detrimental")) data-type="bool" {
-                                    option value="true" { (t.yes) }
-                                    option value="false" { (t.no) }
-                                }
-                            }
-                            div.field {
-                                label for=(format!("ndf-conditions-{i}")) { (t.conditions) }
-                                textarea id=(format!("ndf-conditions-{i}")) name=(format!("lines.{i}.conditions")) data-type="lines" rows="2" {}
-                            }
+        h2 { (tt.supporting_documents) }
+        @if hashes.is_empty() {
+            p #documents { (tt.no_documents) }
+        } @else {
+            ul #documents {
+                @for h in hashes {
+                    @let sha = txt(h);
+                    li {
+                        code title=(sha) { (sha.get(..16).unwrap_or(&sha)) "…" } " "
+                        a data-download href=(format!("{}/api/{}/documents/{sha}", ui.command_base, ctx.party)) data-filename=(sha) {
+                            (tt.download)
                         }
                     }
-                },
-            ));
-        }
-        "ma_signatory" if status == "approved" => {
-            forms.push(form("issue", t.issue, t.issue, html! {}));
-        }
-        "trader" => {
-            if let (true, Some((amount, currency))) = (
-                unpaid
-                    && matches!(
-                        status,
-                        "approved"
-                            | "under_review"
-                            | "opinion_requested"
-                            | "opinion_given"
-                            | "submitted"
-                    ),
-                due,
-            ) {
-                let amount_json = json!({"minor_units": amount, "currency": currency}).to_string();
-                forms.push(form(
-                    "payment",
-                    t.pay,
-                    t.pay,
-                    html! {
-                        p { (t.amount_due) ": " strong #amount-due { (money(amount, currency)) } }
-                        input type="hidden" name="amount" value=(amount_json) data-type="json";
-                        div.field {
-                            label for="payment-reference" { (t.payment_reference) }
-                            input #payment-reference name="method.e_payment.reference" required autocomplete="off";
-                        }
-                    },
-                ));
-            }
-            if matches!(
-                status,
-                "submitted" | "returned" | "under_review" | "opinion_requested" | "opinion_given"
-            ) {
-                forms.push(form(
-                    "withdraw",
-                    t.withdraw,
-                    t.withdraw,
-                    text_field("withdraw-reason", "reason", t.reason, false),
-                ));
-            }
-        }
-        "customs" if is_valid(p) => {
-            let today =
-                ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
-            forms.push(form(
-                "endorse",
-                t.endorse,
-                t.endorse,
-                html! {
-                    @for (i, l) in lines.iter().enumerate() {
-                        input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
-                        div.field {
-                            label for=(format!("actual-{i}")) {
-                                (t.actual_quantity) ", " (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) }
-                                " (" (t.at_most) " " (txt(&l["quantity"])) " " (txt(&l["unit"])) ")"
-                            }
-                            input id=(format!("actual-{i}")) name=(format!("lines.{i}.actual_quantity")) required inputmode="decimal" pattern="[0-9]+([.][0-9]+)?";
-                        }
-                    }
-                    div.field {
-                        label for="port" { (t.port) }
-                        input #port name="port" required autocapitalize="characters";
-                    }
-                    div.field {
-                        label for="endorsed_on" { (t.endorsement_date) }
-                        input #endorsed_on name="endorsed_on" type="date" required value=(today);
-                    }
-                },
-            ));
-        }
-        _ => {}
-    }
-    html! {
-        @if !forms.is_empty() {
-            section.actions aria-labelledby="actions-title" {
-                h2 #actions-title { (t.actions) }
-                @for f in forms { (f) }
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ pub(in crate::ui) async fn timeline(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let t = text(lang);
+    let (t, tt) = (text(lang), trader_text(lang));
     let result = async {
         let v = json_of(
             permits::timeline(
@@ -37,6 +37,7 @@ pub(in crate::ui) async fn timeline(
                         th scope="col" { (t.signature) }
                         th scope="col" { (t.chain) }
                         th scope="col" { (t.hash) }
+                        th scope="col" { (tt.state_after) }
                     } }
                     tbody {
                         @for e in events {
@@ -50,6 +51,7 @@ pub(in crate::ui) async fn timeline(
                                 td class=(if sig { "good" } else { "bad" }) { (if sig { t.verified } else { t.not_verified }) }
                                 td class=(if chain { "good" } else { "bad" }) { (if chain { t.linked } else { t.not_linked }) }
                                 td { code title=(txt(&e["hash"])) { (txt(&e["hash"]).get(..12).unwrap_or("")) "…" } }
+                                td { a.at href=(ui.url(&format!("/{}/permits/{id}/at/{}", ctx.party, txt(&e["version"])))) { (tt.as_it_stood) } }
                             }
                         }
                     }

@@ -1,0 +1,366 @@
+//! The trader's, customs' and auditor's later pages against a real PostgreSQL: the
+//! organisation (registration, users, verification), supporting documents, the ways to pay,
+//! the answer to a return, the QR code and its check (a mismatch is red, never the permit),
+//! and the permit as it stood at an earlier event; access and escaping on each.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use common::*;
+use ecites_events::PartyCode;
+use ecites_query::ui::{self, Login, Ui};
+use ecites_query::{QueryState, Viewer};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+struct TestLogin;
+
+impl Login for TestLogin {
+    fn login(&self, _: PartyCode, _: &str, _: &str) -> Option<(String, Viewer)> {
+        None
+    }
+
+    fn logout(&self, _token: &str) {}
+}
+
+async fn ui_router() -> (Harness, Router) {
+    let h = harness(Duration::from_secs(2)).await;
+    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
+    let r = ui::router(Arc::new(Ui {
+        query,
+        login: Arc::new(TestLogin),
+        base: "/query".into(),
+        command_base: String::new(),
+    }));
+    (h, r)
+}
+
+async fn page(r: &Router, uri: &str, session: &str) -> Answer {
+    let req = Request::get(uri)
+        .header("cookie", format!("ecites_session={session}; ecites_csrf=x"))
+        .header("host", "ecites.example")
+        .body(Body::empty())
+        .unwrap();
+    answer(r.clone().oneshot(req).await.unwrap()).await
+}
+
+const SHA_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
+const ISSUED_HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+#[tokio::test]
+async fn a_trader_registers_sees_and_manages_its_own_organisation_only() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        // The test sessions' traders are all user `trader@LK`.
+        &format!(
+            "UPDATE organisations SET name = '<b>Alpha</b> & Co' WHERE organisation_id = '{ORG_A}';
+             INSERT INTO organisation_members VALUES
+               ('{ORG_A}', 'trader@LK', 'member', NULL, '2024-01-03T00:00:00Z')"
+        ),
+    )
+    .await;
+    let a = page(&r, "/ui/LK/organisation", "trader_a").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let html = a.text();
+    assert!(html.contains("&lt;b&gt;Alpha&lt;/b&gt; &amp; Co"), "{html}");
+    assert!(!html.contains("<b>Alpha"));
+    assert!(html.contains(r#"data-status="verified""#));
+    assert!(html.contains(r#"data-member="trader_a@LK""#));
+    assert!(
+        html.contains(r#"data-action="add-member""#),
+        "a member manages the list"
+    );
+    assert!(html.contains(&format!("/api/LK/organisations/{ORG_A}/add-member")));
+    assert!(
+        !html.contains(r#"data-action="verify""#),
+        "traders verify nothing"
+    );
+    assert!(!html.contains("Beta Traders"));
+    // Another organisation's page is not found for a trader, and says nothing of it.
+    let a = page(&r, &format!("/ui/LK/organisations/{ORG_B}"), "trader_a").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.text().contains("Beta Traders"));
+
+    // An account opened for an organisation not registered yet: the registration form.
+    exec(
+        &h.pool,
+        &format!("DELETE FROM organisations WHERE organisation_id = '{ORG_B}'"),
+    )
+    .await;
+    let a = page(&r, "/ui/LK/organisation", "trader_b").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.text().contains(r#"data-action="register""#),
+        "{}",
+        a.text()
+    );
+    assert!(a.text().contains(r#"data-command="/api/LK/organisations""#));
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn officers_list_organisations_and_verify_or_suspend_them() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!("UPDATE organisations SET status = 'pending' WHERE organisation_id = '{ORG_B}'"),
+    )
+    .await;
+    let a = page(&r, "/ui/LK/organisations", "ma_officer").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text().contains("Alpha Exports") && a.text().contains("Beta Traders"));
+    assert!(a.text().contains("Pending verification"));
+    let a = page(&r, &format!("/ui/LK/organisations/{ORG_B}"), "ma_officer").await;
+    assert!(a.text().contains(r#"data-action="verify""#), "{}", a.text());
+    assert!(a.text().contains(r#"data-action="suspend""#));
+    assert!(a.text().contains(r#"data-action="open-account""#));
+    let a = page(&r, &format!("/ui/LK/organisations/{ORG_A}"), "ma_officer").await;
+    assert!(
+        !a.text().contains(r#"data-action="verify""#),
+        "already verified"
+    );
+    // A trader sees only its own in the list.
+    let a = page(&r, "/ui/LK/organisations", "trader_a").await;
+    assert!(a.text().contains("Alpha Exports") && !a.text().contains("Beta Traders"));
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn documents_and_payment_options_show_to_the_organisation_only() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!(
+            r#"UPDATE permits SET paid_minor = 0, state = '{{"content": {{"supporting_documents": ["{SHA_A}"]}}}}'
+               WHERE permit_id = '{P5}';
+               INSERT INTO prepayment_accounts VALUES
+                 ('00000000-0000-0000-0000-0000000000ac', 'LK', '{ORG_A}', 'LKR', 1000, 1);"#
+        ),
+    )
+    .await;
+    let a = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_a").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let html = a.text();
+    assert!(
+        html.contains(&format!("/api/LK/documents/{SHA_A}")),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-action="payment""#), "e-payment");
+    assert!(html.contains("pay-at-counter") && html.contains(&P5.to_string()));
+    // 10.00 LKR in the account, 50.00 due: no debit offered, and the reason why.
+    assert!(html.contains("prepayment-insufficient"), "{html}");
+    assert!(html.contains("40.00 LKR"), "the missing amount");
+    assert!(!html.contains(r#"data-action="payment-prepayment""#));
+    // Enough in the account: the debit is offered from it.
+    exec(
+        &h.pool,
+        "UPDATE prepayment_accounts SET balance_minor = 9000",
+    )
+    .await;
+    let html = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_a")
+        .await
+        .text();
+    assert!(
+        html.contains(r#"data-action="payment-prepayment""#),
+        "{html}"
+    );
+    assert!(html.contains("00000000-0000-0000-0000-0000000000ac"));
+    // The officer records a payment made at the counter.
+    let html = page(&r, &format!("/ui/LK/permits/{P5}"), "ma_officer")
+        .await
+        .text();
+    assert!(html.contains(r#"data-action="payment-counter""#), "{html}");
+    assert!(html.contains("method.manual_receipt.receipt_number"));
+    // Another organisation's trader sees neither the permit nor its documents.
+    let a = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_b").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.text().contains(SHA_A));
+    h.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_returned_application_shows_the_reason_and_a_prefilled_resubmission() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!(
+            r#"UPDATE permits SET status = 'returned', state = '{{"reason": "Add the farm <licence>"}}'
+               WHERE permit_id = '{P5}'"#
+        ),
+    )
+    .await;
+    let a = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_a").await;
+    let html = a.text();
+    assert!(html.contains("Add the farm &lt;licence&gt;"), "{html}");
+    assert!(html.contains("answer-return"));
+    assert!(html.contains(&format!("/api/LK/permits/{P5}/resubmit")));
+    assert!(html.contains(r#"data-assess="/api/LK/permits/assess""#));
+    assert!(html.contains(&format!(r#"data-permit-id="{P5}""#)));
+    // The officer sees the reason, not the trader's form.
+    let html = page(&r, &format!("/ui/LK/permits/{P5}"), "ma_officer")
+        .await
+        .text();
+    assert!(!html.contains("answer-return"));
+    h.drop_database().await;
+}
+
+async fn with_issuing_event(h: &Harness) {
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO permit_events VALUES
+               ('{P4}', 5, 10, 'LK', 'PermitIssued', '2025-06-01T10:00:00Z', 'signatory@LK',
+                'ma_signatory', '{P1}', 'LK-2025-1', '{ISSUED_HASH}', 'h4', true, true, '{{}}')"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn customs_finds_a_permit_by_its_qr_code_and_a_mismatch_is_red() {
+    let (h, r) = ui_router().await;
+    with_issuing_event(&h).await;
+    // The issued permit's page shows its code, bound to the issuing event.
+    let html = page(&r, &format!("/ui/LK/permits/{P4}"), "ma_officer")
+        .await
+        .text();
+    let content = format!(
+        "http://ecites.example/query/ui/LK/verify?n=LK%2F2025%2F000004&amp;h={ISSUED_HASH}"
+    );
+    assert!(html.contains(&content), "{html}");
+    assert!(html.contains("<svg"), "the QR code is drawn");
+
+    // Pasted into the customs search: the permit, with the code confirmed.
+    let pasted =
+        format!("http://ecites.example/query/ui/LK/verify?n=LK%2F2025%2F000004&h={ISSUED_HASH}");
+    let encoded: String = pasted.bytes().map(|b| format!("%{b:02X}")).collect();
+    let a = page(&r, &format!("/ui/LK/find?number={encoded}"), "customs").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let verify = a.header("location").unwrap().to_string();
+    assert!(
+        verify.starts_with("/query/ui/LK/verify?n=LK%2F2025%2F000004&h="),
+        "{verify}"
+    );
+    let a = page(&r, verify.trim_start_matches("/query"), "customs").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let permit = a.header("location").unwrap().to_string();
+    assert_eq!(
+        permit,
+        format!("/query/ui/LK/permits/{P4}?qr={ISSUED_HASH}")
+    );
+    let html = page(&r, permit.trim_start_matches("/query"), "customs")
+        .await
+        .text();
+    assert!(html.contains(r#"data-match="true""#), "{html}");
+    assert!(html.contains(">VALID<"));
+
+    // A code whose hash is not the ledger's: red, the words, never the permit as valid.
+    let forged = format!("/ui/LK/verify?n=LK%2F2025%2F000004&h={}", "f".repeat(64));
+    let a = page(&r, &forged, "customs").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let html = a.text();
+    assert!(html.contains(r#"data-match="false""#), "{html}");
+    assert!(html.contains("does not match the ledger"));
+    assert!(html.contains(r#"class="banner big bad""#));
+    assert!(!html.contains(">VALID<") && !html.contains(r#"data-action="endorse""#));
+    assert!(
+        !html.contains("Loxodonta"),
+        "nothing of the permit is shown"
+    );
+    // The permit page given a wrong `qr` says so too.
+    let html = page(&r, &format!("/ui/LK/permits/{P4}?qr=ff"), "customs")
+        .await
+        .text();
+    assert!(html.contains(r#"data-match="false""#));
+    // An unknown number: not found.
+    let a = page(&r, "/ui/LK/verify?n=LK%2F2025%2F999999&h=00", "customs").await;
+    assert!(a.text().contains("not-found"));
+    h.drop_database().await;
+}
+
+fn line() -> serde_json::Value {
+    json!({"line_no": 1, "taxon_id": 101, "scientific_name": "Python regius",
+        "name_as_written": "Python regius", "kingdom": "Animalia", "listing": null,
+        "source": "W", "purpose": "T", "term": "SKI", "quantity": "10", "unit": null,
+        "description": null, "marks": null, "origin": null, "last_reexport": null,
+        "import_permit": null, "registered_operation": null, "acquisition_date": null,
+        "seizure_reference": null, "source_justification": null})
+}
+
+fn content(quantity: &str) -> serde_json::Value {
+    let mut l = line();
+    l["quantity"] = json!(quantity);
+    json!({"document_type": "export_permit", "issuing_party": "LK", "exporting_country": "LK",
+        "importing_country": "DE", "lines": [l], "express": false,
+        "requested_validity_months": null, "supporting_documents": []})
+}
+
+#[tokio::test]
+async fn the_auditor_sees_the_permit_as_it_stood_after_each_event() {
+    let (h, r) = ui_router().await;
+    let fee = json!({"minor_units": 5000, "currency": "LKR"});
+    let submitted =
+        json!({"organisation_id": ORG_B, "content": content("10"), "warnings": [], "fee": fee});
+    let returned = json!({"reason": "<i>state the farm</i>"});
+    let resubmitted = json!({"content": content("7"), "warnings": [], "fee": fee});
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO permit_events VALUES
+               ('{P3}', 1, 20, 'LK', 'ApplicationSubmitted', '2025-05-01T09:00:00Z', 'trader_b@LK',
+                'trader', '{P1}', 'k', '{a}', '{z}', true, true, '{submitted}'),
+               ('{P3}', 2, 21, 'LK', 'ApplicationReturned', '2025-05-02T09:00:00Z', 'ma_officer@LK',
+                'ma_officer', '{P2}', 'k', '{b}', '{a}', true, true, '{returned}'),
+               ('{P3}', 3, 22, 'LK', 'ApplicationResubmitted', '2025-05-03T09:00:00Z', 'trader_b@LK',
+                'trader', '{P4}', 'k', '{c}', '{b}', true, true, '{resubmitted}')",
+            a = "a".repeat(64),
+            b = "b".repeat(64),
+            c = "c".repeat(64),
+            z = "0".repeat(64),
+        ),
+    )
+    .await;
+    let html = page(&r, &format!("/ui/LK/permits/{P3}/timeline"), "auditor")
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("/ui/LK/permits/{P3}/at/2")),
+        "{html}"
+    );
+
+    let a = page(&r, &format!("/ui/LK/permits/{P3}/at/2"), "auditor").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let html = a.text();
+    assert!(html.contains(r#"id="historical""#) && html.contains("HISTORICAL VIEW"));
+    assert!(html.contains(r#"data-status="returned""#), "{html}");
+    assert!(html.contains("&lt;i&gt;state the farm&lt;/i&gt;"));
+    assert!(
+        html.contains(">10 <") || html.contains(">10 </td>"),
+        "the quantity then: {html}"
+    );
+    let html = page(&r, &format!("/ui/LK/permits/{P3}/at/1"), "auditor")
+        .await
+        .text();
+    assert!(html.contains(r#"data-status="submitted""#));
+    let html = page(&r, &format!("/ui/LK/permits/{P3}/at/3"), "auditor")
+        .await
+        .text();
+    assert!(
+        html.contains(r#"data-status="submitted""#) && html.contains(">7 <"),
+        "{html}"
+    );
+    for missing in ["0", "4", "x"] {
+        let a = page(&r, &format!("/ui/LK/permits/{P3}/at/{missing}"), "auditor").await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    // Not another organisation's trader.
+    let a = page(&r, &format!("/ui/LK/permits/{P3}/at/1"), "trader_a").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(!a.text().contains("Python"));
+    h.drop_database().await;
+}
