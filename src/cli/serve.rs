@@ -1,10 +1,14 @@
 //! `ecites serve`: the services and the public keys on one port, for a small office.
 
 use crate::config::Config;
+use crate::species::job::{ImportJobs, SharedReference};
+use crate::species::ClientConfig;
 use anyhow::Context;
 use axum::{routing::get, Json, Router};
+use ecites_command::api::species_import::SpeciesImports;
 use ecites_command::api::{users::Users, ApiState};
 use ecites_command::domain::context::PartySettings;
+use ecites_command::handler::auth::{Principal, Role};
 use ecites_command::handler::documents::DocumentStore;
 use ecites_command::handler::CommandHandler;
 use ecites_events::jetstream::JetStreamLog;
@@ -12,7 +16,7 @@ use ecites_events::keyring::PublicKeyring;
 use ecites_events::{KeyringStore, PartyCode, PublicKeys};
 use ecites_projector::db::ACTIVE_SCHEMA;
 use ecites_projector::status::Status;
-use ecites_query::ui::{Login, Ui};
+use ecites_query::ui::{Directory, Login, Ui, UserEntry};
 use ecites_query::{QueryState, Sessions, Viewer};
 use std::sync::Arc;
 
@@ -31,12 +35,62 @@ impl Sessions for CommandSessions {
 }
 
 /// The UI's sign-in checks passwords against the command side's users and opens a session
-/// there, so the browser's cookie is also a command API session.
-struct CommandLogin(Arc<ApiState<JetStreamLog>>);
+/// there, so the browser's cookie is also a command API session. It also gives the Party
+/// admin's pages the users, the configuration and the import sources.
+struct CommandLogin {
+    api: Arc<ApiState<JetStreamLog>>,
+    imports: Arc<dyn SpeciesImports>,
+}
+
+impl Directory for CommandLogin {
+    fn users(&self, party: PartyCode) -> Vec<UserEntry> {
+        self.api
+            .users
+            .list(party)
+            .into_iter()
+            .map(|u| UserEntry {
+                user_id: u.user_id,
+                role: u.role.as_str().to_string(),
+                organisation_id: u.organisation_id,
+                disabled: u.disabled,
+                password_set: u.password_set,
+                link_pending: u.link_pending,
+            })
+            .collect()
+    }
+
+    fn config(
+        &self,
+        party: PartyCode,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<serde_json::Value>> + Send + '_>>
+    {
+        Box::pin(async move {
+            // Reading the configuration needs a user of the Party; the page checked the role.
+            let reader = Principal {
+                user_id: "admin-ui".into(),
+                role: Role::PartyAdmin,
+                party,
+                organisation_id: None,
+            };
+            let (s, _) = self.api.handler.party_config(&reader, party).await.ok()?;
+            Some(serde_json::json!({
+                "currency": s.currency,
+                "fees": s.fees,
+                "domestic_measures": s.domestic_measures,
+                "national_list": s.national_list,
+            }))
+        })
+    }
+
+    fn import_sources(&self) -> (bool, bool) {
+        let s = self.imports.sources();
+        (s.saved, s.live)
+    }
+}
 
 impl Login for CommandLogin {
     fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)> {
-        let (token, p) = self.0.users.login(party, user_id, password)?;
+        let (token, p) = self.api.users.login(party, user_id, password)?;
         Some((
             token,
             Viewer {
@@ -49,7 +103,11 @@ impl Login for CommandLogin {
     }
 
     fn logout(&self, token: &str) {
-        self.0.users.logout(token);
+        self.api.users.logout(token);
+    }
+
+    fn directory(&self) -> Option<&dyn Directory> {
+        Some(self)
     }
 }
 
@@ -103,7 +161,7 @@ pub async fn app(
             eprintln!("projector stopped: {e}");
         }
     });
-    let (command_api, api_state) = command_api(config, log, &rings, &parties).await?;
+    let (command_api, api_state, imports) = command_api(config, log, &rings, &parties).await?;
     let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
     if config.expiry_interval_secs > 0 {
         let every = std::time::Duration::from_secs(config.expiry_interval_secs);
@@ -121,7 +179,10 @@ pub async fn app(
     // The web UI: pages under /query/ui, posting to the command API on the same origin.
     let ui = Arc::new(Ui {
         query: query.clone(),
-        login: Arc::new(CommandLogin(api_state)),
+        login: Arc::new(CommandLogin {
+            api: api_state,
+            imports,
+        }),
         base: "/query".into(),
         command_base: String::new(),
     });
@@ -148,10 +209,24 @@ async fn command_api(
     log: JetStreamLog,
     rings: &[PublicKeyring],
     parties: &[ecites_events::PartyCode],
-) -> anyhow::Result<(Router, Arc<ApiState<JetStreamLog>>)> {
+) -> anyhow::Result<(Router, Arc<ApiState<JetStreamLog>>, Arc<dyn SpeciesImports>)> {
     let keys = PublicKeys::from_rings(rings).map_err(anyhow::Error::msg)?;
-    let reference =
-        Arc::new(super::species::reference_data_from_log(config, &log, &keys, parties).await?);
+    // Replaceable: an import from the admin pages rebuilds it without a restart.
+    let reference = Arc::new(SharedReference::new(
+        super::species::reference_data_from_log(config, &log, &keys, parties).await?,
+    ));
+    let live = config
+        .speciesplus_token
+        .clone()
+        .map(|token| ClientConfig::new(config.speciesplus_url.clone(), token));
+    let imports: Arc<dyn SpeciesImports> = Arc::new(ImportJobs::new(
+        log.clone(),
+        keys.clone(),
+        parties.to_vec(),
+        config.species_dir.clone(),
+        live,
+        reference.clone(),
+    ));
     let documents = DocumentStore::open(&config.documents_dir)
         .with_context(|| format!("opening {}", config.documents_dir.display()))?;
     let handler = CommandHandler::new(log, keys, reference).with_documents(documents);
@@ -162,7 +237,10 @@ async fn command_api(
     }
     let users = Users::load(&config.users_file)?;
     let state = Arc::new(ApiState { handler, users });
-    Ok((ecites_command::api::router(state.clone()), state))
+    let routes = ecites_command::api::router(state.clone()).merge(
+        ecites_command::api::species_import::router(state.clone(), imports.clone()),
+    );
+    Ok((routes, state, imports))
 }
 
 /// Expires the permits past their validity, at start-up and then every `every`.

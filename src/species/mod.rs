@@ -11,6 +11,7 @@
 pub mod answers;
 pub mod client;
 pub mod import;
+pub mod job;
 
 pub use answers::{AnswersError, SpeciesAnswers};
 pub use client::{ClientConfig, ClientError, RetryPolicy, SpeciesPlusClient};
@@ -20,18 +21,36 @@ pub use import::{
 };
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::{Arc, Mutex};
 
-/// Whether long steps draw a progress bar on stderr (it draws only on a terminal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether long steps draw a progress bar on stderr (it draws only on a terminal), or report
+/// to an [`Observer`] (the import job of `ecites serve`).
+#[derive(Clone, Debug)]
 pub enum Progress {
     Hidden,
     Stderr,
+    Observed(Arc<Observer>),
+}
+
+/// The step a long operation is at, readable from another task: its name and its bar.
+#[derive(Debug, Default)]
+pub struct Observer {
+    step: Mutex<Option<(&'static str, ProgressBar)>>,
+}
+
+impl Observer {
+    /// The current step's name (the bar's message) and its position and length.
+    pub fn step(&self) -> Option<(&'static str, u64, u64)> {
+        let step = self.step.lock().ok()?;
+        let (what, bar) = step.as_ref()?;
+        Some((what, bar.position(), bar.length().unwrap_or(0)))
+    }
 }
 
 impl Progress {
-    pub(crate) fn bar(self, len: u64, what: &'static str) -> ProgressBar {
+    pub(crate) fn bar(&self, len: u64, what: &'static str) -> ProgressBar {
         let target = match self {
-            Self::Hidden => ProgressDrawTarget::hidden(),
+            Self::Hidden | Self::Observed(_) => ProgressDrawTarget::hidden(),
             Self::Stderr => ProgressDrawTarget::stderr(),
         };
         let bar = ProgressBar::with_draw_target(Some(len), target);
@@ -39,6 +58,11 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(what);
+        if let Self::Observed(o) = self {
+            if let Ok(mut step) = o.step.lock() {
+                *step = Some((what, bar.clone()));
+            }
+        }
         bar
     }
 }

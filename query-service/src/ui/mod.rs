@@ -48,6 +48,35 @@ pub trait Login: Send + Sync {
     fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)>;
     /// Ends the session of `token`.
     fn logout(&self, token: &str);
+    /// What the Party admin's pages read from the command side; `None` where there is none.
+    fn directory(&self) -> Option<&dyn Directory> {
+        None
+    }
+}
+
+/// What the Party admin's pages read from the command side (implemented by `ecites serve`).
+pub trait Directory: Send + Sync {
+    /// The Party's users (never a password hash or a link token).
+    fn users(&self, party: PartyCode) -> Vec<UserEntry>;
+    /// The Party's configuration as `GET /api/{party}/config` answers it (what the next
+    /// decision uses, defaults included).
+    fn config(
+        &self,
+        party: PartyCode,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<serde_json::Value>> + Send + '_>>;
+    /// Whether species imports can read saved answers, and whether they can go live.
+    fn import_sources(&self) -> (bool, bool);
+}
+
+/// A user as the Party admin's page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserEntry {
+    pub user_id: String,
+    pub role: String,
+    pub organisation_id: Option<uuid::Uuid>,
+    pub disabled: bool,
+    pub password_set: bool,
+    pub link_pending: bool,
 }
 
 /// What the UI routes share.
@@ -86,6 +115,16 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/{party}/organisations/{id}", get(pages::organisation))
         .route("/ui/{party}/dashboard", get(pages::dashboard_page))
         .route("/ui/{party}/reports/annual.csv", get(pages::annual_csv))
+        .route("/ui/{party}/reports/trade", get(pages::trade_report))
+        .route("/ui/{party}/reports/trade.csv", get(pages::trade_csv))
+        .route("/ui/{party}/reports/national", get(pages::national_report))
+        .route("/ui/{party}/reports/national.csv", get(pages::national_csv))
+        .route("/ui/{party}/admin", get(pages::admin_home))
+        .route("/ui/{party}/admin/users", get(pages::admin_users))
+        .route("/ui/{party}/admin/fees", get(pages::admin_fees))
+        .route("/ui/{party}/admin/quotas", get(pages::admin_quotas))
+        .route("/ui/{party}/admin/measures", get(pages::admin_measures))
+        .route("/ui/{party}/admin/species", get(pages::admin_species))
         .route_layer(axum::middleware::from_fn_with_state(ui.clone(), ui_gate));
     Router::new()
         .route(
@@ -96,6 +135,8 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/logout", post(pages::logout))
         .route("/ui/static/app.css", get(css))
         .route("/ui/static/app.js", get(js))
+        .route("/ui/static/admin.js", get(admin_js))
+        .route("/ui/set-password", get(pages::set_password_page))
         .merge(party)
         .with_state(ui)
         .layer(axum::middleware::from_fn(lang_choice))
@@ -110,6 +151,13 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     static_asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The admin pages' script (forms with amounts in minor units, the import's progress).
+const ADMIN_JS: &str = include_str!("admin.js");
+
+async fn admin_js() -> Response {
+    static_asset("text/javascript; charset=utf-8", ADMIN_JS)
 }
 
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {

@@ -14,6 +14,15 @@ mod tests;
 pub use es::ES;
 pub use fr::FR;
 
+/// The words of the Party admin's pages and the report pages.
+pub mod admin;
+pub use admin::AdminText;
+
+/// The [`AdminText`] table of `lang`.
+pub fn admin(lang: Lang) -> &'static AdminText {
+    admin::of(lang)
+}
+
 /// The words of the organisation, document, fee, payment, QR and history pages.
 pub mod trader;
 pub use trader::TraderText;

@@ -19,11 +19,12 @@ pub(in crate::ui) async fn dashboard_page(
 ) -> Response {
     let lang = lang(&headers);
     let year = year_param(&q);
-    let result = body(&ui, &ctx, text(lang), year).await;
+    let result = body(&ui, &ctx, lang, year).await;
     done(&ui, &ctx, lang, result)
 }
 
-async fn body(ui: &Ui, ctx: &Ctx, t: &Text, year: i32) -> Result<(String, Markup), ApiError> {
+async fn body(ui: &Ui, ctx: &Ctx, lang: Lang, year: i32) -> Result<(String, Markup), ApiError> {
+    let t = text(lang);
     let year_q = || Query(vec![("year".to_string(), year.to_string())]);
     let data = json_of(
         dashboard::handler(State(ui.query.clone()), Extension(ctx.clone()), year_q()).await,
@@ -76,6 +77,12 @@ async fn body(ui: &Ui, ctx: &Ctx, t: &Text, year: i32) -> Result<(String, Markup
             li { a #annual-exporter href=(csv("exporter", "endorsed")) { (t.download_exporter) } }
             li { a #annual-importer href=(csv("importer", "endorsed")) { (t.download_importer) } }
             li { a href=(csv("exporter", "issued")) { (t.download_exporter_issued) } }
+        }
+        @let a = crate::ui::text::admin(lang);
+        h2 { (a.reports) }
+        ul {
+            li { a #link-trade-report href=(ui.url(&format!("/{}/reports/trade?year={year}", ctx.party))) { (a.trade_report) } }
+            li { a #link-national-report href=(ui.url(&format!("/{}/reports/national?year={year}", ctx.party))) { (a.national_report) } }
         }
     };
     Ok((t.dashboard.to_string(), body))

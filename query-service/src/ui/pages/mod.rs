@@ -12,8 +12,14 @@ mod payment;
 mod permit;
 mod session;
 mod timeline;
+
+mod admin;
+mod admin_config;
+mod admin_quotas;
+mod reports;
 mod verify;
 
+pub(super) use self::{admin::*, admin_config::*, admin_quotas::*, reports::*};
 pub(super) use self::{apply::*, dashboard::*, home::*, permit::*, session::*, timeline::*};
 pub(super) use self::{history::permit_at, organisation::*, verify::verify};
 
@@ -91,6 +97,10 @@ fn page(
                         span.who { (t.signed_in_as) " " strong { (v.user_id) } " (" (t.role(&v.role)) ")" }
                         @if v.require_reports().is_ok() {
                             a.nav #nav-dashboard href=(ui.url(&format!("/{p}/dashboard"))) { (t.dashboard) }
+                            a.nav #nav-reports href=(ui.url(&format!("/{p}/reports/trade"))) { (super::text::admin(lang).reports) }
+                        }
+                        @if v.role == "party_admin" {
+                            a.nav #nav-admin href=(ui.url(&format!("/{p}/admin"))) { (super::text::admin(lang).administration) }
                         }
                         form.logout method="post" action=(ui.url("/logout")) {
                             button.link type="submit" { (t.sign_out) }
