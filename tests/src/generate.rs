@@ -62,6 +62,7 @@ pub fn line(i: u64) -> PermitLine {
             appendix: Appendix::II,
             listing_party: None,
             effective_at: date(1977, 2, 4),
+            population: None,
         }),
         source: if plant {
             SourceCode::ArtificiallyPropagated
@@ -122,6 +123,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
                 express: false,
                 requested_validity_months: None,
                 supporting_documents: vec![],
+                consignment_departed_on: None,
             },
             warnings: vec![],
             fee: fee.clone(),
@@ -147,6 +149,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
             valid_until: date(year, month, 28),
             quota_use: vec![],
             replaces: None,
+            retrospective: None,
         })),
         ev(EventData::from_payload(&PermitEndorsed {
             lines: vec![EndorsedLine {

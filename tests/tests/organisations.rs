@@ -328,7 +328,10 @@ async fn organisation_commands_are_idempotent_and_bad_input_writes_nothing() {
     assert_eq!((first, second), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(out["duplicate"], true);
     let head = api.head().await;
-    assert_eq!(head, 2, "registration and first member, once");
+    assert_eq!(
+        head, 3,
+        "registration, first member and the number's reservation, once"
+    );
 
     // Registering again under a new command id is a state conflict, not a second company.
     let (status, out) = api.register_organisation(&founder, "Again Ltd").await;

@@ -5,6 +5,7 @@ use super::permits::{body, party};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::organisation::{OrganisationCommand, OrganisationError};
+use crate::domain::registration_number::{self, NumberError};
 use crate::handler::Accepted;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -180,6 +181,18 @@ impl From<OrganisationError> for Problem {
                 "Not possible in the organisation's current state",
                 detail,
             ),
+            OrganisationError::RegistrationNumber(
+                ref n @ (NumberError::Taken { .. } | NumberError::Empty(_)),
+            ) => {
+                let status = match n {
+                    NumberError::Taken { .. } => StatusCode::CONFLICT,
+                    NumberError::Empty(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                let mut p =
+                    Problem::refused(registration_number::RULE, "registration_number", detail);
+                p.status = status.as_u16();
+                p
+            }
             OrganisationError::AlreadyListed(_)
             | OrganisationError::NotListed(_)
             | OrganisationError::LastMember(_)

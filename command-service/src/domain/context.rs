@@ -21,6 +21,8 @@ pub struct ListingInfo {
     pub appendix: Appendix,
     pub listing_party: Option<PartyCode>,
     pub effective_at: IsoDate,
+    /// The Species+ annotation (English), which names the populations of a split listing.
+    pub annotation: Option<String>,
 }
 
 /// A trade suspension (Art. XIII; Standing Committee recommendation) in force.
@@ -47,6 +49,11 @@ pub trait Reference: Send + Sync {
     fn is_unit(&self, code: &str) -> bool;
     fn unit_allowed_for_term(&self, term: &str, unit: Option<&str>) -> bool;
     fn term_purpose_is_usual(&self, term: &str, purpose: PurposeCode) -> bool;
+    /// The country an English name in an annotation designates (split listings). The
+    /// shipped country list unless the implementation knows better.
+    fn country_named(&self, name: &str) -> Option<PartyCode> {
+        crate::reference::country_names::shipped().lookup(name)
+    }
 }
 
 /// A stricter domestic measure of the Party (Art. XIV), as its event recorded it.
@@ -68,6 +75,10 @@ pub struct PartySettings {
     pub fees: Vec<FeeRule>,
     /// The security stamps in stock (first, last); `None` = numbered from 1 without limit.
     pub security_stamps: Option<(u64, u64)>,
+    /// The Party allows the documented exceptions to PERMIT-NO-RETROSPECTIVE (Res. Conf.
+    /// 12.3): a permit for a consignment that already left may be issued with the officer's
+    /// recorded reason. Off unless the Party's configuration says so.
+    pub retrospective_exceptions: bool,
 }
 
 impl PartySettings {
@@ -85,6 +96,7 @@ impl PartySettings {
                 express_surcharge: 5_000,
             }],
             security_stamps: None,
+            retrospective_exceptions: false,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod organisation;
 pub mod party_config;
 pub mod permit;
 pub mod quota;
+pub mod registration_number;
 pub mod rules;
 #[cfg(test)]
 pub mod testing;

@@ -189,6 +189,9 @@ pub enum OrganisationError {
     LastMember(String),
     #[error("{0}")]
     Invalid(String),
+    /// ORG-REGISTRATION-NUMBER-UNIQUE (`domain::registration_number`).
+    #[error(transparent)]
+    RegistrationNumber(#[from] super::registration_number::NumberError),
 }
 
 type Decision = Result<Vec<OrganisationEvent>, OrganisationError>;
@@ -202,6 +205,13 @@ fn text(field: &str, value: &str) -> Result<String, OrganisationError> {
         )));
     }
     Ok(v.to_string())
+}
+
+/// The number as written (trimmed), refused when it has no letter or digit to compare on.
+fn registration_number_text(value: &str) -> Result<String, OrganisationError> {
+    let v = text("registration_number", value)?;
+    super::registration_number::normalise(&v)?;
+    Ok(v)
 }
 
 /// User ids are compared with the session's exactly, so they must not hide whitespace.
@@ -236,7 +246,7 @@ pub fn decide(state: &OrganisationState, command: OrganisationCommand) -> Decisi
         ) => Ok(vec![
             E::Registered(OrganisationRegistered {
                 name: text("name", name)?,
-                registration_number: text("registration_number", registration_number)?,
+                registration_number: registration_number_text(registration_number)?,
                 country: *country,
                 address_ref: address_ref
                     .as_deref()

@@ -26,6 +26,8 @@ pub enum PartyConfigCommand {
         taxon_id: u64,
     },
     SetSecurityStampRange(SecurityStampRangeSet),
+    /// Allows or withdraws the documented exceptions to PERMIT-NO-RETROSPECTIVE.
+    SetRetrospectiveIssuePolicy(RetrospectiveIssuePolicySet),
 }
 
 impl PartyConfigCommand {
@@ -37,6 +39,7 @@ impl PartyConfigCommand {
             Self::AddToNationalList(_) => "add a species to the national list",
             Self::RemoveFromNationalList { .. } => "remove a species from the national list",
             Self::SetSecurityStampRange(_) => "set the security-stamp range",
+            Self::SetRetrospectiveIssuePolicy(_) => "set the retrospective-issue policy",
         }
     }
 }
@@ -49,6 +52,7 @@ pub enum PartyConfigEvent {
     NationalListSpeciesAdded(NationalListSpeciesAdded),
     NationalListSpeciesRemoved(NationalListSpeciesRemoved),
     SecurityStampRangeSet(SecurityStampRangeSet),
+    RetrospectiveIssuePolicySet(RetrospectiveIssuePolicySet),
 }
 
 impl PartyConfigEvent {
@@ -60,6 +64,7 @@ impl PartyConfigEvent {
             Self::NationalListSpeciesAdded(e) => EventData::from_payload(e),
             Self::NationalListSpeciesRemoved(e) => EventData::from_payload(e),
             Self::SecurityStampRangeSet(e) => EventData::from_payload(e),
+            Self::RetrospectiveIssuePolicySet(e) => EventData::from_payload(e),
         }
     }
 
@@ -71,6 +76,7 @@ impl PartyConfigEvent {
             Self::NationalListSpeciesAdded(_) => NationalListSpeciesAdded::EVENT_TYPE,
             Self::NationalListSpeciesRemoved(_) => NationalListSpeciesRemoved::EVENT_TYPE,
             Self::SecurityStampRangeSet(_) => SecurityStampRangeSet::EVENT_TYPE,
+            Self::RetrospectiveIssuePolicySet(_) => RetrospectiveIssuePolicySet::EVENT_TYPE,
         }
     }
 
@@ -87,6 +93,9 @@ impl PartyConfigEvent {
                 ev.decode(up).map(Self::NationalListSpeciesRemoved)
             }
             SecurityStampRangeSet::EVENT_TYPE => ev.decode(up).map(Self::SecurityStampRangeSet),
+            RetrospectiveIssuePolicySet::EVENT_TYPE => {
+                ev.decode(up).map(Self::RetrospectiveIssuePolicySet)
+            }
             other => Err(DecodeError::WrongType {
                 expected: "a party_config event".into(),
                 found: other.into(),
@@ -120,6 +129,7 @@ pub fn evolve(mut s: PartySettings, event: &PartyConfigEvent) -> PartySettings {
         }
         E::NationalListSpeciesRemoved(e) => s.national_list.retain(|n| n.taxon_id != e.taxon_id),
         E::SecurityStampRangeSet(e) => s.security_stamps = Some((e.first, e.last)),
+        E::RetrospectiveIssuePolicySet(e) => s.retrospective_exceptions = e.exceptions_allowed,
     }
     s
 }
@@ -277,6 +287,13 @@ pub fn decide(state: &PartySettings, command: PartyConfigCommand) -> Decision {
                 });
             }
             valid(vec![E::SecurityStampRangeSet(range)], bad)
+        }
+        C::SetRetrospectiveIssuePolicy(policy) => {
+            let event = RetrospectiveIssuePolicySet {
+                exceptions_allowed: policy.exceptions_allowed,
+                basis: text("basis", &policy.basis, &mut bad),
+            };
+            valid(vec![E::RetrospectiveIssuePolicySet(event)], bad)
         }
         C::SetFees(schedule) => {
             let bad = check_schedule(&schedule);

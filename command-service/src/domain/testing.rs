@@ -43,6 +43,7 @@ fn taxon(
             appendix: a,
             listing_party: listing_party.map(party),
             effective_at: IsoDate(date!(1977 - 02 - 04)),
+            annotation: None,
         }),
     )
 }

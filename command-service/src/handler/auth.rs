@@ -183,6 +183,7 @@ mod tests {
             C::Issue {
                 permit_number: String::new(),
                 security_stamp: 0,
+                retrospective_reason: None,
             },
             C::Endorse {
                 lines: vec![],

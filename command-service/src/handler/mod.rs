@@ -443,7 +443,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command: PermitCommand,
         ctx: &DecisionContext<'_>,
     ) -> Result<(PermitCommand, Vec<ExtraChange>), HandlerError> {
-        let PermitCommand::Issue { .. } = command else {
+        let PermitCommand::Issue {
+            retrospective_reason,
+            ..
+        } = command
+        else {
             return Ok((command, vec![]));
         };
         let year = ctx.today.0.year();
@@ -488,6 +492,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             PermitCommand::Issue {
                 permit_number,
                 security_stamp: stamp_number,
+                retrospective_reason,
             },
             vec![
                 (

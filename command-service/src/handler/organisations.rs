@@ -10,9 +10,12 @@ use crate::domain::organisation::{
     OrganisationStatus,
 };
 use crate::domain::permit::{PermitCommand, PermitState};
+use crate::domain::registration_number;
+use ecites_events::payloads::organisation::RegistrationNumberReserved;
+use ecites_events::schema::EventPayload;
 use ecites_events::{
-    AggregateChange, AggregateRef, AppendError, EventAppender, EventReader, ExpectedPosition,
-    PartyCode,
+    AggregateChange, AggregateRef, AppendError, EventAppender, EventData, EventReader,
+    ExpectedPosition, PartyCode,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -174,12 +177,19 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 .map(OrganisationEvent::to_data)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let change = AggregateChange {
+            let mut changes = vec![AggregateChange {
                 aggregate: aggregate.clone(),
                 expected: loaded.position,
                 events: data,
-            };
-            let commit = commit_by(who, command_id, vec![change]);
+            }];
+            if let C::Register {
+                registration_number,
+                ..
+            } = &command
+            {
+                changes.push(self.reserve_number(party, id, registration_number).await?);
+            }
+            let commit = commit_by(who, command_id, changes);
             match self.log.append(commit).await {
                 Ok(done) => {
                     if let Some((_, pos)) = done.positions.iter().find(|(a, _)| *a == aggregate) {
@@ -203,6 +213,44 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             }
         }
         Err(HandlerError::Contended)
+    }
+
+    /// ORG-REGISTRATION-NUMBER-UNIQUE: the reservation of the number that goes into the
+    /// registration's atomic batch, "expects new". A reservation already in the log refuses
+    /// the registration; one landing meanwhile makes the batch conflict, and the next attempt
+    /// reads it and refuses.
+    async fn reserve_number(
+        &self,
+        party: PartyCode,
+        organisation_id: Uuid,
+        written: &str,
+    ) -> Result<AggregateChange, HandlerError> {
+        let normalised = registration_number::normalise(written)
+            .map_err(crate::domain::organisation::OrganisationError::from)?;
+        let id = registration_number::reservation_id(party, &normalised);
+        let aggregate = AggregateRef::new(
+            party,
+            RegistrationNumberReserved::AGGREGATE,
+            &id.to_string(),
+        )
+        .map_err(|e| HandlerError::Invalid(e.to_string()))?;
+        let held = self
+            .fold_log(
+                &aggregate,
+                None,
+                |ev, up| ev.decode::<RegistrationNumberReserved>(up),
+                |_, step| Some(step.event),
+            )
+            .await?;
+        let event = registration_number::reserve(held.state.as_ref(), organisation_id, written)
+            .map_err(crate::domain::organisation::OrganisationError::from)?;
+        let data = EventData::from_payload(&event)
+            .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
+        Ok(AggregateChange {
+            aggregate,
+            expected: ExpectedPosition::New,
+            events: vec![data],
+        })
     }
 
     /// [`may_file_for`] against the organisation as the log has it now.

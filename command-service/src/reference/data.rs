@@ -49,6 +49,7 @@ impl Reference for ReferenceData {
                 appendix: l.appendix,
                 listing_party: l.listing_party,
                 effective_at: IsoDate(l.effective_at),
+                annotation: l.annotation.clone(),
             })
             .collect()
     }

@@ -5,6 +5,7 @@
 //! never waits on the network and a replay sees the same data it was given.
 
 pub mod codes;
+pub mod country_names;
 mod data;
 pub use data::{ReferenceData, ReferenceError};
 mod codes_parse;

@@ -76,6 +76,14 @@ pub enum CatalogueError {
     },
     #[error("taxon {taxon_id}, listing change {listing_id}: a reservation without a Party")]
     ReservationWithoutParty { taxon_id: u64, listing_id: u64 },
+    /// A published quota an exact quantity cannot hold (more than three decimals): refused
+    /// rather than rounded into a signed event.
+    #[error("taxon {taxon_id}, quota {quota_id}: {reason}")]
+    InvalidQuota {
+        taxon_id: u64,
+        quota_id: u64,
+        reason: String,
+    },
     #[error("taxon {0} is given twice")]
     DuplicateTaxon(u64),
     #[error("demo list line {line}: {reason}")]

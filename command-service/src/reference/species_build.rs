@@ -169,7 +169,11 @@ fn taxon_from(
                 .iter()
                 .map(|r| listing_change(concept.id, r))
                 .collect::<Result<_, _>>()?;
-            taxon.quotas = legislation.cites_quotas.iter().map(quota).collect();
+            taxon.quotas = legislation
+                .cites_quotas
+                .iter()
+                .map(|q| quota(concept.id, q))
+                .collect::<Result<_, _>>()?;
             taxon.suspensions = legislation
                 .cites_suspensions
                 .iter()
@@ -262,19 +266,28 @@ fn current_listing(taxon_id: u64, l: &CurrentListing) -> Result<ListingChange, C
     })
 }
 
-fn quota(q: &QuotaRecord) -> Quota {
-    Quota {
+fn quota(taxon_id: u64, q: &QuotaRecord) -> Result<Quota, CatalogueError> {
+    let exact = q
+        .quota
+        .map(ecites_events::payloads::species::quota_from_f64)
+        .transpose()
+        .map_err(|reason| CatalogueError::InvalidQuota {
+            taxon_id,
+            quota_id: q.id,
+            reason,
+        })?;
+    Ok(Quota {
         id: q.id,
         taxon_concept_id: q.taxon_concept_id,
         country: q.geo_entity.iso_code2.trim().to_string(),
-        quota: q.quota,
+        quota: exact,
         unit: q.unit.as_ref().map(|u| u.code.trim().to_string()),
         publication_date: q.publication_date,
         notes: text(&q.notes),
         url: text(&q.url),
         public_display: q.public_display,
         is_current: q.is_current,
-    }
+    })
 }
 
 fn suspension(s: &SuspensionRecord) -> Suspension {

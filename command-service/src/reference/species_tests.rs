@@ -239,7 +239,11 @@ fn quotas_and_suspensions_keep_what_the_api_gave() {
     let cm = quotas.iter().find(|q| q.id == 130).unwrap();
     assert_eq!(
         (cm.country.as_str(), cm.quota, cm.publication_date),
-        ("CM", Some(160.0), Some(date!(2007 - 12 - 18)))
+        (
+            "CM",
+            Some(ecites_events::cites::Quantity::whole(160)),
+            Some(date!(2007 - 12 - 18))
+        )
     );
     let suspensions = c.suspensions(ELEPHANT);
     assert_eq!(suspensions.len(), 31);

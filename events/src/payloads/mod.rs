@@ -10,7 +10,7 @@ pub mod prepayment;
 pub mod quota;
 pub mod species;
 
-use crate::schema::{SchemaEntry, Upcasters};
+use crate::schema::{EventPayload, SchemaEntry, Upcasters};
 
 pub fn all() -> Vec<SchemaEntry> {
     vec![
@@ -23,12 +23,14 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<organisation::OrganisationSuspended>(),
         SchemaEntry::of::<organisation::MemberAdded>(),
         SchemaEntry::of::<organisation::MemberRemoved>(),
+        SchemaEntry::of::<organisation::RegistrationNumberReserved>(),
         SchemaEntry::of::<party_config::FeeScheduleSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureRevoked>(),
         SchemaEntry::of::<party_config::NationalListSpeciesAdded>(),
         SchemaEntry::of::<party_config::NationalListSpeciesRemoved>(),
         SchemaEntry::of::<party_config::SecurityStampRangeSet>(),
+        SchemaEntry::of::<party_config::RetrospectiveIssuePolicySet>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),
@@ -59,9 +61,16 @@ pub fn all() -> Vec<SchemaEntry> {
     ]
 }
 
-/// Upcasters for every payload version still in logs; empty while all are at v1.
+/// Upcasters for every payload version still in logs.
 pub fn upcasters() -> Upcasters {
-    Upcasters::default()
+    let up = Upcasters::default().register(
+        species::TaxonRecorded::EVENT_TYPE,
+        1,
+        species::upcast_taxon_recorded_v1,
+    );
+    permit::V2_ADDS_OPTIONAL_FIELDS
+        .iter()
+        .fold(up, |up, t| up.register(t, 1, permit::upcast_v1_unchanged))
 }
 
 #[cfg(test)]
@@ -76,5 +85,32 @@ mod tests {
         let problems = crate::schema::check(&root, &super::all());
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert!(problems.is_empty(), "{}", text.join("\n"));
+    }
+
+    /// A v1 `ApplicationSubmitted` (no population, no departure date) and a v1 `PermitIssued`
+    /// (no retrospective record), as old logs hold them, decode as v2 with the fields absent.
+    #[test]
+    fn v1_permit_payloads_decode_as_v2() {
+        use super::permit::{ApplicationSubmitted, PermitIssued};
+        let up = super::upcasters();
+        let submitted = r#"{"organisation_id":"00000000-0000-0000-0000-000000000000",
+            "content":{"document_type":"export_permit","issuing_party":"LK",
+            "exporting_country":"LK","importing_country":"DE","lines":[{"line_no":1,
+            "taxon_id":1,"scientific_name":"Python regius","name_as_written":"Python regius",
+            "kingdom":"Animalia","listing":{"listing_id":7,"appendix":"II","listing_party":null,
+            "effective_at":"1977-02-04"},"source":"W","purpose":"T","term":"SKI",
+            "quantity":"10","unit":null,"description":null,"marks":null,"origin":null,
+            "last_reexport":null,"import_permit":null,"registered_operation":null,
+            "acquisition_date":null,"seizure_reference":null,"source_justification":null}],
+            "express":false,"requested_validity_months":null,"supporting_documents":[]},
+            "warnings":[],"fee":{"minor_units":3000,"currency":"USD"}}"#;
+        let got: ApplicationSubmitted = up.decode("ApplicationSubmitted", 1, submitted).unwrap();
+        assert_eq!(got.content.consignment_departed_on, None);
+        let listing = got.content.lines[0].listing.as_ref().unwrap();
+        assert_eq!((listing.listing_id, &listing.population), (7, &None));
+        let issued = r#"{"permit_number":"LK/2026/000001","security_stamp":1,
+            "issued_on":"2026-11-28","valid_until":"2027-05-28","quota_use":[],"replaces":null}"#;
+        let got: PermitIssued = up.decode("PermitIssued", 1, issued).unwrap();
+        assert_eq!(got.retrospective, None);
     }
 }

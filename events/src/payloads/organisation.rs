@@ -84,3 +84,21 @@ pub struct MemberRemoved {
     pub user_id: String,
 }
 organisation_event!(MemberRemoved);
+
+/// A company-register number is taken within the Party (aggregate `registration_number`,
+/// id = UUIDv5 of the Party and the normalised number). Appended with "expects new" in the
+/// same atomic batch as the `OrganisationRegistered` it belongs to, so that two organisations
+/// racing with one number cannot both register: the log, not a read model, says who has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationNumberReserved {
+    /// The number normalised: letters and digits only, upper case.
+    pub registration_number: String,
+    pub organisation_id: Uuid,
+}
+
+impl EventPayload for RegistrationNumberReserved {
+    const AGGREGATE: &'static str = "registration_number";
+    const EVENT_TYPE: &'static str = "RegistrationNumberReserved";
+    const SCHEMA_VERSION: u32 = 1;
+}

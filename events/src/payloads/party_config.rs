@@ -100,3 +100,15 @@ pub struct SecurityStampRangeSet {
     pub last: u64,
 }
 party_config_event!(SecurityStampRangeSet);
+
+/// Whether the Party allows the documented exceptions to PERMIT-NO-RETROSPECTIVE (Res. Conf.
+/// 12.3): issuing a permit for a consignment that already left, with the officer's reason
+/// recorded on the permit. Off until the Party's admin sets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrospectiveIssuePolicySet {
+    pub exceptions_allowed: bool,
+    /// The national provision that allows them, or why they are withdrawn.
+    pub basis: String,
+}
+party_config_event!(RetrospectiveIssuePolicySet);

@@ -14,12 +14,30 @@ use uuid::Uuid;
 
 macro_rules! permit_event {
     ($t:ident, $name:literal) => {
+        permit_event!($t, $name, 1);
+    };
+    ($t:ident, $name:literal, $version:literal) => {
         impl EventPayload for $t {
             const AGGREGATE: &'static str = "permit";
             const EVENT_TYPE: &'static str = $name;
-            const SCHEMA_VERSION: u32 = 1;
+            const SCHEMA_VERSION: u32 = $version;
         }
     };
+}
+
+/// The permit events whose v2 only added optional fields (`ListingSeen.population`,
+/// `ApplicationContent.consignment_departed_on`, `PermitIssued.retrospective`): a v1 payload
+/// is a valid v2 payload in which they are absent.
+pub const V2_ADDS_OPTIONAL_FIELDS: [&str; 4] = [
+    "ApplicationSubmitted",
+    "ApplicationResubmitted",
+    "ApplicationApproved",
+    "PermitIssued",
+];
+
+/// v1 → v2 of [`V2_ADDS_OPTIONAL_FIELDS`]: nothing to change; the new fields read as absent.
+pub fn upcast_v1_unchanged(v: serde_json::Value) -> Result<serde_json::Value, String> {
+    Ok(v)
 }
 
 /// A document referred to on a line: an origin permit (box 12), the last re-export certificate
@@ -41,6 +59,27 @@ pub struct ListingSeen {
     /// The listing Party of an Appendix III listing.
     pub listing_party: Option<PartyCode>,
     pub effective_at: Date,
+    /// Which population the listing was chosen for, when the taxon's listings name
+    /// populations (split listings; v2). Absent in v1 events and for taxa with one listing
+    /// that names none.
+    pub population: Option<PopulationSeen>,
+}
+
+/// How a split listing was resolved for a line: the population the specimens belong to and
+/// the words of the annotation that decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSeen {
+    /// The country whose population the specimens come from: the line's country of origin,
+    /// else the exporting country.
+    pub country: PartyCode,
+    /// The part of the chosen listing's annotation that covers `country`, e.g. "Except the
+    /// populations of Botswana, Namibia, South Africa and Zimbabwe"; `None` when the chosen
+    /// listing names no populations (it covers all the others).
+    pub annotation: Option<String>,
+    /// False when an annotation could not be read: the strictest listing in force applied
+    /// and the line carries a LISTING-POPULATION warning.
+    pub resolved: bool,
 }
 
 /// One species line of a permit (boxes 7-12b).
@@ -108,6 +147,9 @@ pub struct ApplicationContent {
     pub requested_validity_months: Option<u8>,
     /// SHA-256 (hex) of supporting documents, stored content-addressed.
     pub supporting_documents: Vec<String>,
+    /// The applicant declares that the consignment already left the exporting country, on
+    /// this date (v2): a permit for it would be retrospective (PERMIT-NO-RETROSPECTIVE).
+    pub consignment_departed_on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -118,7 +160,7 @@ pub struct ApplicationSubmitted {
     pub warnings: Vec<RuleFinding>,
     pub fee: Money,
 }
-permit_event!(ApplicationSubmitted, "ApplicationSubmitted");
+permit_event!(ApplicationSubmitted, "ApplicationSubmitted", 2);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,7 +176,7 @@ pub struct ApplicationResubmitted {
     pub warnings: Vec<RuleFinding>,
     pub fee: Money,
 }
-permit_event!(ApplicationResubmitted, "ApplicationResubmitted");
+permit_event!(ApplicationResubmitted, "ApplicationResubmitted", 2);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -188,7 +230,7 @@ pub struct ApplicationApproved {
     pub listings: Vec<Option<ListingSeen>>,
     pub warnings: Vec<RuleFinding>,
 }
-permit_event!(ApplicationApproved, "ApplicationApproved");
+permit_event!(ApplicationApproved, "ApplicationApproved", 2);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -250,8 +292,22 @@ pub struct PermitIssued {
     pub quota_use: Vec<QuotaUse>,
     /// The permit this one replaces (PERMIT-REPLACEMENT).
     pub replaces: Option<String>,
+    /// Issued for a consignment that had already left, under the Party's exception to
+    /// PERMIT-NO-RETROSPECTIVE (v2).
+    pub retrospective: Option<RetrospectiveIssue>,
 }
-permit_event!(PermitIssued, "PermitIssued");
+
+/// Res. Conf. 12.3 allows a permit to be issued after the consignment left only in the
+/// documented exceptional cases; the officer states which, and why, on the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrospectiveIssue {
+    /// The date the applicant declared the consignment left.
+    pub departed_on: Date,
+    /// The officer's reason (which documented exception applies and the evidence seen).
+    pub reason: String,
+}
+permit_event!(PermitIssued, "PermitIssued", 2);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@
 //! Its field order and the canonical order of its lists ([`Taxon::canonicalise`]) are part of
 //! the content hash; changing either makes the next import record every taxon once.
 
-use crate::cites::{Appendix, Kingdom};
+use crate::cites::{Appendix, Kingdom, Quantity};
 use crate::party::PartyCode;
 use crate::schema::EventPayload;
 use schemars::JsonSchema;
@@ -33,7 +33,42 @@ pub struct TaxonRecorded {
 impl EventPayload for TaxonRecorded {
     const AGGREGATE: &'static str = "taxon";
     const EVENT_TYPE: &'static str = "TaxonRecorded";
-    const SCHEMA_VERSION: u32 = 1;
+    /// v2: `taxon.quotas[].quota` is an exact decimal string ([`Quantity`]), not a float (v1).
+    const SCHEMA_VERSION: u32 = 2;
+}
+
+/// `TaxonRecorded` v1 → v2: each quota's JSON number becomes the exact decimal string of a
+/// [`Quantity`]. The number's shortest decimal text is what Species+ published (e.g. `160.0`);
+/// one that a quantity cannot hold exactly (more than three decimals) is refused rather than
+/// rounded, so that a replay never silently changes a published quota.
+pub fn upcast_taxon_recorded_v1(mut v: serde_json::Value) -> Result<serde_json::Value, String> {
+    let quotas = v
+        .pointer_mut("/taxon/quotas")
+        .and_then(serde_json::Value::as_array_mut)
+        .ok_or("TaxonRecorded v1 without taxon.quotas")?;
+    for q in quotas {
+        let Some(slot) = q.get_mut("quota") else {
+            continue;
+        };
+        match slot {
+            serde_json::Value::Null => {}
+            serde_json::Value::Number(n) => {
+                let exact = quota_from_f64(n.as_f64().ok_or("quota is not a number")?)?;
+                *slot = serde_json::Value::String(exact.to_string());
+            }
+            other => return Err(format!("quota {other} is not a number")),
+        }
+    }
+    Ok(v)
+}
+
+/// A published quota (a float in Species+ answers and in v1 events) as an exact quantity: the
+/// float's shortest round-trip decimal text, which is the literal Species+ wrote.
+pub fn quota_from_f64(f: f64) -> Result<Quantity, String> {
+    if !f.is_finite() {
+        return Err(format!("quota {f} is not a finite number"));
+    }
+    Quantity::parse(&f.to_string()).map_err(|e| format!("quota {e}"))
 }
 
 /// SHA-256 of a taxon's canonical content, written as 64 lower-case hex digits.
@@ -178,8 +213,9 @@ pub struct Quota {
     pub taxon_concept_id: Option<u64>,
     /// The exporting country's code as Species+ gives it (usually ISO alpha-2).
     pub country: String,
-    /// `None` in some historic records that Species+ does not display.
-    pub quota: Option<f64>,
+    /// `None` in some historic records that Species+ does not display. An exact decimal
+    /// (v1 had a float: floats have no place in signed payloads).
+    pub quota: Option<Quantity>,
     /// Unit code; `None` = number of specimens.
     pub unit: Option<String>,
     #[serde(with = "iso_date_option")]
@@ -349,7 +385,7 @@ mod tests {
                 id: 1,
                 taxon_concept_id: Some(4521),
                 country: "ZA".into(),
-                quota: Some(12.5),
+                quota: Some(Quantity::parse("12.5").unwrap()),
                 unit: None,
                 publication_date: None,
                 notes: None,
@@ -379,6 +415,7 @@ mod tests {
             json["taxon"]["quotas"][0]["publication_date"],
             serde_json::Value::Null
         );
+        assert_eq!(json["taxon"]["quotas"][0]["quota"], "12.5");
         let back: TaxonRecorded = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back, event);
 
@@ -416,5 +453,34 @@ mod tests {
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()
         );
+    }
+
+    /// A v1 event (float quotas) as it sits in old logs decodes into v2 with the same values,
+    /// exactly; a float a quantity cannot hold is refused, not rounded.
+    #[test]
+    fn a_v1_event_with_float_quotas_is_upcast_to_exact_decimals() {
+        let mut v1 = serde_json::to_value(TaxonRecorded {
+            taxon_id: 4521,
+            content_hash: ContentHash([0xab; 32]),
+            taxon: elephant(),
+        })
+        .unwrap();
+        let second = v1["taxon"]["quotas"][0].clone();
+        v1["taxon"]["quotas"][0]["quota"] = serde_json::json!(160.0);
+        v1["taxon"]["quotas"].as_array_mut().unwrap().push(second);
+        v1["taxon"]["quotas"][1]["quota"] = serde_json::Value::Null;
+        let up = crate::payloads::upcasters();
+        let got: TaxonRecorded = up.decode("TaxonRecorded", 1, &v1.to_string()).unwrap();
+        assert_eq!(got.taxon.quotas[0].quota, Some(Quantity::whole(160)));
+        assert_eq!(got.taxon.quotas[1].quota, None);
+
+        v1["taxon"]["quotas"][0]["quota"] = serde_json::json!(0.1234);
+        let too_precise = up.decode::<TaxonRecorded>("TaxonRecorded", 1, &v1.to_string());
+        assert!(matches!(
+            too_precise,
+            Err(crate::schema::DecodeError::Upcast { version: 1, .. })
+        ));
+        assert_eq!(quota_from_f64(0.5).unwrap().to_string(), "0.5");
+        assert!(quota_from_f64(f64::NAN).is_err());
     }
 }

@@ -42,7 +42,8 @@ pub async fn apply(
         "prepayment_account" => prepayment(tx, ev, up, payments).await,
         "party_config" => party_config(tx, ev, up).await,
         // Counters and keys: nothing a reader lists (the permit events carry the numbers).
-        "numbering" | "security_stamp" | "party" | "keyring" => Ok(()),
+        // Registration-number reservations: the organisation's own event carries the number.
+        "numbering" | "security_stamp" | "party" | "keyring" | "registration_number" => Ok(()),
         other => Err(Problem::Unknown(format!("aggregate type {other:?}"))),
     };
     result.map_err(|e| match e {
@@ -327,8 +328,9 @@ async fn party_config(
                 .execute(&mut *tx)
                 .await?;
         }
-        // Security-stamp stock: the numbering side's business.
-        "SecurityStampRangeSet" => {}
+        // Security-stamp stock: the numbering side's business; the retrospective-issue policy
+        // shows on the permits issued under it (`PermitIssued.retrospective`).
+        "SecurityStampRangeSet" | "RetrospectiveIssuePolicySet" => {}
         other => {
             return Err(Problem::Unknown(format!(
                 "party configuration event {other:?}"

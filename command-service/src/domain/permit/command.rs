@@ -52,6 +52,9 @@ pub enum PermitCommand {
     Issue {
         permit_number: String,
         security_stamp: u64,
+        /// The officer's reason for issuing for a consignment that already left, under the
+        /// Party's exception to PERMIT-NO-RETROSPECTIVE.
+        retrospective_reason: Option<String>,
     },
     Endorse {
         lines: Vec<EndorsedLine>,

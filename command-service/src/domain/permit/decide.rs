@@ -47,7 +47,9 @@ fn application_rules(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Fin
         rules::document::all(app, ctx),
         rules::source::all(app, ctx),
         rules::trade::all(app, ctx),
+        rules::population::unresolved(app),
         issuance::requested_validity(app),
+        issuance::no_retrospective_at_submission(app),
     ]
     .concat()
 }
@@ -156,8 +158,15 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
             C::Issue {
                 permit_number,
                 security_stamp,
+                retrospective_reason,
             },
-        ) => issue(state, permit_number, *security_stamp, ctx),
+        ) => issue(
+            state,
+            permit_number,
+            *security_stamp,
+            retrospective_reason.as_deref(),
+            ctx,
+        ),
         (
             S::Issued | S::Used | S::Expired | S::Cancelled | S::Replaced | S::LostOrStolen,
             C::Endorse {
@@ -328,15 +337,10 @@ fn give_opinion(state: &PermitState, lines: &[LineOpinion], equipped: Option<boo
 /// finding; the listings seen are recorded.
 fn approve(state: &PermitState, extra: &[String], ctx: &DecisionContext) -> Decision {
     let mut app = content(state)?.clone();
+    let exporting = app.exporting_country;
     for line in &mut app.lines {
-        let listings = ctx.reference.listings_on(line.taxon_id, ctx.today);
-        let strictest = listings.into_iter().min_by_key(|l| l.appendix);
-        line.listing = strictest.map(|x| ListingSeen {
-            listing_id: x.listing_id,
-            appendix: x.appendix,
-            listing_party: x.listing_party,
-            effective_at: x.effective_at,
-        });
+        let origin = line.origin.as_ref().map(|o| o.country);
+        line.listing = data::listing_seen(ctx, line.taxon_id, origin, exporting);
     }
     let mut all = application_rules(&app, ctx);
     all.extend(findings::all(&app, &state.review));
@@ -378,7 +382,13 @@ fn record_payment(state: &PermitState, amount: &Money, method: &PaymentMethod) -
     })])
 }
 
-fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -> Decision {
+fn issue(
+    state: &PermitState,
+    number: &str,
+    stamp: u64,
+    retrospective_reason: Option<&str>,
+    ctx: &DecisionContext,
+) -> Decision {
     if !state.fee_settled() {
         let currency = state
             .fee
@@ -391,6 +401,8 @@ fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -
     }
     check_still_replaceable(state, ctx)?;
     let app = content(state)?;
+    let retrospective = issuance::no_retrospective(app, ctx.settings, retrospective_reason)
+        .map_err(|f| PermitError::Rules(vec![f]))?;
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
     Ok(vec![E::PermitIssued(PermitIssued {
         permit_number: number.to_string(),
@@ -402,6 +414,7 @@ fn issue(state: &PermitState, number: &str, stamp: u64, ctx: &DecisionContext) -
             .replaces
             .as_ref()
             .map(|r| r.replaces_permit_number.clone()),
+        retrospective,
     })])
 }
 

@@ -1,9 +1,9 @@
 //! Data validity (always refuse, naming the field): the application form as typed by a trader,
 //! turned into a checked [`ApplicationContent`] with each species resolved and its listing seen.
 
-use super::{line_field, Finding};
+use super::{line_field, population, Finding};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
-use crate::domain::context::{DecisionContext, ListingInfo};
+use crate::domain::context::DecisionContext;
 use ecites_events::cites::{IsoDate, Quantity, QuantityError};
 use ecites_events::payloads::permit::{
     ApplicationContent, DocumentReference, ListingSeen, PermitLine,
@@ -64,6 +64,10 @@ pub struct ApplicationForm {
     pub supporting_documents: Vec<String>,
     /// The issued permit this application replaces, and why.
     pub replaces: Option<ReplacesForm>,
+    /// When the consignment already left the exporting country, the date it left
+    /// (YYYY-MM-DD, not in the future): the permit would be retrospective
+    /// (PERMIT-NO-RETROSPECTIVE).
+    pub consignment_departed_on: Option<String>,
 }
 
 /// A replacement request as typed.
@@ -163,11 +167,21 @@ fn document_type(s: &str) -> Option<DocumentType> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
 }
 
-/// The strictest listing in force: split listings by population are not resolved from the
-/// annotation yet, so the decision applies the stricter appendix and says so.
-fn strictest(mut listings: Vec<ListingInfo>) -> Option<ListingInfo> {
-    listings.sort_by_key(|l| l.appendix);
-    listings.into_iter().next()
+/// The listing in force for the population of the line's specimens: its country of origin,
+/// else the exporting country (split listings, `rules::population`).
+pub fn listing_seen(
+    ctx: &DecisionContext,
+    taxon_id: u64,
+    origin: Option<PartyCode>,
+    exporting: PartyCode,
+) -> Option<ListingSeen> {
+    let listings = ctx.reference.listings_on(taxon_id, ctx.today);
+    let named = |name: &str| ctx.reference.country_named(name);
+    population::seen(population::listing_for(
+        listings,
+        origin.unwrap_or(exporting),
+        &named,
+    ))
 }
 
 /// Checks every field; refuses with all DATA-* findings at once, or returns the content.
@@ -236,6 +250,10 @@ pub fn check_form(
             );
         }
     }
+    let consignment_departed_on = form
+        .consignment_departed_on
+        .as_deref()
+        .and_then(|d| c.date("consignment_departed_on".into(), d, true));
     let lines: Vec<Option<PermitLine>> = form
         .lines
         .iter()
@@ -257,6 +275,7 @@ pub fn check_form(
                     .iter()
                     .map(|h| h.to_ascii_lowercase())
                     .collect(),
+                consignment_departed_on,
             })
         }
         _ => Err(c.findings),
@@ -342,13 +361,12 @@ fn check_line(
         .as_deref()
         .and_then(|d| c.date(f("acquisition_date"), d, true));
     let (taxon, source, purpose, quantity) = (taxon?, source?, purpose?, quantity?);
-    let listing =
-        strictest(c.ctx.reference.listings_on(taxon.taxon_id, c.ctx.today)).map(|x| ListingSeen {
-            listing_id: x.listing_id,
-            appendix: x.appendix,
-            listing_party: x.listing_party,
-            effective_at: x.effective_at,
-        });
+    let listing = listing_seen(
+        c.ctx,
+        taxon.taxon_id,
+        origin.as_ref().map(|o| o.country),
+        exporting?,
+    );
     Some(PermitLine {
         line_no: i as u32 + 1,
         taxon_id: taxon.taxon_id,

@@ -1,8 +1,9 @@
 //! The permit itself at issuance (Art. VI; Res. Conf. 12.3).
 
 use super::Finding;
+use crate::domain::context::PartySettings;
 use ecites_events::cites::IsoDate;
-use ecites_events::payloads::permit::ApplicationContent;
+use ecites_events::payloads::permit::{ApplicationContent, RetrospectiveIssue};
 use time::{Date, Month};
 
 /// `date` plus `months` calendar months, clamped to the month's last day (31 Aug + 6 = 28/29 Feb).
@@ -36,6 +37,66 @@ pub fn requested_validity(app: &ApplicationContent) -> Vec<Finding> {
         .at("requested_validity_months")],
         _ => vec![],
     }
+}
+
+const NO_RETROSPECTIVE: &str = "PERMIT-NO-RETROSPECTIVE";
+const RES_12_3: &str = "Res. Conf. 12.3";
+
+/// PERMIT-NO-RETROSPECTIVE at submission (warn): the applicant declares the consignment
+/// already left, so the officer knows early that issuing will need the Party's exception.
+pub fn no_retrospective_at_submission(app: &ApplicationContent) -> Vec<Finding> {
+    match app.consignment_departed_on {
+        Some(d) => vec![Finding::warn(
+            NO_RETROSPECTIVE,
+            RES_12_3,
+            format!("the consignment left on {d}: a permit for it would be retrospective, which is refused unless the Party allows the documented exceptions and the officer records why"),
+        )
+        .at("consignment_departed_on")],
+        None => vec![],
+    }
+}
+
+/// PERMIT-NO-RETROSPECTIVE (Res. Conf. 12.3) at issuance: a permit is not issued for a
+/// consignment that already left, unless the Party allows the documented exceptions and the
+/// officer gives the reason, which the permit records. A reason for a consignment that has
+/// not left is refused too: it would put a false statement on the record.
+pub fn no_retrospective(
+    app: &ApplicationContent,
+    settings: &PartySettings,
+    reason: Option<&str>,
+) -> Result<Option<RetrospectiveIssue>, Finding> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let Some(departed_on) = app.consignment_departed_on else {
+        return match reason {
+            None => Ok(None),
+            Some(_) => Err(Finding::refuse(
+                NO_RETROSPECTIVE,
+                RES_12_3,
+                "a retrospective reason is only for a consignment the application declares already left",
+            )
+            .at("retrospective_reason")),
+        };
+    };
+    if !settings.retrospective_exceptions {
+        return Err(Finding::refuse(
+            NO_RETROSPECTIVE,
+            RES_12_3,
+            format!("the consignment left on {departed_on}: a permit is not issued retrospectively, and this Party allows no exception"),
+        )
+        .at("consignment_departed_on"));
+    }
+    let reason = reason.ok_or_else(|| {
+        Finding::refuse(
+            NO_RETROSPECTIVE,
+            RES_12_3,
+            format!("the consignment left on {departed_on}: issuing retrospectively needs the officer's reason (which documented exception applies, and the evidence)"),
+        )
+        .at("retrospective_reason")
+    })?;
+    Ok(Some(RetrospectiveIssue {
+        departed_on,
+        reason: reason.to_string(),
+    }))
 }
 
 /// PERMIT-SECURITY-STAMP (Res. Conf. 12.3): the next stamp of the Party's stock, in order,

@@ -127,6 +127,7 @@ fn issue() -> C {
     C::Issue {
         permit_number: "LK/2026/000001".into(),
         security_stamp: 500_001,
+        retrospective_reason: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod document;
 pub mod endorsement;
 pub mod findings;
 pub mod issuance;
+pub mod population;
 pub mod source;
 pub mod trade;
 
@@ -75,5 +76,9 @@ pub(crate) fn line_field(i: usize, name: &str) -> String {
 
 #[cfg(test)]
 mod lifecycle_tests;
+#[cfg(test)]
+mod population_tests;
+#[cfg(test)]
+mod retrospective_tests;
 #[cfg(test)]
 mod tests;
