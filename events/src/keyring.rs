@@ -121,6 +121,25 @@ impl fmt::Debug for Signer {
     }
 }
 
+/// A rotation half done: the new key exists on disk but is not active yet.
+#[derive(Debug)]
+pub struct PendingRotation {
+    /// The key being retired, still able to sign.
+    pub old: Signer,
+    /// The key that becomes active when the rotation completes.
+    pub new: Signer,
+}
+
+fn public_entry(signer: &Signer) -> PublicKeyEntry {
+    PublicKeyEntry {
+        key_id: signer.key_id.clone(),
+        algorithm: "ed25519".into(),
+        public_key: B64.encode(signer.verifying_key().as_bytes()),
+        activated_at: OffsetDateTime::now_utc(),
+        retired_at: None,
+    }
+}
+
 /// One Party's keyring loaded from disk: its signer plus every public key it ever had.
 #[derive(Clone, Debug)]
 pub struct PartyKeyring {
@@ -167,6 +186,33 @@ impl KeyringStore {
 
     /// Makes a new key active; the old one becomes verify-only and its secret is removed.
     pub fn rotate(&self, party: PartyCode) -> Result<PartyKeyring, KeyringError> {
+        let pending = self.prepare_rotation(party)?;
+        self.complete_rotation(pending)
+    }
+
+    /// The first half of a rotation: the new key's secret is written (0600) while the old key
+    /// stays active, so that the old key can still sign the log's `SigningKeyActivated` that
+    /// vouches for the new one. Nothing changes for readers of the keyring until
+    /// [`complete_rotation`](Self::complete_rotation); [`abandon_rotation`](Self::abandon_rotation)
+    /// removes the new secret.
+    pub fn prepare_rotation(&self, party: PartyCode) -> Result<PendingRotation, KeyringError> {
+        let old = self.load(party)?.signer;
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let key_id = KeyId::for_key(party, &key.verifying_key());
+        write_secret(&self.secret_path(party, &key_id), &key)?;
+        Ok(PendingRotation {
+            old,
+            new: Signer { party, key_id, key },
+        })
+    }
+
+    /// Retires every active key (verify-only from now on, secrets removed) and makes the
+    /// prepared key the active one.
+    pub fn complete_rotation(
+        &self,
+        pending: PendingRotation,
+    ) -> Result<PartyKeyring, KeyringError> {
+        let party = pending.new.party;
         let mut current = self.load_public(party)?;
         let now = OffsetDateTime::now_utc();
         let mut retired = vec![];
@@ -174,36 +220,40 @@ impl KeyringStore {
             k.retired_at = Some(now);
             retired.push(k.key_id.clone());
         }
-        let ring = self.add_new_key(current)?;
+        current.keys.push(public_entry(&pending.new));
+        write_json_atomically(&self.public_path(party), &current)?;
         for id in retired {
-            let path = self.secret_path(party, &id);
-            match fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(KeyringError::Io(path, e)),
-            }
+            self.remove_secret(party, &id)?;
         }
-        Ok(ring)
+        Ok(PartyKeyring {
+            signer: pending.new,
+            public: current,
+        })
+    }
+
+    /// Undoes [`prepare_rotation`](Self::prepare_rotation): the new secret is deleted.
+    pub fn abandon_rotation(&self, pending: PendingRotation) -> Result<(), KeyringError> {
+        self.remove_secret(pending.new.party, &pending.new.key_id)
+    }
+
+    fn remove_secret(&self, party: PartyCode, key_id: &KeyId) -> Result<(), KeyringError> {
+        let path = self.secret_path(party, key_id);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(KeyringError::Io(path, e)),
+        }
     }
 
     fn add_new_key(&self, mut public: PublicKeyring) -> Result<PartyKeyring, KeyringError> {
         let party = public.party;
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let key_id = KeyId::for_key(party, &key.verifying_key());
-        let secret_path = self.secret_path(party, &key_id);
-        write_secret(&secret_path, &key)?;
-        public.keys.push(PublicKeyEntry {
-            key_id: key_id.clone(),
-            algorithm: "ed25519".into(),
-            public_key: B64.encode(key.verifying_key().as_bytes()),
-            activated_at: OffsetDateTime::now_utc(),
-            retired_at: None,
-        });
+        write_secret(&self.secret_path(party, &key_id), &key)?;
+        let signer = Signer { party, key_id, key };
+        public.keys.push(public_entry(&signer));
         write_json_atomically(&self.public_path(party), &public)?;
-        Ok(PartyKeyring {
-            signer: Signer { party, key_id, key },
-            public,
-        })
+        Ok(PartyKeyring { signer, public })
     }
 
     pub fn load_public(&self, party: PartyCode) -> Result<PublicKeyring, KeyringError> {
