@@ -75,6 +75,26 @@ async function submitAndFollow(page, form, what) {
   throw new Error(`${what}: no answer within 20 s`);
 }
 
+/**
+ * Opens `url` until `selector` is on the page: another user's command is read at the read
+ * models' position, which may trail the command by a moment (no `?position=` to wait for).
+ */
+async function openUntil(page, url, selector) {
+  for (let i = 0; i < 50; i++) {
+    await page.goto(url);
+    const found = await page.locator(selector).first()
+      .waitFor({ timeout: 200 }).then(() => true, () => false);
+    if (found) return;
+  }
+  throw new Error(`${url}: ${selector} never appeared`);
+}
+
+async function noOverflow(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) console.error(`  ! ${page.url()} is wider than the viewport by ${overflow} px`);
+  return overflow <= 0;
+}
+
 async function status(page) {
   return page.locator('#status').getAttribute('data-status');
 }
@@ -105,22 +125,59 @@ async function appendixIIExport() {
   await page.getByRole('link', { name: 'Apply for a permit' }).click();
   await page.getByLabel('Document type').selectOption('export_permit');
   await page.getByLabel('Importing country').fill('DE');
-  await fillLine(page, 0, { species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity: 10 });
+  await fillLine(page, 0, { species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity: 12 });
   await page.locator('#line-0-species-info').filter({ hasText: 'Appendix II' }).waitFor();
-  await shot(page, 'trader-application-form');
+  // A supporting document, uploaded as it is picked and named by its SHA-256.
+  await page.locator('#document-file').setInputFiles({
+    name: 'farm-licence.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n% eCITES browser journey: farm licence\n'),
+  });
+  await page.locator('#documents-list li').first().waitFor();
+  const sha = await page.locator('#documents-list li').first().getAttribute('data-sha256');
+  assert.match(sha, /^[0-9a-f]{64}$/);
+  // The fee and the rule checks before submitting (the command API's dry run).
+  await page.locator('#fee-preview-verdict[data-accepted="true"]').waitFor();
+  const previewFee = (await page.locator('#fee-preview-amount strong').textContent()).trim();
+  assert.match(previewFee, /^\d+\.\d{2} [A-Z]{3}$/);
+  await shot(page, 'trader-application-form-fee-and-document');
   await submitAndFollow(page, page.locator('#application'), 'the application');
   assert.match(page.url(), /\/permits\/[0-9a-f-]{36}\?position=LK(%3A|:)\d+$/);
   const id = page.url().match(/permits\/([0-9a-f-]{36})/)[1];
   assert.equal(await status(page), 'submitted');
   await page.locator('#fee').waitFor();
+  assert.match(await page.locator('#fee').textContent(), new RegExp(previewFee.replace('.', '\\.')),
+    'the fee charged is the fee shown before submission');
+  assert.equal(await page.locator(`#documents a[href$="/documents/${sha}"]`).count(), 1);
   await shot(page, 'trader-application-submitted');
 
-  // The officer takes it, records legal acquisition and asks the Scientific Authority.
+  // The officer takes it and returns it once for changes.
   const officer = await signIn('officer');
   page = officer.page;
   await page.locator(`a[href$="/permits/${id}"]`).waitFor();
   await shot(page, 'officer-work-queue');
   await page.locator(`a[href$="/permits/${id}"]`).click();
+  await act(page, 'assign');
+  assert.equal(await status(page), 'under_review');
+  await act(page, 'return', (f) => f.getByLabel('Reason').fill('Farm quota allows 10 skins: reduce to 10'));
+  assert.equal(await status(page), 'returned');
+
+  // The trader reads the reason, corrects the line and resubmits.
+  page = trader.page;
+  await openUntil(page, permitUrl(id), '#answer-return');
+  assert.match(await page.locator('#reason').textContent(), /reduce to 10/);
+  assert.equal(await page.locator('#line-0-species').inputValue(), 'Python regius');
+  assert.equal(await page.locator('#line-0-quantity').inputValue(), '12');
+  assert.equal(await page.locator(`#documents-list li[data-sha256="${sha}"]`).count(), 1, 'the document is kept');
+  await page.locator('#line-0-quantity').fill('10');
+  await page.locator('#fee-preview-verdict[data-accepted="true"]').waitFor();
+  await shot(page, 'trader-answers-the-return');
+  await submitAndFollow(page, page.locator('#application'), 'the resubmission');
+  assert.equal(await status(page), 'submitted');
+  await page.locator('#lines-table').filter({ hasText: '10' }).waitFor();
+
+  // The officer takes it again, records legal acquisition and asks the Scientific Authority.
+  page = officer.page;
+  await openUntil(page, permitUrl(id), 'form[data-action="assign"]');
   await act(page, 'assign');
   assert.equal(await status(page), 'under_review');
   await act(page, 'legal-acquisition', (f) => f.getByLabel('Note').fill('farm records checked'));
@@ -162,7 +219,10 @@ async function appendixIIExport() {
   assert.equal(await status(page), 'issued');
   const number = (await page.locator('#permit-number').textContent()).trim();
   assert.match(number, /^LK\/\d{4}\/\d{6}$/);
-  await shot(page, 'signatory-issued');
+  const qr = (await page.locator('#qr-content').textContent()).trim();
+  assert.match(qr, /\/query\/ui\/LK\/verify\?n=LK%2F\d{4}%2F\d{6}&h=[0-9a-f]{64}$/);
+  assert.equal(await page.locator('.qr-image svg').count(), 1, 'the QR code is drawn');
+  await shot(page, 'signatory-issued-with-qr');
 
   // Customs, on a phone, finds it by number and endorses less than permitted.
   const customs = await signIn('customs', { width: 375, height: 812 });
@@ -176,9 +236,33 @@ async function appendixIIExport() {
   assert.doesNotMatch(await banner.textContent(), /NOT VALID/);
   assert.match(await page.locator('#signature-status').textContent(), /verified/);
   assert.doesNotMatch(await page.locator('#signature-status').textContent(), /NOT/);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page is wider than 375 px by ${overflow} px`);
+  assert.ok(await noOverflow(page), 'the page is wider than 375 px');
   await shot(page, 'customs-valid-permit-375px');
+
+  // The same permit from its QR code's content, pasted: confirmed against the ledger.
+  await page.goto(`${base}/query/ui/${PARTY}`);
+  await page.getByLabel('Permit number or QR code content').fill(qr);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.waitForURL(`**/permits/${id}?qr=*`);
+  assert.equal(await page.locator('#qr-result').getAttribute('data-match'), 'true');
+  assert.doesNotMatch(await page.locator('#status-banner').textContent(), /NOT VALID/);
+  assert.ok(await noOverflow(page), 'the QR result fits 375 px');
+  await shot(page, 'customs-qr-matches-375px');
+  // A code whose hash is not the issuing event's: red, "does not match", never VALID.
+  const forged = qr.replace(/h=([0-9a-f]{63})([0-9a-f])$/, (_, head, last) => `h=${head}${last === '0' ? '1' : '0'}`);
+  await page.goto(`${base}/query/ui/${PARTY}`);
+  await page.getByLabel('Permit number or QR code content').fill(forged);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.waitForURL('**/verify?*');
+  assert.equal(await page.locator('#qr-result').getAttribute('data-match'), 'false');
+  assert.match(await page.locator('#qr-result').textContent(), /does not match the ledger/);
+  assert.ok((await page.locator('#status-banner').getAttribute('class')).includes('bad'));
+  assert.match(await page.locator('#status-banner').textContent(), /NOT VALID/);
+  assert.equal(await page.locator('form[data-action="endorse"]').count(), 0);
+  assert.ok(await noOverflow(page), 'the mismatch fits 375 px');
+  await shot(page, 'customs-qr-mismatch-375px');
+  await page.goto(permitUrl(id));
+
   await act(page, 'endorse', async (f) => {
     await f.locator('#actual-0').fill('8');
     await f.getByLabel('Port of exit').fill('CMB');
@@ -207,6 +291,13 @@ async function appendixIIExport() {
   }
   assert.match(await page.locator('#timeline-summary').textContent(), /Every event verified/);
   await shot(page, 'auditor-timeline-verified');
+  // The permit as it stood when it was returned: rebuilt from the timeline, labelled so.
+  await page.locator('#timeline tbody tr[data-event="ApplicationReturned"] a.at').click();
+  await page.locator('#historical').waitFor();
+  assert.match(await page.locator('#historical').textContent(), /HISTORICAL VIEW/);
+  assert.equal(await status(page), 'returned');
+  assert.match(await page.locator('#history-lines').textContent(), /12/);
+  await shot(page, 'auditor-permit-as-it-stood-when-returned');
 
   // The dashboard charts this year's trade, and the annual report is on offer.
   await page.locator('#nav-dashboard').click();
@@ -236,6 +327,9 @@ async function appendixICommercialRefused() {
   await page.getByLabel('Importing country').fill('DE');
   await fillLine(page, 0, { species: 'Panthera tigris', source: 'W', purpose: 'T', term: 'SKI', quantity: 1 });
   await page.locator('#line-0-species-info').filter({ hasText: 'Appendix I' }).waitFor();
+  // The dry run names the refusal before anything is submitted.
+  await page.locator('#fee-preview-body li[data-rule="PURPOSE-APP1-COMMERCIAL"]').waitFor();
+  assert.equal(await page.locator('#fee-preview-verdict').getAttribute('data-accepted'), 'false');
   await page.getByRole('button', { name: 'Submit the application' }).click();
   const refusal = page.locator('#application .problem li[data-rule="PURPOSE-APP1-COMMERCIAL"]');
   await refusal.waitFor();
@@ -243,6 +337,101 @@ async function appendixICommercialRefused() {
   assert.ok(page.url().endsWith('/apply'), 'a refused application stays on the form');
   await shot(page, 'trader-appendix-i-refused');
   await trader.context.close();
+}
+
+/** Applies for `quantity` Python regius skins; the new permit's id. */
+async function applyForSkins(page, quantity) {
+  await page.goto(`${base}/query/ui/${PARTY}/apply`);
+  await page.getByLabel('Document type').selectOption('export_permit');
+  await page.getByLabel('Importing country').fill('DE');
+  await fillLine(page, 0, { species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity });
+  await page.locator('#fee-preview-verdict[data-accepted="true"]').waitFor();
+  await submitAndFollow(page, page.locator('#application'), 'the application');
+  return page.url().match(/permits\/([0-9a-f-]{36})/)[1];
+}
+
+async function organisationAndPayments() {
+  console.log('Journey 3: the organisation, its users and agents, verification, prepayment and the counter');
+  const trader = await signIn('trader');
+  const officer = await signIn('officer');
+
+  // The trader's organisation (the demo one, registered and verified by the seed): its
+  // status, its users; an agent is listed, then removed.
+  let page = trader.page;
+  await page.locator('#organisation-link').click();
+  await page.locator('#organisation-status[data-status="verified"]').waitFor();
+  await page.locator('#members tr[data-member="trader"]').waitFor();
+  const add = page.locator('form[data-action="add-member"]');
+  await add.getByLabel('User name').fill('broker-1');
+  await add.getByLabel('Capacity').selectOption({ label: 'Agent' });
+  await submitAndFollow(page, add, 'adding an agent');
+  const agent = page.locator('#members tr[data-member="broker-1"]');
+  await agent.waitFor();
+  assert.match(await agent.textContent(), /Agent/);
+  await shot(page, 'trader-organisation-with-agent');
+  await submitAndFollow(page, agent.locator('form[data-action="remove-member"]'), 'removing the agent');
+  assert.equal(await page.locator('#members tr[data-member="broker-1"]').count(), 0);
+
+  // The officer suspends the organisation, the trader sees it, the officer verifies it again.
+  page = officer.page;
+  await page.locator('#organisations-link').click();
+  await page.getByRole('link', { name: 'Demo Exports (Pvt) Ltd' }).click();
+  await act(page, 'suspend', (f) => f.getByLabel('Reason').fill('registration certificate expired'));
+  await page.locator('#organisation-status[data-status="suspended"]').waitFor();
+  page = trader.page;
+  await openUntil(page, `${base}/query/ui/${PARTY}/organisation`, '#organisation-status[data-status="suspended"]');
+  await shot(page, 'trader-organisation-suspended');
+  page = officer.page;
+  await act(page, 'verify', (f) => f.getByLabel('Verification note').fill('renewed certificate seen'));
+  await page.locator('#organisation-status[data-status="verified"]').waitFor();
+
+  // The officer opens a prepayment account and records a first, small deposit.
+  await act(page, 'open-account');
+  await act(page, 'deposit', async (f) => {
+    await f.getByLabel('Amount').fill('10.00');
+    await f.getByLabel('Receipt number').fill('DEP-001');
+  });
+  assert.match(await page.locator('#account-balance').textContent(), /^10\.00 [A-Z]{3}$/);
+  await shot(page, 'officer-organisation-account');
+
+  // The trader applies; the balance does not cover the fee: no debit, and why.
+  page = trader.page;
+  const prepaid = await applyForSkins(page, 5);
+  await page.locator('#prepayment-insufficient').waitFor();
+  assert.equal(await page.locator('form[data-action="payment-prepayment"]').count(), 0);
+  await shot(page, 'trader-prepayment-insufficient');
+  // A larger deposit; now the fee is debited from the account.
+  page = officer.page;
+  await page.reload();
+  await act(page, 'deposit', async (f) => {
+    await f.getByLabel('Amount').fill('50.00');
+    await f.getByLabel('Receipt number').fill('DEP-002');
+  });
+  assert.match(await page.locator('#account-balance').textContent(), /^60\.00 /);
+  page = trader.page;
+  await openUntil(page, permitUrl(prepaid), 'form[data-action="payment-prepayment"]');
+  const due = (await page.locator('#amount-due').textContent()).trim();
+  await act(page, 'payment-prepayment');
+  await page.locator('form[data-action="payment-prepayment"]').waitFor({ state: 'detached' });
+  assert.match(await page.locator('#fee').textContent(), new RegExp(`Paid${due.replace('.', '\\.')}`));
+  await page.goto(`${base}/query/ui/${PARTY}/organisation`);
+  const left = (60 * 100 - Math.round(Number(due.split(' ')[0]) * 100)) / 100;
+  assert.match(await page.locator('#account-balance').textContent(), new RegExp(`^${left.toFixed(2).replace('.', '\\.')} `));
+  await shot(page, 'trader-paid-from-prepayment');
+
+  // Paying at the counter: the trader is told what to bring; the officer records the receipt.
+  const counter = await applyForSkins(page, 4);
+  await page.locator('#pay-at-counter').waitFor();
+  assert.equal((await page.locator('#counter-reference').textContent()).trim(), counter);
+  await shot(page, 'trader-pay-at-counter');
+  page = officer.page;
+  await openUntil(page, permitUrl(counter), 'form[data-action="payment-counter"]');
+  await act(page, 'payment-counter', (f) => f.getByLabel('Receipt number').fill('RCPT-2026-0042'));
+  assert.equal(await page.locator('form[data-action^="payment"]').count(), 0, 'nothing left to pay');
+  assert.doesNotMatch(await page.locator('#fee').textContent(), /Paid0\.00/);
+  await shot(page, 'officer-recorded-counter-payment');
+
+  for (const c of [trader, officer]) await c.context.close();
 }
 
 async function signInRefused() {
@@ -265,6 +454,7 @@ try {
   await signInRefused();
   await appendixIIExport();
   await appendixICommercialRefused();
+  await organisationAndPayments();
   console.log('ui-tests: every journey passed');
 } catch (e) {
   failed = true;
