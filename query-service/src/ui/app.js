@@ -290,6 +290,7 @@
     remove.className = 'link';
     remove.dataset.removeDocument = '';
     remove.textContent = form.dataset.tRemove;
+    remove.setAttribute('aria-label', form.dataset.tRemove + ' ' + name);
     li.appendChild(remove);
     list.appendChild(li);
     renumberDocuments();

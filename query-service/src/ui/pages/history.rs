@@ -40,15 +40,11 @@ pub(in crate::ui) async fn permit_at(
         if upto.len() as u64 != version || version == 0 {
             return Err(ApiError::NotFound("no such version".into()));
         }
+        let last = upto
+            .last()
+            .ok_or_else(|| ApiError::NotFound("no such version".into()))?;
         let view = fold(&id, ctx.party, &upto)?;
-        Ok(history_body(
-            &ui,
-            &ctx,
-            lang,
-            &id,
-            &view,
-            upto[upto.len() - 1],
-        ))
+        Ok(history_body(&ui, &ctx, lang, &id, &view, last))
     }
     .await;
     done(&ui, &ctx, lang, result)

@@ -158,6 +158,10 @@ async fn permit_body(
             dt { (t.exporting_country) } dd { (txt(&p["exporting_country"])) }
             dt { (t.importing_country) } dd { (txt(&p["importing_country"])) }
             dt { (t.submitted_at) } dd { (when(&p["submitted_at"])) }
+            @if let (true, Some(org)) = (matches!(ctx.viewer.role.as_str(), "ma_officer" | "ma_signatory"), p["organisation_id"].as_str()) {
+                dt { (t.organisation) }
+                dd { a #organisation-of-permit href=(ui.url(&format!("/{}/organisations/{org}", ctx.party))) { (tt.organisation_status_link) } }
+            }
             @if p["assigned_officer"].is_string() {
                 dt { (t.assigned_officer) } dd { (txt(&p["assigned_officer"])) }
             }

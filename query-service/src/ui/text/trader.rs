@@ -18,6 +18,7 @@ pub struct TraderText {
     // Organisation
     pub my_organisation: &'static str,
     pub organisations: &'static str,
+    pub organisation_status_link: &'static str,
     pub no_organisation: &'static str,
     pub no_organisations: &'static str,
     pub register_title: &'static str,
@@ -129,6 +130,7 @@ impl TraderText {
 pub static EN: TraderText = TraderText {
     my_organisation: "My organisation",
     organisations: "Trader organisations",
+    organisation_status_link: "the applicant's registration, status and users",
     no_organisation: "Your account is not opened for an organisation. Ask the Management Authority to open it for yours.",
     no_organisations: "No organisation has registered yet.",
     register_title: "Register your organisation",
@@ -222,6 +224,7 @@ pub static EN: TraderText = TraderText {
 pub static FR: TraderText = TraderText {
     my_organisation: "Mon organisation",
     organisations: "Organisations de négociants",
+    organisation_status_link: "enregistrement, statut et utilisateurs du demandeur",
     no_organisation: "Votre compte n'est ouvert pour aucune organisation. Demandez à l'Organe de gestion de l'ouvrir pour la vôtre.",
     no_organisations: "Aucune organisation ne s'est encore enregistrée.",
     register_title: "Enregistrer votre organisation",
@@ -315,6 +318,7 @@ pub static FR: TraderText = TraderText {
 pub static ES: TraderText = TraderText {
     my_organisation: "Mi organización",
     organisations: "Organizaciones de comerciantes",
+    organisation_status_link: "registro, estado y usuarios del solicitante",
     no_organisation: "Su cuenta no está abierta para ninguna organización. Pida a la Autoridad Administrativa que la abra para la suya.",
     no_organisations: "Ninguna organización se ha registrado todavía.",
     register_title: "Registrar su organización",
