@@ -118,7 +118,8 @@ pub(super) fn parse_qr(text: &str) -> Option<(String, String)> {
     for pair in query.split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let v = percent_decoded(v)?;
-        match k {
+        // Typed on a phone whose keyboard capitalises, the keys may come in upper case.
+        match k.to_ascii_lowercase().as_str() {
             "n" => number = Some(v),
             "h" => hash = Some(v),
             _ => {}
@@ -223,6 +224,10 @@ mod tests {
             Some(("LK/2026/000001".into(), "ab12".into()))
         );
         assert_eq!(parse_qr("LK/2026/000001"), None);
+        assert_eq!(
+            parse_qr("HTTP://H/QUERY/UI/LK/VERIFY?N=LK%2F2026%2F000001&H=AB12"),
+            Some(("LK/2026/000001".into(), "AB12".into()))
+        );
         assert_eq!(parse_qr("x?h=ab"), None);
         assert!(
             qr_svg("http://h/query/ui/LK/verify?n=1&h=2").is_some_and(|s| s.starts_with("<svg"))
