@@ -11,8 +11,11 @@
 # `test` needs the stack's environment (eval "$(deploy/stack.sh env)"). It gives the server
 # its own keys, users, documents, NATS stream/subject prefixes and PostgreSQL database, so it
 # never touches deploy/dev.sh's data, seeds the demo Party (users, verified organisation),
-# serves on a free loopback port, runs `node ui-tests/journey.mjs <base URL>` and stops the
-# server. Screenshots go to ui-tests/artifacts/ (git-ignored); the server log is kept there.
+# serves on a free loopback port, runs `node ui-tests/journey.mjs <base URL>` then
+# `node ui-tests/admin.mjs <base URL>` and stops the server. The server's live Species+ source
+# is a stand-in admin.mjs serves on another free port from the recorded answers in
+# shared/fixtures/speciesplus (SPECIESPLUS_FIXTURES). Screenshots go to ui-tests/artifacts/
+# (git-ignored); the server log is kept there.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -89,7 +92,14 @@ run_tests() {
     }
     trap cleanup_tests EXIT
     psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    port="$(free_port)"
+    # The admin journey's species import goes "live" to a stand-in it serves on this port.
+    local spp_port
+    spp_port="$(free_port)"
+    export ECITES_SPECIESPLUS_URL="http://127.0.0.1:$spp_port/api/v1" \
+        ECITES_SPECIESPLUS_TOKEN="ui-test-token-$tag" ECITES_SPECIESPLUS_PORT="$spp_port" \
+        SPECIESPLUS_FIXTURES="${SPECIESPLUS_FIXTURES:-$REPO_ROOT/../shared/fixtures/speciesplus/bodies}"
     export ECITES_KEYS_DIR="$work/keys" ECITES_USERS_FILE="$work/users.json" \
         ECITES_DOCUMENTS_DIR="$work/documents" ECITES_DATABASE_URL="$db_url" \
         ECITES_STREAM_PREFIX="${tag^^}" ECITES_SUBJECT_PREFIX="$tag" \
@@ -107,6 +117,8 @@ run_tests() {
     curl -fsS "$base/health" >/dev/null || die "ecites serve did not answer on $base"
     log "ecites serve on $base (log: $artifacts/server.log)"
     ECITES_CHROMIUM="$chromium" node "$UI_TESTS/journey.mjs" "$base"
+    # After the journeys: the import replaces the demo species list with the recorded one.
+    ECITES_CHROMIUM="$chromium" node "$UI_TESTS/admin.mjs" "$base"
 }
 
 case "${1:-install}" in

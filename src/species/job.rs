@@ -90,6 +90,8 @@ struct Job {
     started_at: String,
     observer: Arc<Observer>,
     status: Mutex<JobStatus>,
+    /// Becomes true when the job has ended, for whoever waits on it ([`ImportJobs::finished`]).
+    ended: tokio::sync::watch::Sender<bool>,
 }
 
 /// The observed steps, by their bars' messages.
@@ -189,6 +191,15 @@ where
         }
     }
 
+    /// The Party's import once it has ended (at once if none is running; `None` if none ran).
+    pub async fn finished(&self, party: PartyCode) -> Option<ImportProgress> {
+        let job = self.jobs.lock().ok()?.get(&party)?.clone();
+        let mut ended = job.ended.subscribe();
+        // An error means the sender is gone, which happens only once the job has ended.
+        let _ = ended.wait_for(|done| *done).await;
+        Some(job.progress())
+    }
+
     /// Reads or fetches the answers, records what changed, rebuilds the catalogue.
     async fn run(
         log: L,
@@ -285,6 +296,7 @@ where
             started_by: actor.user_id.clone(),
             started_at: now(),
             observer: Arc::default(),
+            ended: tokio::sync::watch::Sender::new(false),
             status: Mutex::new(JobStatus {
                 state: ImportState::Running,
                 phase: Some("starting"),
@@ -320,6 +332,7 @@ where
                     }
                 }
             });
+            job.ended.send_replace(true);
         });
         Ok(job.progress())
     }

@@ -225,7 +225,8 @@
       list.appendChild(li);
     });
     var r = job.report;
-    text('import-report', r ? JSON.stringify(r).replace(/[{}"]/g, '').replace(/,/g, ' · ').replace(/:/g, ': ') : '');
+    text('import-report', r ? [box.dataset.tNew + ': ' + r.new, box.dataset.tChanged + ': ' + r.changed,
+      box.dataset.tAlready + ': ' + r.already_recorded].join(' · ') : '');
   }
   function follow(path) {
     fetch(path, { credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf() } })

@@ -136,6 +136,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/static/app.css", get(css))
         .route("/ui/static/app.js", get(js))
         .route("/ui/static/admin.js", get(admin_js))
+        .route("/ui/static/admin.css", get(admin_css))
         .route("/ui/set-password", get(pages::set_password_page))
         .merge(party)
         .with_state(ui)
@@ -158,6 +159,12 @@ const ADMIN_JS: &str = include_str!("admin.js");
 
 async fn admin_js() -> Response {
     static_asset("text/javascript; charset=utf-8", ADMIN_JS)
+}
+
+const ADMIN_CSS: &str = include_str!("admin.css");
+
+async fn admin_css() -> Response {
+    static_asset("text/css; charset=utf-8", ADMIN_CSS)
 }
 
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {

@@ -44,9 +44,12 @@ pub(super) fn admin_form(t: &Text, f: AdminForm, fields: Markup) -> Markup {
     }
 }
 
-/// The admin script, after the page's own (`app.js`) in document order.
+/// The admin script and style, after the page's own (`app.js`, `app.css`).
 pub(super) fn admin_script(ui: &Ui) -> Markup {
-    html! { script src=(ui.url("/static/admin.js")) defer {} }
+    html! {
+        link rel="stylesheet" href=(ui.url("/static/admin.css"));
+        script src=(ui.url("/static/admin.js")) defer {}
+    }
 }
 
 fn admin_page(
@@ -156,7 +159,7 @@ fn users_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, users: &[UserEntry]) 
             input #new-user-org name="organisation_id" aria-describedby="new-user-org-hint" autocomplete="off";
             p.hint #new-user-org-hint { (a.organisation_hint) }
         }))
-        div #new-user-link.card hidden data-link-base=(ui.url("/set-password")) {
+        div #new-user-link.card hidden tabindex="-1" data-link-base=(ui.url("/set-password")) {
             p role="status" { (a.link_created) }
             p { a #set-password-link href="#" { "" } }
             p.hint { (a.link_hint) }

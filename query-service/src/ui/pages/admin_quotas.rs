@@ -175,7 +175,8 @@ fn species_body(
         }
         section.card #import-progress hidden aria-labelledby="import-heading"
             data-steps=(steps.to_string()) data-t-running=(a.running) data-t-done=(a.import_done)
-            data-t-failed=(a.import_failed) {
+            data-t-failed=(a.import_failed) data-t-new=(a.taxa_new) data-t-changed=(a.taxa_changed)
+            data-t-already=(a.taxa_already_recorded) {
             h2 #import-heading { (a.import_progress) }
             p #import-state role="status" aria-live="polite" {}
             progress #import-bar max="1" value="0" aria-labelledby="import-heading" {}

@@ -115,6 +115,7 @@ pub(in crate::ui) async fn trade_report(
             query_string(&params)
         ));
         let body = html! {
+            (super::admin::admin_script(&ui))
             (report_links(&ui, &ctx, a))
             (trade_form(t, a, lang, &params))
             @if let Some(p) = problem { p.banner.bad role="alert" #report-problem { (p) } }
@@ -325,6 +326,7 @@ pub(in crate::ui) async fn national_report(
         let rows = r["rows"].as_array().map(Vec::as_slice).unwrap_or(&[]);
         let csv = ui.url(&format!("/{}/reports/national.csv?year={year}", ctx.party));
         let body = html! {
+            (super::admin::admin_script(&ui))
             (report_links(&ui, &ctx, a))
             p.hint { (a.national_report_intro) }
             form.inline method="get" {

@@ -95,6 +95,9 @@ pub struct AdminText {
     pub taxa_read: &'static str,
     pub taxa_recorded: &'static str,
     pub taxa_unchanged: &'static str,
+    pub taxa_new: &'static str,
+    pub taxa_changed: &'static str,
+    pub taxa_already_recorded: &'static str,
     pub errors: &'static str,
     /// The import's steps by key (`phase` of the progress endpoint).
     pub import_steps: &'static [(&'static str, &'static str)],
@@ -201,6 +204,9 @@ pub static EN: AdminText = AdminText {
     taxa_read: "Taxa read",
     taxa_recorded: "Taxa recorded",
     taxa_unchanged: "Taxa unchanged",
+    taxa_new: "New taxa",
+    taxa_changed: "Changed taxa",
+    taxa_already_recorded: "Already recorded by an earlier attempt",
     errors: "Errors",
     import_steps: &[
         ("starting", "Starting"),
@@ -317,6 +323,9 @@ pub static FR: AdminText = AdminText {
     taxa_read: "Taxons lus",
     taxa_recorded: "Taxons enregistrés",
     taxa_unchanged: "Taxons inchangés",
+    taxa_new: "Nouveaux taxons",
+    taxa_changed: "Taxons modifiés",
+    taxa_already_recorded: "Déjà enregistrés par une tentative précédente",
     errors: "Erreurs",
     import_steps: &[
         ("starting", "Démarrage"),
@@ -433,6 +442,9 @@ pub static ES: AdminText = AdminText {
     taxa_read: "Taxones leídos",
     taxa_recorded: "Taxones registrados",
     taxa_unchanged: "Taxones sin cambios",
+    taxa_new: "Taxones nuevos",
+    taxa_changed: "Taxones modificados",
+    taxa_already_recorded: "Ya registrados por un intento anterior",
     errors: "Errores",
     import_steps: &[
         ("starting", "Inicio"),
