@@ -364,3 +364,45 @@ async fn the_auditor_sees_the_permit_as_it_stood_after_each_event() {
     assert!(!a.text().contains("Python"));
     h.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_review_page_lists_every_rule_check_with_its_outcome_in_words() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!(
+            r#"UPDATE permits SET state = '{{"warnings": ["OLD-WARNING"], "checks": [
+                 {{"id": "DOC-NOT-LISTED", "source": "Art. II", "outcome": "passed", "field": null}},
+                 {{"id": "TRADE-SUSPENSION", "source": "Res. Conf. 14.3", "outcome": "warning", "field": "lines[0].species"}},
+                 {{"id": "<X>", "source": "<s>", "outcome": "violation", "field": null}}]}}'
+               WHERE permit_id = '{P3}'"#
+        ),
+    )
+    .await;
+    let html = page(&r, &format!("/ui/LK/permits/{P3}"), "ma_officer")
+        .await
+        .text();
+    assert!(html.contains(r#"id="rule-checks""#), "{html}");
+    assert!(html.contains(r#"data-rule="DOC-NOT-LISTED" data-outcome="passed""#));
+    assert!(html.contains(r#"data-outcome="warning""#) && html.contains("(lines[0].species)"));
+    assert!(
+        html.contains(">passed<") && html.contains(">warning<"),
+        "in words"
+    );
+    assert!(html.contains("&lt;X&gt;") && !html.contains("<X>"));
+    assert!(
+        !html.contains("OLD-WARNING"),
+        "the checks replace the bare warnings"
+    );
+    // A permit filed before checks were recorded: its warnings, as before.
+    exec(
+        &h.pool,
+        &format!(r#"UPDATE permits SET state = '{{"warnings": ["OLD-WARNING"], "checks": []}}' WHERE permit_id = '{P3}'"#),
+    )
+    .await;
+    let html = page(&r, &format!("/ui/LK/permits/{P3}"), "ma_officer")
+        .await
+        .text();
+    assert!(html.contains("OLD-WARNING") && !html.contains("rule-checks"));
+    h.drop_database().await;
+}

@@ -207,7 +207,8 @@ async fn permit_body(
                 p { (t.no_fee) }
             }
             h2 { (t.rule_findings) }
-            @if let Some(checks) = state["checks"].as_array() {
+            // Events before rule checks were recorded carry none: their warnings stand instead.
+            @if let Some(checks) = state["checks"].as_array().filter(|c| !c.is_empty()) {
                 (rule_checks(t, tt, checks))
             } @else if warnings.is_empty() {
                 p #findings { (t.no_findings) }
@@ -277,7 +278,10 @@ fn rule_checks(t: &Text, tt: &TraderText, checks: &[Value]) -> Markup {
                         @let outcome = txt(&c["outcome"]);
                         @let class = match outcome.as_str() { "passed" => "good", "warning" => "warn", _ => "bad" };
                         tr data-rule=(txt(&c["id"])) data-outcome=(outcome) {
-                            td { span.rule { (txt(&c["id"])) } }
+                            td {
+                                span.rule { (txt(&c["id"])) }
+                                @if c["field"].is_string() { " (" (txt(&c["field"])) ")" }
+                            }
                             td { (txt(&c["source"])) }
                             td class=(class) { (tt.outcome_name(&outcome)) }
                         }
