@@ -406,3 +406,32 @@ async fn the_review_page_lists_every_rule_check_with_its_outcome_in_words() {
     assert!(html.contains("OLD-WARNING") && !html.contains("rule-checks"));
     h.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_new_pages_speak_french_and_spanish() {
+    let (h, r) = ui_router().await;
+    let fr = page(&r, "/ui/LK/organisations?lang=fr", "ma_officer")
+        .await
+        .text();
+    assert!(
+        fr.contains("Organisations de négociants") && fr.contains("Vérifiée"),
+        "{fr}"
+    );
+    let es = page(&r, "/ui/LK/apply?lang=es", "trader_a").await.text();
+    assert!(
+        es.contains("Documentos justificativos") && es.contains("Tasa y verificación"),
+        "{es}"
+    );
+    let a = page(
+        &r,
+        "/ui/LK/verify?n=LK%2F2025%2F000004&h=00&lang=fr",
+        "customs",
+    )
+    .await;
+    assert!(
+        a.text().contains("ne correspond pas au registre"),
+        "{}",
+        a.text()
+    );
+    h.drop_database().await;
+}
