@@ -127,6 +127,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
             },
             warnings: vec![],
             fee: fee.clone(),
+            checks: vec![],
         })),
         ev(EventData::from_payload(&ReviewerAssigned {
             officer_id: "officer".into(),
@@ -135,6 +136,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
             conditions: vec![],
             listings: vec![l.listing.clone()],
             warnings: vec![],
+            checks: vec![],
         })),
         ev(EventData::from_payload(&PaymentRecorded {
             amount: fee,
@@ -150,6 +152,7 @@ pub fn lifecycle(i: u64, year: i32) -> Vec<EventData> {
             quota_use: vec![],
             replaces: None,
             retrospective: None,
+            checks: vec![],
         })),
         ev(EventData::from_payload(&PermitEndorsed {
             lines: vec![EndorsedLine {

@@ -274,10 +274,32 @@ impl Then {
         );
     }
 
+    /// Asserts acceptance with no warning of `rule` and no check of it other than passed.
     #[track_caller]
     pub fn accepted_without(self, rule: &str) {
+        use ecites_events::payloads::permit::{CheckOutcome, RuleCheck, RuleFinding};
+        let flagged = |warnings: &[RuleFinding], checks: &[RuleCheck]| -> Vec<String> {
+            let w = warnings.iter().map(|w| w.rule.clone());
+            let c = checks
+                .iter()
+                .filter(|c| c.outcome != CheckOutcome::Passed)
+                .map(|c| c.id.clone());
+            w.chain(c).collect()
+        };
         let events = self.events();
-        let text = format!("{events:?}");
-        assert!(!text.contains(rule), "{rule} should not appear: {text}");
+        let found: Vec<String> = events
+            .iter()
+            .flat_map(|e| match e {
+                PermitEvent::ApplicationSubmitted(s) => flagged(&s.warnings, &s.checks),
+                PermitEvent::ApplicationResubmitted(s) => flagged(&s.warnings, &s.checks),
+                PermitEvent::ApplicationApproved(a) => flagged(&a.warnings, &a.checks),
+                PermitEvent::PermitIssued(i) => flagged(&[], &i.checks),
+                _ => vec![],
+            })
+            .collect();
+        assert!(
+            !found.iter().any(|r| r == rule),
+            "{rule} should not be flagged: {found:?}"
+        );
     }
 }

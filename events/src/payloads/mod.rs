@@ -68,9 +68,10 @@ pub fn upcasters() -> Upcasters {
         1,
         species::upcast_taxon_recorded_v1,
     );
-    permit::V2_ADDS_OPTIONAL_FIELDS
-        .iter()
-        .fold(up, |up, t| up.register(t, 1, permit::upcast_v1_unchanged))
+    permit::V2_ADDS_OPTIONAL_FIELDS.iter().fold(up, |up, t| {
+        up.register(t, 1, permit::upcast_v1_unchanged)
+            .register(t, 2, permit::upcast_v2_no_checks)
+    })
 }
 
 #[cfg(test)]
@@ -112,5 +113,6 @@ mod tests {
             "issued_on":"2026-11-28","valid_until":"2027-05-28","quota_use":[],"replaces":null}"#;
         let got: PermitIssued = up.decode("PermitIssued", 1, issued).unwrap();
         assert_eq!(got.retrospective, None);
+        assert!(got.checks.is_empty(), "a v1 event recorded no checks");
     }
 }

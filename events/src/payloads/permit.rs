@@ -40,6 +40,38 @@ pub fn upcast_v1_unchanged(v: serde_json::Value) -> Result<serde_json::Value, St
     Ok(v)
 }
 
+/// v2 → v3 of the same events: v3 adds `checks`, every rule the decision evaluated. A v2
+/// event did not record them: they read as none (not as "all passed").
+pub fn upcast_v2_no_checks(mut v: serde_json::Value) -> Result<serde_json::Value, String> {
+    let obj = v.as_object_mut().ok_or("payload is not an object")?;
+    obj.entry("checks")
+        .or_insert(serde_json::Value::Array(vec![]));
+    Ok(v)
+}
+
+/// What a rule check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Passed,
+    Warning,
+    /// Only in answers that write nothing (a refused command records no event).
+    Violation,
+}
+
+/// One rule the decision evaluated, and its outcome: the review page lists them all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleCheck {
+    /// Stable rule id from the rules catalogue, e.g. `DOC-NOT-LISTED`.
+    pub id: String,
+    /// The article or resolution the rule comes from.
+    pub source: String,
+    pub outcome: CheckOutcome,
+    /// JSON path of the field a warning or violation concerns.
+    pub field: Option<String>,
+}
+
 /// A document referred to on a line: an origin permit (box 12), the last re-export certificate
 /// (box 12a) or the importing country's import permit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -159,8 +191,10 @@ pub struct ApplicationSubmitted {
     pub content: ApplicationContent,
     pub warnings: Vec<RuleFinding>,
     pub fee: Money,
+    /// Every rule evaluated (v3).
+    pub checks: Vec<RuleCheck>,
 }
-permit_event!(ApplicationSubmitted, "ApplicationSubmitted", 2);
+permit_event!(ApplicationSubmitted, "ApplicationSubmitted", 3);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -175,8 +209,10 @@ pub struct ApplicationResubmitted {
     pub content: ApplicationContent,
     pub warnings: Vec<RuleFinding>,
     pub fee: Money,
+    /// Every rule evaluated (v3).
+    pub checks: Vec<RuleCheck>,
 }
-permit_event!(ApplicationResubmitted, "ApplicationResubmitted", 2);
+permit_event!(ApplicationResubmitted, "ApplicationResubmitted", 3);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -229,8 +265,10 @@ pub struct ApplicationApproved {
     /// The listing in force on the approval date, per line.
     pub listings: Vec<Option<ListingSeen>>,
     pub warnings: Vec<RuleFinding>,
+    /// Every rule evaluated (v3).
+    pub checks: Vec<RuleCheck>,
 }
-permit_event!(ApplicationApproved, "ApplicationApproved", 2);
+permit_event!(ApplicationApproved, "ApplicationApproved", 3);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +333,8 @@ pub struct PermitIssued {
     /// Issued for a consignment that had already left, under the Party's exception to
     /// PERMIT-NO-RETROSPECTIVE (v2).
     pub retrospective: Option<RetrospectiveIssue>,
+    /// Every rule evaluated at issuance (v3).
+    pub checks: Vec<RuleCheck>,
 }
 
 /// Res. Conf. 12.3 allows a permit to be issued after the consignment left only in the
@@ -307,7 +347,7 @@ pub struct RetrospectiveIssue {
     /// The officer's reason (which documented exception applies and the evidence seen).
     pub reason: String,
 }
-permit_event!(PermitIssued, "PermitIssued", 2);
+permit_event!(PermitIssued, "PermitIssued", 3);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

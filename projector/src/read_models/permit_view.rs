@@ -10,7 +10,8 @@ use ecites_events::payloads::permit::{
     ApplicationReturned, ApplicationSubmitted, ApplicationWithdrawn, FeeWaived,
     LegalAcquisitionFound, LineOpinion, PaymentRecorded, PermitCancelled, PermitEndorsed,
     PermitExpired, PermitIssued, PermitReplaced, PermitReportedLost, QuotaUse,
-    ReplacementRequested, ReviewerAssigned, ScientificOpinionGiven, ScientificOpinionRequested,
+    ReplacementRequested, ReviewerAssigned, RuleCheck, ScientificOpinionGiven,
+    ScientificOpinionRequested,
 };
 use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,10 @@ pub struct PermitView {
     pub last_sequence: u64,
     /// Hash of the last event applied, for the timeline's chain column.
     pub last_hash: String,
+    /// Every rule check the decisions recorded (v3 events), one per rule id, the latest
+    /// outcome: submission's, then approval's re-check and the findings, then issuance's.
+    #[serde(default)]
+    pub checks: Vec<RuleCheck>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,10 +131,13 @@ impl PermitView {
                 let p: ApplicationSubmitted = ev.decode(up)?;
                 self.organisation_id = Some(p.organisation_id);
                 self.submitted_at = Some(ev.envelope.occurred_at);
+                // A (re)submission is checked afresh: earlier outcomes no longer stand.
+                self.checks = p.checks;
                 return Ok(self.file(p.content, p.warnings, p.fee));
             }
             ApplicationResubmitted::EVENT_TYPE => {
                 let p: ApplicationResubmitted = ev.decode(up)?;
+                self.checks = p.checks;
                 return Ok(self.file(p.content, p.warnings, p.fee));
             }
             ApplicationReturned::EVENT_TYPE => {
@@ -227,7 +235,18 @@ impl PermitView {
         })
     }
 
+    /// Later checks of a rule replace earlier ones; new rules are added after.
+    fn merge_checks(&mut self, checks: Vec<RuleCheck>) {
+        for c in checks {
+            match self.checks.iter_mut().find(|k| k.id == c.id) {
+                Some(k) => *k = c,
+                None => self.checks.push(c),
+            }
+        }
+    }
+
     fn approve(&mut self, p: ApplicationApproved) {
+        self.merge_checks(p.checks);
         self.conditions = p.conditions;
         if let Some(content) = &mut self.content {
             for (line, listing) in content.lines.iter_mut().zip(p.listings) {
@@ -265,6 +284,7 @@ impl PermitView {
     }
 
     fn issue(&mut self, p: PermitIssued) {
+        self.merge_checks(p.checks);
         self.permit_number = Some(p.permit_number);
         self.security_stamp = Some(p.security_stamp);
         self.issued_on = Some(p.issued_on);

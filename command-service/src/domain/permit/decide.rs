@@ -4,7 +4,7 @@ use super::command::PermitCommand as C;
 use super::event::PermitEvent as E;
 use super::state::{PermitState, PermitStatus as S};
 use crate::domain::context::DecisionContext;
-use crate::domain::rules::{self, data, endorsement, findings, issuance, Finding};
+use crate::domain::rules::{self, checks, data, endorsement, findings, issuance, Finding};
 use ecites_events::cites::Money;
 use ecites_events::payloads::permit::*;
 use uuid::Uuid;
@@ -54,19 +54,35 @@ fn application_rules(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Fin
     .concat()
 }
 
+/// A filed application, checked: its content, the warnings and every rule check to record,
+/// and the fee.
+struct Checked {
+    content: ApplicationContent,
+    warnings: Vec<RuleFinding>,
+    checks: Vec<RuleCheck>,
+    fee: Money,
+}
+
 fn checked_application(
     form: &data::ApplicationForm,
     ctx: &DecisionContext,
-) -> Result<(ApplicationContent, Vec<RuleFinding>, Money), PermitError> {
+) -> Result<Checked, PermitError> {
     let content = data::check_form(form, ctx).map_err(PermitError::Rules)?;
-    let warnings = rules::verdict(application_rules(&content, ctx)).map_err(PermitError::Rules)?;
+    let findings = application_rules(&content, ctx);
+    let checks = checks::report(&[checks::DATA, checks::APPLICATION], &findings);
+    let warnings = rules::verdict(findings).map_err(PermitError::Rules)?;
     let fee = ctx.settings.fee_for(
         content.document_type,
         data::strictest_appendix(&content),
         content.lines.len(),
         content.express,
     );
-    Ok((content, warnings, fee))
+    Ok(Checked {
+        content,
+        warnings,
+        checks,
+        fee,
+    })
 }
 
 pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decision {
@@ -78,22 +94,24 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
                 form,
             },
         ) => {
-            let (content, warnings, fee) = checked_application(form, ctx)?;
+            let c = checked_application(form, ctx)?;
             let replacement = replacement_request(form, *organisation_id, ctx)?;
             let submitted = E::ApplicationSubmitted(ApplicationSubmitted {
                 organisation_id: *organisation_id,
-                content,
-                warnings,
-                fee,
+                content: c.content,
+                warnings: c.warnings,
+                fee: c.fee,
+                checks: c.checks,
             });
             Ok(std::iter::once(submitted).chain(replacement).collect())
         }
         (S::ReturnedForChanges, C::Resubmit { form }) => {
-            let (content, warnings, fee) = checked_application(form, ctx)?;
+            let c = checked_application(form, ctx)?;
             Ok(vec![E::ApplicationResubmitted(ApplicationResubmitted {
-                content,
-                warnings,
-                fee,
+                content: c.content,
+                warnings: c.warnings,
+                fee: c.fee,
+                checks: c.checks,
             })])
         }
         (S::Submitted | S::UnderReview, C::ReturnForChanges { reason }) => {
@@ -344,6 +362,7 @@ fn approve(state: &PermitState, extra: &[String], ctx: &DecisionContext) -> Deci
     }
     let mut all = application_rules(&app, ctx);
     all.extend(findings::all(&app, &state.review));
+    let checks = checks::report(&[checks::APPLICATION, checks::FINDINGS], &all);
     let warnings = rules::verdict(all).map_err(PermitError::Rules)?;
     let mut conditions: Vec<String> = state
         .review
@@ -357,6 +376,7 @@ fn approve(state: &PermitState, extra: &[String], ctx: &DecisionContext) -> Deci
         conditions,
         listings: app.lines.iter().map(|l| l.listing.clone()).collect(),
         warnings,
+        checks,
     })])
 }
 
@@ -403,6 +423,20 @@ fn issue(
     let app = content(state)?;
     let retrospective = issuance::no_retrospective(app, ctx.settings, retrospective_reason)
         .map_err(|f| PermitError::Rules(vec![f]))?;
+    let retrospective_warning: Vec<Finding> = retrospective
+        .iter()
+        .map(|r| {
+            Finding::warn(
+                "PERMIT-NO-RETROSPECTIVE",
+                "Res. Conf. 12.3",
+                format!(
+                    "issued after the consignment left ({}) under the Party's exception: {}",
+                    r.departed_on, r.reason
+                ),
+            )
+            .at("retrospective_reason")
+        })
+        .collect();
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
     Ok(vec![E::PermitIssued(PermitIssued {
         permit_number: number.to_string(),
@@ -415,6 +449,9 @@ fn issue(
             .as_ref()
             .map(|r| r.replaces_permit_number.clone()),
         retrospective,
+        // Reaching here, every issuance rule passed (a refusal above wrote nothing); a
+        // retrospective issue under the Party's exception is shown as a warning.
+        checks: checks::report(&[checks::ISSUANCE], &retrospective_warning),
     })])
 }
 

@@ -4,6 +4,7 @@
 //! A rule returns findings: a refusal stops the command and nothing is written; a warning is
 //! recorded in the event and shown to the officer.
 
+pub mod checks;
 pub mod data;
 pub mod document;
 pub mod endorsement;

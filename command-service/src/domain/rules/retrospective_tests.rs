@@ -131,3 +131,43 @@ fn given_a_consignment_that_has_not_left_when_issued_then_no_retrospective_recor
         .refused_by("PERMIT-NO-RETROSPECTIVE");
     assert_eq!(field_of(&f), Some("retrospective_reason"));
 }
+
+#[test]
+fn given_a_retrospective_issue_then_every_check_is_recorded_with_this_one_a_warning() {
+    let outcome = |checks: &[RuleCheck], id: &str| {
+        checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| (c.outcome, c.field.clone()))
+    };
+    let events = submitted(python_export(Some("2026-11-20")));
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        outcome(&s.checks, "PERMIT-NO-RETROSPECTIVE"),
+        Some((
+            CheckOutcome::Warning,
+            Some("consignment_departed_on".into())
+        ))
+    );
+    assert_eq!(
+        outcome(&s.checks, "DATA-DATE"),
+        Some((CheckOutcome::Passed, None))
+    );
+    let mut allowed = given(&ready_to_issue(Some("2026-11-20")));
+    allowed.settings.retrospective_exceptions = true;
+    let out = allowed.when(issue(Some("MA error"))).events();
+    let E::PermitIssued(p) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        outcome(&p.checks, "PERMIT-NO-RETROSPECTIVE").map(|c| c.0),
+        Some(CheckOutcome::Warning)
+    );
+    assert!(p
+        .checks
+        .iter()
+        .filter(|c| c.id != "PERMIT-NO-RETROSPECTIVE")
+        .all(|c| c.outcome == CheckOutcome::Passed));
+}
