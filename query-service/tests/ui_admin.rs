@@ -151,6 +151,14 @@ async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
         "another Party's users are not listed"
     );
     assert!(users.contains("data-command=\"/api/LK/users\""));
+    assert!(
+        users.contains("data-confirm=\"Disable new.officer?"),
+        "disabling asks first"
+    );
+    assert!(
+        !users.contains("/api/LK/users/party_admin@LK/disable"),
+        "no form to disable oneself"
+    );
 
     let fees = page(&r, "/ui/LK/admin/fees", Some("party_admin"))
         .await

@@ -164,6 +164,7 @@
       again.setCustomValidity(first && first.value !== again.value ? again.dataset.tMismatch : '');
     }
     if (!form.reportValidity()) return;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     var button = form.querySelector('button[type=submit]');
     var label = button.textContent;
     var payload, path;

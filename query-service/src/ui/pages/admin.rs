@@ -28,12 +28,14 @@ pub(super) struct AdminForm<'a> {
     pub legend: &'a str,
     pub button: &'a str,
     pub command_id: bool,
+    /// Asked (`confirm()`) before the command is sent.
+    pub confirm: Option<String>,
 }
 
 pub(super) fn admin_form(t: &Text, f: AdminForm, fields: Markup) -> Markup {
     html! {
         form.card.admin data-action=(f.key) data-command=(f.command)
-            data-next=[f.next] data-result=[f.result]
+            data-next=[f.next] data-result=[f.result] data-confirm=[f.confirm]
             data-t-working=(t.working) data-t-refused=(t.refused) method="post" novalidate {
             @if !f.legend.is_empty() { h3 { (f.legend) } }
             @if f.command_id { input type="hidden" name="command_id" value=(Uuid::now_v7()); }
@@ -129,6 +131,7 @@ fn users_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, users: &[UserEntry]) 
         legend: a.add_user,
         button: a.add_user,
         command_id: false,
+        confirm: None,
     };
     html! {
         p.hint { (a.users_intro) }
@@ -192,8 +195,14 @@ fn user_actions(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, u: &UserEntry, here
         legend: "",
         button,
         command_id: false,
+        confirm: None,
+    };
+    let disable = AdminForm {
+        confirm: Some(a.confirm_disable.replace("{user}", &u.user_id)),
+        ..form("disable", "disable", a.disable, None)
     };
     html! {
+        div role="group" aria-label=(u.user_id) {
         details {
             summary { (a.change_role) }
             (admin_form(t, form("change-role", "role", a.change_role, None), html! {
@@ -204,8 +213,9 @@ fn user_actions(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, u: &UserEntry, here
                     value=(u.organisation_id.map(|o| o.to_string()).unwrap_or_default());
             }))
         }
-        (admin_form(t, form("disable", "disable", a.disable, None), html! {}))
+        (admin_form(t, disable, html! {}))
         (admin_form(t, form("new-link", "set-password-link", a.new_link, Some("new-user-link")), html! {}))
+        }
     }
 }
 
@@ -225,6 +235,7 @@ pub(in crate::ui) async fn set_password_page(
         legend: "",
         button: a.set_password,
         command_id: false,
+        confirm: None,
     };
     let body = html! {
         p.hint { (a.set_password_intro) }

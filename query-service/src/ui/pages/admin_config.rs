@@ -87,6 +87,7 @@ fn fees_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, c: &Value) -> Markup {
         legend: a.edit_fees,
         button: a.save_fees,
         command_id: true,
+        confirm: None,
     };
     html! {
         p.hint { (a.fees_intro) }
@@ -201,6 +202,7 @@ fn measures(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, lang: Lang, list: &Valu
         legend: a.add_measure,
         button: a.add_measure,
         command_id: true,
+        confirm: None,
     };
     html! {
         h2 { (a.domestic_measures) }
@@ -217,7 +219,7 @@ fn measures(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, lang: Lang, list: &Valu
                     key: "revoke-measure",
                     command: format!("{base}/domestic-measures/{id}/revoke"),
                     next: Some(here.clone()), result: None, legend: "",
-                    button: a.revoke, command_id: true,
+                    button: a.revoke, command_id: true, confirm: None,
                 }, html! {
                     label for=(format!("revoke-{id}")) { (t.reason) }
                     input id=(format!("revoke-{id}")) name="reason" required;
@@ -270,13 +272,13 @@ fn national_list(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, list: &Value) -> M
                     td { (admin_form(t, AdminForm {
                         key: "remove-national", command: format!("{base}/{taxon}/remove"),
                         next: Some(here.clone()), result: None, legend: "",
-                        button: a.remove, command_id: true,
+                        button: a.remove, command_id: true, confirm: None,
                     }, html! {})) } }
             } }
         } } }
         (admin_form(t, AdminForm {
             key: "add-national", command: base.clone(), next: Some(here.clone()), result: None,
-            legend: a.add_national, button: a.add_national, command_id: true,
+            legend: a.add_national, button: a.add_national, command_id: true, confirm: None,
         }, html! {
             label for="national-species" { (t.species) }
             input #national-species name="species" required autocomplete="off";

@@ -58,6 +58,7 @@ fn quotas_body(
         legend: a.set_quota,
         button: a.set_quota,
         command_id: true,
+        confirm: None,
     };
     html! {
         p.hint { (a.quotas_intro) }
