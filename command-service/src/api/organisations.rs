@@ -227,7 +227,9 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
         "requestBody": body(&["command_id", "name", "registration_number", "country"], json!({
             "command_id": uuid, "organisation_id": uuid, "name": text, "registration_number": text,
             "country": {"type": "string", "description": "ISO 3166 alpha-2"}, "address_ref": text})),
-        "responses": {"201": accepted}}}));
+        "responses": {"201": accepted,
+            "409": {"description": "the organisation is already registered, or the registration number (compared without case, spaces or punctuation) is another organisation's in this Party: rule ORG-REGISTRATION-NUMBER-UNIQUE, field registration_number"},
+            "422": {"description": "invalid input, e.g. a registration number without letters or digits"}}}}));
     paths.insert("/api/{party}/organisations/{id}".into(), json!({"get": {
         "summary": "The organisation, its status and the users listed (to its members and agents and the Party's officials)",
         "security": [{"bearer": []}]}}));

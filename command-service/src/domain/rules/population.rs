@@ -10,6 +10,7 @@
 //! (LISTING-POPULATION).
 
 use super::{line_field, Finding};
+use crate::domain::codes::Appendix;
 use crate::domain::context::ListingInfo;
 use ecites_events::payloads::permit::{ApplicationContent, ListingSeen, PopulationSeen};
 use ecites_events::PartyCode;
@@ -163,7 +164,13 @@ pub fn listing_for(
     let read: Vec<(ListingInfo, Coverage)> = listings
         .into_iter()
         .map(|l| {
-            let c = coverage(l.annotation.as_deref(), named);
+            // An Appendix III listing "of the population of" its Party still covers the species
+            // elsewhere: specimens from other countries travel on a certificate of origin
+            // (Art. V.3, rules DOC-APP3-*), so its annotation restricts nothing here.
+            let c = match l.appendix {
+                Appendix::III => Coverage::All,
+                _ => coverage(l.annotation.as_deref(), named),
+            };
             (l, c)
         })
         .collect();

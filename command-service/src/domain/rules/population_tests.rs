@@ -123,6 +123,12 @@ fn given_a_split_listing_when_the_specimens_come_from_a_population_then_its_list
     let lk = listing_for(plain, party("LK"), &named);
     assert_eq!(lk.listing.map(|l| l.listing_id), Some(1));
 
+    // An Appendix III listing naming its Party's population covers the species elsewhere
+    // too (certificate of origin, Art. V.3).
+    let app3 = vec![listing(4, Appendix::III, Some("Population of Colombia"))];
+    let from_peru = listing_for(app3, party("PE"), &named);
+    assert_eq!(from_peru.listing.map(|l| l.listing_id), Some(4));
+
     // One listing naming no population: nothing to resolve, nothing recorded.
     let single = listing_for(vec![listing(3, Appendix::II, None)], party("LK"), &named);
     assert_eq!(single.population, None);
