@@ -21,6 +21,22 @@ pub enum PartyCommand {
         #[arg(long, default_value = "Management Authority")]
         ma_name: String,
     },
+    /// Allow (or withdraw) the documented exceptions to PERMIT-NO-RETROSPECTIVE (Res. Conf.
+    /// 12.3): a permit for a consignment that already left, with the signatory's reason.
+    /// Recorded as the Party's configuration, as its admin.
+    RetrospectiveExceptions {
+        #[arg(long)]
+        party: PartyCode,
+        /// `true` to allow, `false` to withdraw.
+        #[arg(long, action = clap::ArgAction::Set)]
+        allowed: bool,
+        /// The national provision that allows them, or why they are withdrawn.
+        #[arg(long)]
+        basis: String,
+        /// The Party admin's user id recorded as the actor.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
 }
 
 pub async fn run(
@@ -30,6 +46,12 @@ pub async fn run(
 ) -> anyhow::Result<u8> {
     match command {
         PartyCommand::Provision { party, ma_name } => provision(config, party, &ma_name, out).await,
+        PartyCommand::RetrospectiveExceptions {
+            party,
+            allowed,
+            basis,
+            admin,
+        } => retrospective_exceptions(config, party, allowed, basis, &admin, out).await,
     }
 }
 
@@ -89,6 +111,52 @@ pub async fn provision(
         "provisioned Party {party}: stream {}, position {}",
         config.log_config().stream_name(party),
         done.position_token()
+    )?;
+    Ok(0)
+}
+
+/// Records `RetrospectiveIssuePolicySet` through the command handler, as the Party's admin, so
+/// the same validation and the same aggregate apply as for every configuration change.
+async fn retrospective_exceptions(
+    config: &Config,
+    party: PartyCode,
+    allowed: bool,
+    basis: String,
+    admin: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    use ecites_command::domain::party_config::PartyConfigCommand;
+    use ecites_command::handler::{auth::Principal, auth::Role, CommandHandler};
+    use ecites_events::payloads::party_config::RetrospectiveIssuePolicySet;
+    let store = KeyringStore::new(&config.keys_dir);
+    let log = super::connect(config).await?;
+    log.set_signer(store.load(party)?.signer);
+    let keys = ecites_events::PublicKeys::from_rings([&store.load_public(party)?])
+        .map_err(anyhow::Error::msg)?;
+    let handler = CommandHandler::new(
+        log,
+        keys,
+        std::sync::Arc::new(ecites_command::reference::ReferenceData::demo()),
+    );
+    handler.configure_party(ecites_command::domain::context::PartySettings::new(party));
+    let who = Principal {
+        user_id: admin.into(),
+        role: Role::PartyAdmin,
+        party,
+        organisation_id: None,
+    };
+    let command = PartyConfigCommand::SetRetrospectiveIssuePolicy(RetrospectiveIssuePolicySet {
+        exceptions_allowed: allowed,
+        basis,
+    });
+    let done = handler
+        .handle_party_config(&who, party, Uuid::now_v7(), command)
+        .await?;
+    let what = if allowed { "allows" } else { "does not allow" };
+    writeln!(
+        out,
+        "Party {party} {what} retrospective permits under the documented exceptions (position {})",
+        done.position
     )?;
     Ok(0)
 }
