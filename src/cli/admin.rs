@@ -1,5 +1,5 @@
 //! `ecites admin init` (first run: a Party, its keys, its stream and its admin) and
-//! `ecites users add`.
+//! `ecites users add | list | link`.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -43,6 +43,19 @@ pub enum UsersCommand {
         /// of its members lists the trader, before filing for it.
         #[arg(long)]
         organisation: Option<Uuid>,
+    },
+    /// The Party's users, their roles and status (never a password hash).
+    List {
+        #[arg(long)]
+        party: PartyCode,
+    },
+    /// A new one-time set-password link for a user (e.g. the only admin forgot the password):
+    /// prints the path to open on the server, valid 72 hours.
+    Link {
+        #[arg(long)]
+        party: PartyCode,
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -99,13 +112,53 @@ pub async fn init(
 }
 
 pub fn users(config: &Config, command: UsersCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let UsersCommand::Add {
-        party,
-        user,
-        role: name,
-        organisation,
-    } = command;
     let users = Users::load(&config.users_file)?;
+    let (party, user, name, organisation) = match command {
+        UsersCommand::Add {
+            party,
+            user,
+            role,
+            organisation,
+        } => (party, user, role, organisation),
+        UsersCommand::List { party } => {
+            for u in users.list(party) {
+                let status = match (u.disabled, u.password_set) {
+                    (true, _) => "disabled",
+                    (false, false) => "awaiting password",
+                    (false, true) => "active",
+                };
+                let org = u.organisation_id.map(|o| o.to_string()).unwrap_or_default();
+                writeln!(out, "{}\t{}\t{status}\t{org}", u.user_id, u.role.as_str())?;
+            }
+            return Ok(0);
+        }
+        UsersCommand::Link { party, user } => {
+            // The command line acts as the operator of the machine; the audit trail says `cli`.
+            let cli = Principal {
+                user_id: "cli".into(),
+                role: Role::SystemOperator,
+                party,
+                organisation_id: None,
+            };
+            anyhow::ensure!(
+                !users
+                    .list(party)
+                    .iter()
+                    .any(|u| u.user_id == user && u.disabled),
+                "user {user} is disabled"
+            );
+            let link = users.reissue_link(&cli, &user)?;
+            writeln!(
+                out,
+                "/query/ui/set-password#token={} (valid until {} UTC; give it to {user} only)",
+                link.token,
+                time::OffsetDateTime::from_unix_timestamp(link.expires_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default()
+            )?;
+            return Ok(0);
+        }
+    };
     users.add(
         party,
         &user,

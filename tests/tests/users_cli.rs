@@ -1,0 +1,87 @@
+//! `ecites users add | list | link` on a users file, with the audit trail beside it: the link
+//! works once through the same store the server loads, and no password, hash or token is in
+//! the trail or in `list`.
+
+use ecites_command::api::users::Users;
+
+fn try_run(args: &[&str]) -> anyhow::Result<(u8, String)> {
+    let argv: Vec<String> = ["ecites"]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string())
+        .collect();
+    let mut out = Vec::new();
+    let code = ecites::cli::run(argv, &mut out)?;
+    Ok((code, String::from_utf8(out).expect("utf-8 output")))
+}
+
+fn run(args: &[&str]) -> (u8, String) {
+    try_run(args).expect("command ran")
+}
+
+#[test]
+fn users_are_added_listed_and_given_a_set_password_link_with_an_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.json");
+    // Each test runs in its own process (nextest): the environment is this test's own.
+    std::env::set_var("ECITES_USERS_FILE", &file);
+    std::env::set_var("ECITES_USER_PASSWORD", "the first admin's password");
+    let add = [
+        "users",
+        "add",
+        "--party",
+        "LK",
+        "--user",
+        "chief",
+        "--role",
+        "party_admin",
+    ];
+    assert_eq!(run(&add).0, 0);
+
+    let (code, list) = run(&["users", "list", "--party", "LK"]);
+    assert_eq!(code, 0);
+    assert_eq!(list, "chief\tparty_admin\tactive\t\n");
+
+    let (code, text) = run(&["users", "link", "--party", "LK", "--user", "chief"]);
+    assert_eq!(code, 0, "{text}");
+    let token = text
+        .strip_prefix("/query/ui/set-password#token=")
+        .and_then(|t| t.split_whitespace().next())
+        .expect("a set-password path")
+        .to_string();
+    assert_eq!(token.len(), 64);
+    let unknown = try_run(&["users", "link", "--party", "LK", "--user", "nobody"]);
+    assert!(unknown.unwrap_err().to_string().contains("no user nobody"));
+
+    let users = Users::load(&file).unwrap();
+    users
+        .set_password(&token, "a new password after all")
+        .unwrap();
+    assert!(users
+        .set_password(&token, "and once more, refused")
+        .is_err());
+    let reloaded = Users::load(&file).unwrap();
+    assert!(reloaded
+        .login("LK".parse().unwrap(), "chief", "a new password after all")
+        .is_some());
+    assert!(reloaded
+        .login("LK".parse().unwrap(), "chief", "the first admin's password")
+        .is_none());
+
+    let trail = std::fs::read_to_string(dir.path().join("users.audit.jsonl")).unwrap();
+    let actions: Vec<&str> = reloaded
+        .audit_entries()
+        .unwrap()
+        .iter()
+        .map(|e| match e.action.as_str() {
+            "user_added" => "added",
+            "set_password_link_issued" => "link",
+            "password_set" => "set",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(actions, ["added", "link", "set"]);
+    for secret in [token.as_str(), "first admin", "after all", "argon2"] {
+        assert!(!trail.contains(secret), "{secret:?} in the audit trail");
+    }
+}
