@@ -185,6 +185,14 @@ async function quota(page) {
   assert.match(await row.textContent(), /Python regius/);
   assert.match(await page.locator('#quotas thead').textContent(), /Reserved.*Used.*Remaining/s);
   await shot(page, 'quota-set');
+  // Revise it from its row: the form is filled in with the quota's values.
+  await row.locator('[data-fill="set-quota"]').click();
+  assert.equal(await form.locator('#quota-species').inputValue(), 'Python regius');
+  assert.equal(await form.locator('#quota-term').inputValue(), 'SKI');
+  await form.locator('#quota-annual').fill('600');
+  await submitAndFollow(page, form, 'quota revision');
+  await page.locator(`tr[data-quota="PYREG-${YEAR}"] td.num`).first().filter({ hasText: '600' }).waitFor();
+  await shot(page, 'quota-revised');
 }
 
 async function domesticMeasure(page) {

@@ -178,6 +178,11 @@ async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
             "annual, reserved, used, remaining: {figure}"
         );
     }
+    assert!(
+        quotas.contains("data-fill=\"set-quota\"")
+            && quotas.contains("&quot;quota_id&quot;:&quot;q1&quot;")
+    );
+    assert!(quotas.contains("name=\"domestic\" data-type=\"bool\""));
     let none = page(&r, "/ui/LK/admin/quotas?year=2024", Some("party_admin")).await;
     assert!(!none.text().contains("data-quota="));
 

@@ -61,6 +61,10 @@
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.disabled || el.closest('fieldset[data-row]')) return;
+      if (el.type === 'checkbox' && el.dataset.type === 'bool') {
+        out[el.name] = el.checked;
+        return;
+      }
       if (el.type === 'checkbox') {
         if (out[el.name] === undefined) out[el.name] = [];
         if (el.checked) out[el.name].push(el.value);
@@ -256,7 +260,24 @@
     });
   }
 
+  // "Revise": the row's values into the form, to change and send again.
+  function fill(event) {
+    var button = event.target.closest('[data-fill]');
+    if (!button) return;
+    var form = document.querySelector('form[data-action="' + button.dataset.fill + '"]');
+    var values = JSON.parse(button.dataset.values || '{}');
+    Object.keys(values).forEach(function (k) {
+      var el = form.querySelector('[name="' + k + '"]');
+      if (!el) return;
+      if (el.type === 'checkbox') el.checked = values[k] === true || values[k] === 'true';
+      else el.value = values[k] === null || values[k] === undefined ? '' : String(values[k]);
+    });
+    form.scrollIntoView();
+    form.querySelector('[name]:not([type=hidden])').focus();
+  }
+
   document.addEventListener('submit', submit);
+  document.addEventListener('click', fill);
   document.addEventListener('submit', startImport);
   var importForm = document.getElementById('species-import');
   if (importForm) follow(importForm.dataset.command);

@@ -73,12 +73,15 @@ fn quotas_body(
                 th scope="col" { (a.quota_id) } th scope="col" { (t.species) } th scope="col" { (t.term) }
                 th scope="col" { (t.unit) } th scope="col" { (t.source) } th scope="col" { (a.annual) }
                 th scope="col" { (a.reserved) } th scope="col" { (a.used) } th scope="col" { (a.remaining) }
+                th scope="col" { (t.actions) }
             } }
             tbody { @for q in items { tr data-quota=(txt(&q["quota_id"])) {
                 td { (txt(&q["quota_id"])) } td { em { (txt(&q["scientific_name"])) } }
                 td { (txt(&q["term"])) } td { (txt(&q["unit"])) } td { (txt(&q["source"])) }
                 td.num { (txt(&q["annual"])) } td.num { (txt(&q["reserved"])) }
                 td.num { (txt(&q["used"])) } td.num { (txt(&q["remaining"])) }
+                td { button.secondary type="button" data-fill="set-quota" data-values=(revision(q).to_string())
+                    aria-label=(format!("{} {}", a.revise, txt(&q["quota_id"]))) { (a.revise) } }
             } } }
         } } }
         (admin_form(t, form, html! {
@@ -96,9 +99,22 @@ fn quotas_body(
             (code_select("quota-source", "source", t.source, a.any, &lists.sources, lang))
             label for="quota-notes" { (t.note) }
             input #quota-notes name="notes";
+            span.check {
+                input #quota-domestic type="checkbox" name="domestic" data-type="bool";
+                label for="quota-domestic" { (a.domestic_quota) }
+            }
         }))
         (admin_script(ui))
     }
+}
+
+/// A quota's values as the form's fields, for "Revise" to fill the form with.
+fn revision(q: &Value) -> Value {
+    json!({
+        "quota_id": q["quota_id"], "species": q["scientific_name"], "year": q["year"],
+        "annual": q["annual"], "term": q["term"], "unit": q["unit"], "source": q["source"],
+        "notes": q["notes"], "domestic": q["domestic"],
+    })
 }
 
 fn code_select(
