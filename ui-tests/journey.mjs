@@ -138,6 +138,7 @@ async function appendixIIExport() {
   // The fee and the rule checks before submitting (the command API's dry run).
   await page.locator('#fee-preview-verdict[data-accepted="true"]').waitFor();
   const previewFee = (await page.locator('#fee-preview-amount strong').textContent()).trim();
+  assert.match(await page.locator('#fee-preview-checks').textContent(), /^\d+ \/ \d+ rule checks passed$/);
   assert.match(previewFee, /^\d+\.\d{2} [A-Z]{3}$/);
   await shot(page, 'trader-application-form-fee-and-document');
   await submitAndFollow(page, page.locator('#application'), 'the application');
@@ -180,6 +181,8 @@ async function appendixIIExport() {
   await openUntil(page, permitUrl(id), 'form[data-action="assign"]');
   await act(page, 'assign');
   assert.equal(await status(page), 'under_review');
+  // The review lists every rule the resubmission was checked against, with its outcome.
+  assert.ok(await page.locator('#rule-checks tr[data-rule="PURPOSE-APP1-COMMERCIAL"][data-outcome="passed"]').count() === 1);
   await act(page, 'legal-acquisition', (f) => f.getByLabel('Note').fill('farm records checked'));
   await act(page, 'request-opinion', (f) => f.getByLabel('Question to the Scientific Authority').fill('Quota-neutral?'));
   assert.equal(await status(page), 'opinion_requested');

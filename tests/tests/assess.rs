@@ -62,6 +62,13 @@ async fn an_acceptable_form_is_assessed_as_the_submission_then_charges_and_nothi
     assert!(out["fee"]["minor_units"].as_i64().unwrap() > 0, "{out}");
     assert!(out["fee"]["currency"].is_string(), "{out}");
     assert_eq!(api.head().await, head, "a dry run writes nothing");
+    let checks = out["checks"].as_array().expect("the rule checks");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["outcome"] == "passed" && c["id"].is_string()),
+        "{out}"
+    );
 
     // The real submission records exactly the assessed fee and warnings.
     let body = json!({"command_id": Uuid::now_v7(), "application": python_skins()});
@@ -96,6 +103,7 @@ async fn rule_refusals_are_named_with_their_fields_and_the_fee_and_nothing_is_wr
         out["fee"]["minor_units"].is_i64(),
         "the fee once fixed: {out}"
     );
+    assert_eq!(out["checks"], json!([]), "a refusal records no checks");
 
     // A document never uploaded: DATA-DOCUMENT, as at submission.
     let mut unknown = python_skins();

@@ -59,7 +59,10 @@ pub fn document() -> Value {
             "fee": {"type": ["object", "null"], "description": "integer minor units and ISO 4217 currency; null when the form cannot be read", "properties": {
                 "minor_units": {"type": "integer"}, "currency": {"type": "string"}}},
             "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
-            "violations": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}}}}}}
+            "violations": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "checks": {"type": "array", "description": "every rule the submission would record as checked (empty when refused)", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "source": {"type": "string"}, "outcome": {"enum": ["passed", "warning", "violation"]},
+                "field": {"type": ["string", "null"]}}}}}}}}}}
     }}));
     paths.insert("/api/{party}/permits/{id}".into(), json!({"get": {"summary": "The application and permit as decided so far", "security": [{"bearer": []}]}}));
     for action in ACTIONS {

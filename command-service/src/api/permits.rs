@@ -117,6 +117,7 @@ pub async fn assess<L: EventAppender + EventReader>(
         "fee": a.fee,
         "warnings": a.warnings,
         "violations": violations,
+        "checks": a.checks,
     })))
 }
 

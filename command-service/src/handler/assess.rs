@@ -9,7 +9,7 @@ use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, Per
 use crate::domain::rules::data::{self, ApplicationForm};
 use crate::domain::rules::Finding;
 use ecites_events::cites::Money;
-use ecites_events::payloads::permit::RuleFinding;
+use ecites_events::payloads::permit::{RuleCheck, RuleFinding};
 use ecites_events::{EventAppender, EventReader, ExpectedPosition, PartyCode};
 use uuid::Uuid;
 
@@ -22,6 +22,9 @@ pub struct Assessment {
     pub violations: Vec<Finding>,
     /// The warnings the event would record.
     pub warnings: Vec<RuleFinding>,
+    /// Every rule check the event would record (none for a refused form: a refusal records
+    /// nothing, its violations say why).
+    pub checks: Vec<RuleCheck>,
     /// The fee the event would record; for a refused form, the fee it would cost once its
     /// refusals are fixed, when the form can be read at all.
     pub fee: Option<Money>,
@@ -80,6 +83,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 command: name,
                 violations,
                 warnings: vec![],
+                checks: vec![],
                 fee: fee_once_fixed(&form, &ctx),
             }),
             Err(e) => Err(e),
@@ -89,15 +93,20 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
 
 fn accepted(command: &'static str, events: &[PermitEvent]) -> Assessment {
     let filed = events.iter().find_map(|e| match e {
-        PermitEvent::ApplicationSubmitted(s) => Some((s.warnings.clone(), s.fee.clone())),
-        PermitEvent::ApplicationResubmitted(r) => Some((r.warnings.clone(), r.fee.clone())),
+        PermitEvent::ApplicationSubmitted(s) => {
+            Some((s.warnings.clone(), s.checks.clone(), s.fee.clone()))
+        }
+        PermitEvent::ApplicationResubmitted(r) => {
+            Some((r.warnings.clone(), r.checks.clone(), r.fee.clone()))
+        }
         _ => None,
     });
-    let (warnings, fee) = filed.map_or((vec![], None), |(w, f)| (w, Some(f)));
+    let (warnings, checks, fee) = filed.map_or((vec![], vec![], None), |(w, c, f)| (w, c, Some(f)));
     Assessment {
         command,
         violations: vec![],
         warnings,
+        checks,
         fee,
     }
 }

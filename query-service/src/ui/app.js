@@ -234,6 +234,13 @@
     verdict.className = a.accepted ? 'good' : 'bad';
     verdict.textContent = a.accepted ? '✓ ' + form.dataset.tWouldAccept : '✗ ' + form.dataset.tWouldRefuse;
     box.appendChild(verdict);
+    if (a.checks && a.checks.length) {
+      var passed = a.checks.filter(function (c) { return c.outcome === 'passed'; }).length;
+      var count = document.createElement('p');
+      count.id = 'fee-preview-checks';
+      count.textContent = passed + ' / ' + a.checks.length + ' ' + form.dataset.tChecksPassed;
+      box.appendChild(count);
+    }
     if (a.violations && a.violations.length) box.appendChild(findingList(a.violations, 'bad', ''));
     if (a.warnings && a.warnings.length) box.appendChild(findingList(a.warnings, 'warn', form.dataset.tWarning));
   }

@@ -185,7 +185,7 @@ pub(super) fn application_form(ui: &Ui, ctx: &Ctx, lang: Lang, purpose: FormFor<
             data-t-appendix=(t.appendix) data-t-not-listed=(t.not_listed) data-t-suspended=(t.suspended)
             data-t-working=(t.working) data-t-refused=(t.refused)
             data-t-fee=(tt.fee_if_filed_now) data-t-no-fee=(tt.fee_unknown)
-            data-t-would-refuse=(tt.would_be_refused) data-t-would-accept=(tt.would_be_accepted)
+            data-t-would-refuse=(tt.would_be_refused) data-t-would-accept=(tt.would_be_accepted) data-t-checks-passed=(tt.checks_passed)
             data-t-warning=(t.warning) data-t-remove=(tt.remove_document)
             data-t-uploading=(tt.uploading) data-t-upload-failed=(tt.upload_failed)
             method="post" novalidate {

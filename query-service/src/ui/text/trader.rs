@@ -69,6 +69,7 @@ pub struct TraderText {
     pub fee_unknown: &'static str,
     pub would_be_accepted: &'static str,
     pub would_be_refused: &'static str,
+    pub checks_passed: &'static str,
     pub rule_source: &'static str,
     pub outcome: &'static str,
     pub outcomes: &'static [(&'static str, &'static str)],
@@ -182,6 +183,7 @@ pub static EN: TraderText = TraderText {
     fee_unknown: "The fee cannot be assessed until the form can be read.",
     would_be_accepted: "The application would be accepted.",
     would_be_refused: "The application would be refused:",
+    checks_passed: "rule checks passed",
     rule_source: "Source",
     outcome: "Outcome",
     outcomes: &[
@@ -276,6 +278,7 @@ pub static FR: TraderText = TraderText {
     fee_unknown: "La redevance ne peut être calculée tant que le formulaire est illisible.",
     would_be_accepted: "La demande serait acceptée.",
     would_be_refused: "La demande serait refusée :",
+    checks_passed: "règles satisfaites",
     rule_source: "Source",
     outcome: "Résultat",
     outcomes: &[
@@ -370,6 +373,7 @@ pub static ES: TraderText = TraderText {
     fee_unknown: "La tasa no se puede calcular mientras el formulario no sea legible.",
     would_be_accepted: "La solicitud sería aceptada.",
     would_be_refused: "La solicitud sería rechazada:",
+    checks_passed: "normas cumplidas",
     rule_source: "Fuente",
     outcome: "Resultado",
     outcomes: &[
