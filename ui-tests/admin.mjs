@@ -200,7 +200,13 @@ async function domesticMeasure(page) {
   await page.goto(`${base}/query/ui/${PARTY}/admin/measures`);
   const form = page.locator('form[data-action="add-measure"]');
   await form.locator('#measure-id').fill('GAZ-UI-1');
+  // The species picker lists the catalogue's matches as the admin types.
+  await form.locator('#measure-species').pressSequentially('Panthe', { delay: 20 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#species-options option')].some((o) => o.value === 'Panthera tigris'),
+  );
   await form.locator('#measure-species').fill('Panthera tigris');
+  await form.locator('#measure-species-info').filter({ hasText: 'Appendix I' }).waitFor();
   await form.locator('#measure-description').fill('No exports of wild specimens');
   await form.locator('#banned_sources-W').check();
   await submitAndFollow(page, form, 'domestic measure');

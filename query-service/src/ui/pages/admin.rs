@@ -30,12 +30,17 @@ pub(super) struct AdminForm<'a> {
     pub command_id: bool,
     /// Asked (`confirm()`) before the command is sent.
     pub confirm: Option<String>,
+    /// The catalogue search for the form's species field (`species_field`), which the page's
+    /// script (`app.js`, as on the application form) offers as you type.
+    pub species_url: Option<String>,
 }
 
 pub(super) fn admin_form(t: &Text, f: AdminForm, fields: Markup) -> Markup {
     html! {
         form.card.admin data-action=(f.key) data-command=(f.command)
             data-next=[f.next] data-result=[f.result] data-confirm=[f.confirm]
+            data-species-url=[f.species_url.as_ref()]
+            data-t-appendix=(t.appendix) data-t-not-listed=(t.not_listed) data-t-suspended=(t.suspended)
             data-t-working=(t.working) data-t-refused=(t.refused) method="post" novalidate {
             @if !f.legend.is_empty() { h3 { (f.legend) } }
             @if f.command_id { input type="hidden" name="command_id" value=(Uuid::now_v7()); }
@@ -44,6 +49,30 @@ pub(super) fn admin_form(t: &Text, f: AdminForm, fields: Markup) -> Markup {
             div.problem role="alert" aria-live="assertive" tabindex="-1" {}
         }
     }
+}
+
+/// The catalogue search of the Party's species (for [`AdminForm::species_url`]).
+pub(super) fn species_search(ui: &Ui, ctx: &Ctx) -> Option<String> {
+    Some(ui.url(&format!("/{}/species", ctx.party)))
+}
+
+/// A species field with the catalogue's matches as you type (the page needs one
+/// `datalist#species-options`, see [`species_options`]).
+pub(super) fn species_field(t: &Text, id: &str) -> Markup {
+    let info = format!("{id}-info");
+    html! {
+        fieldset.species-pick {
+            legend { label for=(id) { (t.species) } }
+            input id=(id) name="species" required list="species-options" data-species
+                autocomplete="off" aria-describedby=(info);
+            p.hint id=(info) aria-live="polite" data-species-info { (t.species_hint) }
+        }
+    }
+}
+
+/// The options list the species fields of a page share.
+pub(super) fn species_options() -> Markup {
+    html! { datalist #species-options {} }
 }
 
 /// The admin script and style, after the page's own (`app.js`, `app.css`).
@@ -132,6 +161,7 @@ fn users_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, users: &[UserEntry]) 
         button: a.add_user,
         command_id: false,
         confirm: None,
+        species_url: None,
     };
     html! {
         p.hint { (a.users_intro) }
@@ -196,6 +226,7 @@ fn user_actions(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, u: &UserEntry, here
         button,
         command_id: false,
         confirm: None,
+        species_url: None,
     };
     let disable = AdminForm {
         confirm: Some(a.confirm_disable.replace("{user}", &u.user_id)),
@@ -236,6 +267,7 @@ pub(in crate::ui) async fn set_password_page(
         button: a.set_password,
         command_id: false,
         confirm: None,
+        species_url: None,
     };
     let body = html! {
         p.hint { (a.set_password_intro) }

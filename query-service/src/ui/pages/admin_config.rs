@@ -3,7 +3,10 @@
 //! with the national list. They read the configuration from the command side (the
 //! [`crate::ui::Directory`]), which is what the next decision will use.
 
-use super::admin::{admin_form, admin_script, require_admin, AdminForm};
+use super::admin::{
+    admin_form, admin_script, require_admin, species_field, species_options, species_search,
+    AdminForm,
+};
 use super::*;
 use crate::ui::text::{admin as admin_text, AdminText};
 
@@ -88,6 +91,7 @@ fn fees_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, c: &Value) -> Markup {
         button: a.save_fees,
         command_id: true,
         confirm: None,
+        species_url: None,
     };
     html! {
         p.hint { (a.fees_intro) }
@@ -171,6 +175,7 @@ pub(in crate::ui) async fn admin_measures(
         let body = html! {
             (measures(&ui, &ctx, t, a, lang, &c["domestic_measures"]))
             (national_list(&ui, &ctx, t, a, &c["national_list"]))
+            (species_options())
             (admin_script(&ui))
         };
         Ok((a.measures_title.to_string(), body))
@@ -203,6 +208,7 @@ fn measures(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, lang: Lang, list: &Valu
         button: a.add_measure,
         command_id: true,
         confirm: None,
+        species_url: species_search(ui, ctx),
     };
     html! {
         h2 { (a.domestic_measures) }
@@ -220,6 +226,7 @@ fn measures(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, lang: Lang, list: &Valu
                     command: format!("{base}/domestic-measures/{id}/revoke"),
                     next: Some(here.clone()), result: None, legend: "",
                     button: a.revoke, command_id: true, confirm: None,
+        species_url: None,
                 }, html! {
                     label for=(format!("revoke-{id}")) { (t.reason) }
                     input id=(format!("revoke-{id}")) name="reason" required;
@@ -230,8 +237,7 @@ fn measures(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, lang: Lang, list: &Valu
             label for="measure-id" { (a.measure_id) }
             input #measure-id name="id" required pattern="[A-Za-z0-9._-]+" aria-describedby="measure-id-hint";
             p.hint #measure-id-hint { (a.measure_id_hint) }
-            label for="measure-species" { (t.species) }
-            input #measure-species name="species" required autocomplete="off";
+            (species_field(t, "measure-species"))
             label for="measure-description" { (a.description) }
             input #measure-description name="description" required;
             (checkboxes("banned_purposes", a.banned_purposes, a.all_if_none, &lists.purposes, lang))
@@ -273,15 +279,16 @@ fn national_list(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, list: &Value) -> M
                         key: "remove-national", command: format!("{base}/{taxon}/remove"),
                         next: Some(here.clone()), result: None, legend: "",
                         button: a.remove, command_id: true, confirm: None,
+        species_url: None,
                     }, html! {})) } }
             } }
         } } }
         (admin_form(t, AdminForm {
             key: "add-national", command: base.clone(), next: Some(here.clone()), result: None,
             legend: a.add_national, button: a.add_national, command_id: true, confirm: None,
+        species_url: species_search(ui, ctx),
         }, html! {
-            label for="national-species" { (t.species) }
-            input #national-species name="species" required autocomplete="off";
+            (species_field(t, "national-species"))
             label for="national-note" { (t.note) }
             input #national-note name="note";
         }))

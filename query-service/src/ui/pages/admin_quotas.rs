@@ -1,7 +1,10 @@
 //! The Party admin's export quotas (from the read models: annual, reserved by issued permits,
 //! used by endorsements) and the species import with its progress.
 
-use super::admin::{admin_form, admin_script, require_admin, AdminForm};
+use super::admin::{
+    admin_form, admin_script, require_admin, species_field, species_options, species_search,
+    AdminForm,
+};
 use super::*;
 use crate::ui::text::{admin as admin_text, AdminText};
 
@@ -59,6 +62,7 @@ fn quotas_body(
         button: a.set_quota,
         command_id: true,
         confirm: None,
+        species_url: species_search(ui, ctx),
     };
     html! {
         p.hint { (a.quotas_intro) }
@@ -88,8 +92,7 @@ fn quotas_body(
             label for="quota-id" { (a.quota_id) }
             input #quota-id name="quota_id" required pattern="[A-Za-z0-9._-]+" aria-describedby="quota-id-hint";
             p.hint #quota-id-hint { (a.quota_id_hint) }
-            label for="quota-species" { (t.species) }
-            input #quota-species name="species" required autocomplete="off";
+            (species_field(t, "quota-species"))
             label for="quota-year" { (t.year) }
             input #quota-year name="year" type="number" data-type="number" required min="1975" max="2100" value=(year);
             label for="quota-annual" { (a.annual) }
@@ -104,6 +107,7 @@ fn quotas_body(
                 label for="quota-domestic" { (a.domestic_quota) }
             }
         }))
+        (species_options())
         (admin_script(ui))
     }
 }
