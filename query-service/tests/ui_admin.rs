@@ -46,6 +46,10 @@ impl Directory for TestLogin {
             "LK" => vec![
                 user("party_admin@LK", "party_admin", true),
                 user("new.officer", "ma_officer", false),
+                UserEntry {
+                    disabled: true,
+                    ..user("gone", "customs", true)
+                },
             ],
             _ => vec![user("ke-admin", "party_admin", true)],
         }
@@ -151,6 +155,10 @@ async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
         "another Party's users are not listed"
     );
     assert!(users.contains("data-command=\"/api/LK/users\""));
+    assert!(
+        users.contains("/api/LK/users/gone/enable")
+            && !users.contains("/api/LK/users/gone/disable")
+    );
     assert!(
         users.contains("data-confirm=\"Disable new.officer?"),
         "disabling asks first"

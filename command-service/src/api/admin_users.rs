@@ -32,6 +32,7 @@ pub fn routes<S: UserAdmin>() -> Router<Arc<S>> {
         .route("/api/{party}/users", get(list::<S>).post(add::<S>))
         .route("/api/{party}/users/{user_id}/role", post(set_role::<S>))
         .route("/api/{party}/users/{user_id}/disable", post(disable::<S>))
+        .route("/api/{party}/users/{user_id}/enable", post(enable::<S>))
         .route(
             "/api/{party}/users/{user_id}/set-password-link",
             post(reissue::<S>),
@@ -234,6 +235,18 @@ async fn disable<S: UserAdmin>(
     Ok(Json(json!({ "user_id": id, "disabled": true })))
 }
 
+async fn enable<S: UserAdmin>(
+    State(api): State<Arc<S>>,
+    Authenticated(who): Authenticated,
+    Path((code, id)): Path<(String, String)>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    admin_of(&who, &code)?;
+    let Empty {} = parse(raw)?;
+    api.users().enable(&who, &id)?;
+    Ok(Json(json!({ "user_id": id, "disabled": false })))
+}
+
 async fn reissue<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
@@ -335,6 +348,11 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
         "/api/{party}/users/{user_id}/disable".into(),
         json!({"post": admin(
         "Disable a user (Party admin): no sign-in, their sessions end", body(&[], json!({})))}),
+    );
+    paths.insert(
+        "/api/{party}/users/{user_id}/enable".into(),
+        json!({"post": admin(
+        "Enable a disabled user again (Party admin)", body(&[], json!({})))}),
     );
     paths.insert(
         "/api/{party}/users/{user_id}/set-password-link".into(),

@@ -202,6 +202,7 @@ async fn only_the_partys_own_admin_manages_users_and_a_refusal_writes_nothing() 
                 json!({"role": "party_admin"}),
             ),
             ("POST", "/api/LK/users/admin/disable", json!({})),
+            ("POST", "/api/LK/users/officer/enable", json!({})),
             ("POST", "/api/LK/users/admin/set-password-link", json!({})),
         ] {
             let (status, body) = api.call(method, uri, Some(token), body).await;
@@ -323,4 +324,29 @@ async fn disabling_or_changing_a_role_ends_the_users_sessions() {
         api.state.session(&admin).is_some(),
         "the admin's own session goes on"
     );
+
+    let (status, _) = api
+        .call(
+            "POST",
+            "/api/LK/users/officer/enable",
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(api
+        .state
+        .users
+        .login(party("LK"), "officer", PASSWORD)
+        .is_some());
+    let actions: Vec<String> = api
+        .state
+        .users
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.user_id == "officer" && e.actor == "admin")
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["role_changed", "user_disabled", "user_enabled"]);
 }

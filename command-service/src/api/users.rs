@@ -267,6 +267,16 @@ impl Users {
         Ok(())
     }
 
+    /// Enables a disabled user again: they sign in with their password as before (or need a
+    /// new link if they never set one).
+    pub fn enable(&self, actor: &Principal, user_id: &str) -> Result<(), UserError> {
+        let entry = AuditEntry::by(actor, "user_enabled", user_id);
+        self.change(entry, |records| {
+            existing(records, actor.party, user_id)?.disabled = false;
+            Ok(())
+        })
+    }
+
     /// Sets the password of the user a valid link was issued to, and uses the link up.
     /// The caller checks the password's length.
     pub fn set_password(&self, token: &str, password: &str) -> Result<(), UserError> {

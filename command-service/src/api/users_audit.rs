@@ -22,7 +22,8 @@ pub struct AuditEntry {
     pub party: PartyCode,
     /// Who made the change (`cli` for the command line).
     pub actor: String,
-    /// user_added | role_changed | user_disabled | set_password_link_issued | password_set,
+    /// user_added | role_changed | user_disabled | user_enabled | set_password_link_issued |
+    /// password_set,
     /// with `_failed` appended when saving the change failed after its line was written.
     pub action: String,
     pub user_id: String,

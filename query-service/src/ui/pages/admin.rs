@@ -177,7 +177,7 @@ fn users_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, users: &[UserEntry]) 
                     td { (t.role(&u.role)) }
                     td { @if let Some(o) = u.organisation_id { code { (o) } } }
                     td { (user_status(a, u)) }
-                    td { @if !u.disabled && u.user_id != ctx.viewer.user_id {
+                    td { @if u.user_id != ctx.viewer.user_id {
                         (user_actions(ui, ctx, t, a, u, &here))
                     } }
                 }
@@ -228,6 +228,9 @@ fn user_actions(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, u: &UserEntry, here
         confirm: None,
         species_url: None,
     };
+    if u.disabled {
+        return admin_form(t, form("enable", "enable", a.enable, None), html! {});
+    }
     let disable = AdminForm {
         confirm: Some(a.confirm_disable.replace("{user}", &u.user_id)),
         ..form("disable", "disable", a.disable, None)
