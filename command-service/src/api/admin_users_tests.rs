@@ -350,3 +350,19 @@ async fn disabling_or_changing_a_role_ends_the_users_sessions() {
         .collect();
     assert_eq!(actions, ["role_changed", "user_disabled", "user_enabled"]);
 }
+
+#[test]
+fn the_openapi_document_lists_the_user_and_import_routes() {
+    let doc = crate::api::openapi::document();
+    for path in [
+        "/api/{party}/users",
+        "/api/{party}/users/{user_id}/role",
+        "/api/{party}/users/{user_id}/disable",
+        "/api/{party}/users/{user_id}/enable",
+        "/api/{party}/users/{user_id}/set-password-link",
+        "/api/set-password",
+        "/api/{party}/species/import",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+}
