@@ -284,7 +284,8 @@ where
                     .ok_or(ImportRefused::NotConfigured("live"))?,
             ),
         };
-        let mut jobs = self.jobs.lock().map_err(|_| ImportRefused::Running)?;
+        // A poisoned map still holds whole entries: each is one insert.
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(job) = jobs.get(&actor.party) {
             if job.progress().state == ImportState::Running {
                 return Err(ImportRefused::Running);

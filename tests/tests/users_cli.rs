@@ -85,3 +85,35 @@ fn users_are_added_listed_and_given_a_set_password_link_with_an_audit_trail() {
         assert!(!trail.contains(secret), "{secret:?} in the audit trail");
     }
 }
+
+#[test]
+fn a_user_added_on_the_command_line_while_the_server_runs_is_kept_by_the_servers_next_change() {
+    use ecites_command::handler::auth::{Principal, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.json");
+    std::env::set_var("ECITES_USERS_FILE", &file);
+    std::env::set_var("ECITES_USER_PASSWORD", "a long enough password");
+    let add = |user: &str| {
+        let args = [
+            "users", "add", "--party", "LK", "--user", user, "--role", "customs",
+        ];
+        assert_eq!(run(&args).0, 0);
+    };
+    add("first");
+    let server = Users::load(&file).unwrap();
+    add("second");
+    let admin = Principal {
+        user_id: "admin".into(),
+        role: Role::PartyAdmin,
+        party: "LK".parse().unwrap(),
+        organisation_id: None,
+    };
+    server.invite(&admin, "third", Role::Auditor, None).unwrap();
+    let ids: Vec<String> = Users::load(&file)
+        .unwrap()
+        .list("LK".parse().unwrap())
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    assert_eq!(ids, ["first", "second", "third"]);
+}

@@ -127,25 +127,13 @@ fn poisoned() -> UserError {
 
 impl Users {
     pub fn load(file: &Path) -> Result<Self, UserError> {
-        let records: Vec<UserRecord> = match std::fs::read(file) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| UserError::File(file.into(), e.to_string()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
-            Err(e) => return Err(UserError::File(file.into(), e.to_string())),
-        };
-        let users = Users {
+        let records = read_file(file)?;
+        Ok(Users {
+            records: RwLock::new(records),
             file: Some(file.into()),
             audit: AuditLog::beside(file),
             ..Users::default()
-        };
-        if let Ok(mut r) = users.records.write() {
-            r.extend(
-                records
-                    .into_iter()
-                    .map(|u| ((u.party, u.user_id.clone()), u)),
-            );
-        }
-        Ok(users)
+        })
     }
 
     /// Adds a user with a password (the CLI: `ecites admin init`, `ecites users add`).
@@ -347,7 +335,12 @@ impl Users {
         f: impl FnOnce(&mut Records) -> Result<T, UserError>,
     ) -> Result<T, UserError> {
         let mut records = self.records.write().map_err(|_| poisoned())?;
-        let mut next = records.clone();
+        // The file, not memory, is what a change applies to: `ecites users add` may have
+        // written it while this server ran, and saving memory would drop that user.
+        let mut next = match &self.file {
+            Some(file) => read_file(file)?,
+            None => records.clone(),
+        };
         let out = f(&mut next)?;
         // Audit first: no change is ever saved without its line (a failed save adds one more).
         self.audit.append(&entry)?;
@@ -426,6 +419,20 @@ impl Users {
             sessions.remove(token);
         }
     }
+}
+
+fn read_file(file: &Path) -> Result<Records, UserError> {
+    let records: Vec<UserRecord> = match std::fs::read(file) {
+        Ok(b) => {
+            serde_json::from_slice(&b).map_err(|e| UserError::File(file.into(), e.to_string()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![],
+        Err(e) => return Err(UserError::File(file.into(), e.to_string())),
+    };
+    Ok(records
+        .into_iter()
+        .map(|u| ((u.party, u.user_id.clone()), u))
+        .collect())
 }
 
 fn new_link() -> (SetPasswordLink, SetPasswordTicket) {
