@@ -9,6 +9,7 @@
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,13 +38,13 @@ async function shot(page, name) {
 }
 
 /** A signed-in page of `user`, in its own browser context (its own cookies). */
-async function signIn(user, viewport = { width: 1280, height: 900 }) {
+async function signIn(user, viewport = { width: 1280, height: 900 }, password = PASSWORD) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   await page.goto(`${base}/query/ui/login?party=${PARTY}`);
   await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`**/query/ui/${PARTY}`);
   return { context, page };
@@ -437,6 +438,66 @@ async function organisationAndPayments() {
   for (const c of [trader, officer]) await c.context.close();
 }
 
+async function newTraderRegisters() {
+  console.log('Journey 4: a new trader registers its organisation; the officer verifies it');
+  // The Party admin opens an account for a trader of an organisation not registered yet.
+  const admin = await signIn('admin');
+  const user = `exporter${Date.now() % 100000}`;
+  const chosen = 'a passphrase the exporter chose';
+  let page = admin.page;
+  await page.goto(`${base}/query/ui/${PARTY}/admin/users`);
+  const add = page.locator('form[data-action="add-user"]');
+  await add.getByLabel('User name').fill(user);
+  await add.getByLabel('Role').selectOption('trader');
+  await add.getByLabel('Organisation').fill(randomUUID());
+  await add.locator('button[type=submit]').click();
+  await page.locator('#new-user-link').waitFor();
+  const link = await page.locator('#set-password-link').getAttribute('href');
+  const own = await browser.newContext();
+  const setPage = await own.newPage();
+  await setPage.goto(link);
+  await setPage.locator('#new-password').fill(chosen);
+  await setPage.locator('#new-password-again').fill(chosen);
+  await submitAndFollow(setPage, setPage.locator('form[data-action="set-password"]'), 'set password');
+  await own.close();
+
+  // The trader registers the organisation: pending until the Management Authority verifies it.
+  const trader = await signIn(user, undefined, chosen);
+  page = trader.page;
+  await page.locator('#organisation-link').click();
+  const register = page.locator('form[data-action="register"]');
+  await register.getByLabel('Name of the organisation').fill('Lanka Orchid Growers <Pvt> Ltd');
+  await register.getByLabel('Business registration number').fill(`PV ${Date.now()}`);
+  await register.getByLabel('Address').fill('12 Temple Road, Kandy');
+  await shot(page, 'new-trader-registration-form');
+  await submitAndFollow(page, register, 'the registration');
+  await page.locator('#organisation-status[data-status="pending"]').waitFor();
+  assert.match(await page.locator('h1').textContent(), /Lanka Orchid Growers <Pvt> Ltd/);
+  await page.locator(`#members tr[data-member="${user}"]`).waitFor();
+  await shot(page, 'new-trader-organisation-pending');
+  // Until verified, the application form says why nothing can be filed.
+  await page.goto(`${base}/query/ui/${PARTY}/apply`);
+  await page.getByLabel('Importing country').fill('DE');
+  await fillLine(page, 0, { species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity: 2 });
+  await page.locator('#fee-preview-problem').filter({ hasText: 'verified by the Management Authority' }).waitFor();
+  await shot(page, 'new-trader-cannot-file-yet');
+
+  // The officer verifies it; the trader sees it verified and the form would be accepted.
+  const officer = await signIn('officer');
+  await openUntil(officer.page, `${base}/query/ui/${PARTY}/organisations?status=pending`,
+    'a:text("Lanka Orchid Growers <Pvt> Ltd")');
+  await officer.page.getByRole('link', { name: 'Lanka Orchid Growers <Pvt> Ltd' }).click();
+  await act(officer.page, 'verify', (f) => f.getByLabel('Verification note').fill('registry extract and director ID seen'));
+  await officer.page.locator('#organisation-status[data-status="verified"]').waitFor();
+  await openUntil(page, `${base}/query/ui/${PARTY}/organisation`, '#organisation-status[data-status="verified"]');
+  await shot(page, 'new-trader-organisation-verified');
+  await page.goto(`${base}/query/ui/${PARTY}/apply`);
+  await page.getByLabel('Importing country').fill('DE');
+  await fillLine(page, 0, { species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity: 2 });
+  await page.locator('#fee-preview-verdict[data-accepted="true"]').waitFor();
+  for (const c of [admin, trader, officer]) await c.context.close();
+}
+
 async function signInRefused() {
   console.log('Sign-in: a wrong password is refused');
   const context = await browser.newContext();
@@ -458,6 +519,7 @@ try {
   await appendixIIExport();
   await appendixICommercialRefused();
   await organisationAndPayments();
+  await newTraderRegisters();
   console.log('ui-tests: every journey passed');
 } catch (e) {
   failed = true;

@@ -211,7 +211,9 @@
     });
     return ul;
   }
-  function showAssessment(form, a) {
+  // `a`: the dry run's answer; `problem`: why there is none (e.g. the organisation is not
+  // verified yet), said in the box rather than left as a silent "fee unknown".
+  function showAssessment(form, a, problem) {
     var box = document.getElementById('fee-preview-body');
     if (!box) return;
     box.textContent = '';
@@ -227,6 +229,14 @@
       fee.textContent = form.dataset.tNoFee;
     }
     box.appendChild(fee);
+    if (!a && problem && problem.status && problem.status !== 400) {
+      var why = document.createElement('p');
+      why.id = 'fee-preview-problem';
+      why.className = 'bad';
+      why.setAttribute('role', 'status');
+      why.textContent = '✗ ' + (problem.title || '') + (problem.detail ? ': ' + problem.detail : '');
+      box.appendChild(why);
+    }
     if (!a) return;
     var verdict = document.createElement('p');
     verdict.id = 'fee-preview-verdict';
@@ -260,7 +270,8 @@
       }).then(function (res) {
         return res.json().catch(function () { return null; }).then(function (data) {
           if (seq !== assessSeq) return; // an older answer arriving late
-          showAssessment(form, res.ok ? data : null);
+          if (res.ok) showAssessment(form, data);
+          else showAssessment(form, null, data);
         });
       }).catch(function () { if (seq === assessSeq) showAssessment(form, null); });
     }, 400);

@@ -247,7 +247,8 @@ fn members_section(
                             td { (if m["capacity"] == "agent" { tt.agent } else { tt.member }) }
                             td { (when(&m["added_at"])) }
                             @if manage {
-                                td {
+                                // The last user cannot be removed (the ledger refuses it).
+                                td { @if members.len() > 1 {
                                     form.command.inline data-action="remove-member"
                                         data-command=(org_target(ui, ctx, org, "remove-member").command)
                                         data-next=(org_target(ui, ctx, org, "remove-member").next)
@@ -257,7 +258,7 @@ fn members_section(
                                         button.secondary type="submit" aria-label=(format!("{} {user}", tt.remove_user)) { (tt.remove_user) }
                                         div.problem role="alert" aria-live="assertive" tabindex="-1" {}
                                     }
-                                }
+                                } }
                             }
                         }
                     }
