@@ -58,18 +58,27 @@ pub async fn run(
 }
 
 /// The reference data for decisions when no Party's log holds a taxon: the shipped code lists
-/// with the demo species list, refused when `species_dir` says a real catalogue is expected
-/// (deciding on the demo list there would be wrong, not merely incomplete).
+/// with the demo species list; but an empty catalogue when `species_dir` says a real one is
+/// expected (deciding on the demo list there would be wrong, not merely incomplete): every
+/// species is then unknown (DATA-UNKNOWN-TAXON) until the catalogue is imported, with
+/// `ecites species import` or from the admin pages of `ecites serve`.
 pub fn reference_data(config: &Config) -> anyhow::Result<ReferenceData> {
     match &config.species_dir {
         None => {
             tracing::warn!("no Party's log holds a taxon: using the demo species list");
             Ok(ReferenceData::demo())
         }
-        Some(dir) => anyhow::bail!(
-            "species_dir is set ({}) but no Party's log holds a taxon: record the catalogue with `ecites species import --party <ISO2>` (it reads species_dir) before serving",
-            dir.display()
-        ),
+        Some(dir) => {
+            let warning = format!(
+                "species_dir is set ({}) but no Party's log holds a taxon: every species is unknown until the catalogue is imported (`ecites species import --party <ISO2>`, or Administration → Species import)",
+                dir.display()
+            );
+            tracing::warn!("{warning}");
+            eprintln!("{warning}");
+            Ok(ReferenceData::new(
+                ecites_command::reference::species::SpeciesCatalogue::default(),
+            )?)
+        }
     }
 }
 
@@ -97,6 +106,21 @@ mod tests {
     struct Cli {
         #[command(subcommand)]
         command: SpeciesCommand,
+    }
+
+    #[test]
+    fn with_species_dir_and_no_recorded_taxon_every_species_is_unknown_not_the_demo_list() {
+        use ecites_command::domain::context::Reference;
+        let mut config = Config::default();
+        assert!(reference_data(&config)
+            .unwrap()
+            .resolve_taxon("Python regius")
+            .is_some());
+        config.species_dir = Some("answers".into());
+        assert!(reference_data(&config)
+            .unwrap()
+            .resolve_taxon("Python regius")
+            .is_none());
     }
 
     #[test]
