@@ -418,6 +418,7 @@ async function organisationAndPayments() {
   await act(page, 'payment-prepayment');
   await page.locator('form[data-action="payment-prepayment"]').waitFor({ state: 'detached' });
   assert.match(await page.locator('#fee').textContent(), new RegExp(`Paid${due.replace('.', '\\.')}`));
+  assert.equal(await page.locator('#payments tr[data-method="prepayment_debit"]').count(), 1);
   await page.goto(`${base}/query/ui/${PARTY}/organisation`);
   const left = (60 * 100 - Math.round(Number(due.split(' ')[0]) * 100)) / 100;
   assert.match(await page.locator('#account-balance').textContent(), new RegExp(`^${left.toFixed(2).replace('.', '\\.')} `));
@@ -433,6 +434,7 @@ async function organisationAndPayments() {
   await act(page, 'payment-counter', (f) => f.getByLabel('Receipt number').fill('RCPT-2026-0042'));
   assert.equal(await page.locator('form[data-action^="payment"]').count(), 0, 'nothing left to pay');
   assert.doesNotMatch(await page.locator('#fee').textContent(), /Paid0\.00/);
+  assert.match(await page.locator('#payments tr[data-method="manual_receipt"]').textContent(), /RCPT-2026-0042/);
   await shot(page, 'officer-recorded-counter-payment');
 
   for (const c of [trader, officer]) await c.context.close();

@@ -176,6 +176,20 @@ async fn documents_and_payment_options_show_to_the_organisation_only() {
         .text();
     assert!(html.contains(r#"data-action="payment-counter""#), "{html}");
     assert!(html.contains("method.manual_receipt.receipt_number"));
+    // Payments recorded are listed with how and the receipt number.
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO payments VALUES ('LK', 11, '{P5}', NULL, 'payment', 'manual_receipt',
+               'RCPT-<7>', 5000, 'LKR', '2025-02-06T09:00:00Z', 'ma_officer@LK')"
+        ),
+    )
+    .await;
+    let html = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_a")
+        .await
+        .text();
+    assert!(html.contains(r#"data-method="manual_receipt""#), "{html}");
+    assert!(html.contains("at the counter") && html.contains("RCPT-&lt;7&gt;"));
     // Another organisation's trader sees neither the permit nor its documents.
     let a = page(&r, &format!("/ui/LK/permits/{P5}"), "trader_b").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);

@@ -135,3 +135,51 @@ pub(super) fn counter_receipt(
         },
     )
 }
+
+/// The payments and waivers recorded on permit `id`: how, with which reference or receipt
+/// number, by whom and when (the fees ledger of the read models).
+pub(super) async fn history(ui: &Ui, ctx: &Ctx, lang: Lang, id: &str) -> Result<Markup, ApiError> {
+    let (t, tt) = (text(lang), trader_text(lang));
+    let v = json_of(
+        catalogue::payments(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Query(vec![
+                ("permit_id".into(), id.to_string()),
+                ("kind".into(), "payment,fee_waived".into()),
+            ]),
+            HeaderMap::new(),
+        )
+        .await,
+    )
+    .await?;
+    let items = v["items"].as_array().cloned().unwrap_or_default();
+    Ok(html! {
+        @if !items.is_empty() {
+            h3 { (tt.payments) }
+            div.scroll {
+                table.list #payments {
+                    thead { tr {
+                        th scope="col" { (tt.payment_method) }
+                        th scope="col" { (tt.reference) }
+                        th scope="col" { (tt.amount) }
+                        th scope="col" { (t.actor) }
+                        th scope="col" { (t.time) }
+                    } }
+                    tbody {
+                        @for m in &items {
+                            @let method = if m["kind"] == "fee_waived" { "fee_waived".to_string() } else { txt(&m["method"]) };
+                            tr data-method=(method) {
+                                td { (tt.method_name(&method)) }
+                                td { (txt(&m["reference"])) }
+                                td.num { (money(m["amount_minor"].as_i64().unwrap_or(0), &txt(&m["currency"]))) }
+                                td { (txt(&m["actor_id"])) }
+                                td { (when(&m["recorded_at"])) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}

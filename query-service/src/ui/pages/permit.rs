@@ -124,6 +124,11 @@ async fn permit_body(
     } else {
         vec![]
     };
+    let payments = if customs {
+        html! {}
+    } else {
+        super::payment::history(ui, ctx, lang, id).await?
+    };
     let issued_hash = issuing_hash(events);
     let returned = status == "returned" && ctx.viewer.is_trader();
     let warnings = state["warnings"]
@@ -206,6 +211,7 @@ async fn permit_body(
             } @else {
                 p { (t.no_fee) }
             }
+            (payments)
             h2 { (t.rule_findings) }
             // Events before rule checks were recorded carry none: their warnings stand instead.
             @if let Some(checks) = state["checks"].as_array().filter(|c| !c.is_empty()) {

@@ -84,6 +84,10 @@ pub struct TraderText {
     pub counter_bring_identity: &'static str,
     pub counter_after: &'static str,
     pub record_counter_payment: &'static str,
+    pub payments: &'static str,
+    pub payment_method: &'static str,
+    pub reference: &'static str,
+    pub payment_methods: &'static [(&'static str, &'static str)],
     // Return
     pub answer_return: &'static str,
     pub answer_return_hint: &'static str,
@@ -120,6 +124,12 @@ impl TraderText {
     /// `pending`, `verified`, `suspended` in words.
     pub fn organisation_status<'a>(&self, status: &'a str) -> &'a str {
         Self::lookup(self.organisation_statuses, status)
+    }
+
+    /// How a payment was made (`e_payment`, `manual_receipt`, `prepayment_debit`, or
+    /// `fee_waived`) in words.
+    pub fn method_name<'a>(&self, method: &'a str) -> &'a str {
+        Self::lookup(self.payment_methods, method)
     }
 
     /// A rule check's outcome (`passed`, `warning`, `violation`) in words.
@@ -201,6 +211,15 @@ pub static EN: TraderText = TraderText {
     counter_bring_identity: "an identity document, and a letter of authority if you pay for the organisation as its agent",
     counter_after: "The officer records the payment with the receipt number; the permit can then be issued.",
     record_counter_payment: "Record a payment at the counter",
+    payments: "Payments",
+    payment_method: "Paid by",
+    reference: "Reference or receipt",
+    payment_methods: &[
+        ("e_payment", "e-payment"),
+        ("manual_receipt", "at the counter"),
+        ("prepayment_debit", "prepayment account"),
+        ("fee_waived", "fee waived"),
+    ],
     answer_return: "Answer the return",
     answer_return_hint: "The Management Authority returned the application for the reason above. Correct the lines and documents, then resubmit.",
     resubmit: "Resubmit the application",
@@ -296,6 +315,15 @@ pub static FR: TraderText = TraderText {
     counter_bring_identity: "une pièce d'identité, et un mandat si vous payez pour l'organisation en tant que mandataire",
     counter_after: "L'agent enregistre le paiement avec le numéro du reçu ; le permis peut alors être délivré.",
     record_counter_payment: "Enregistrer un paiement au guichet",
+    payments: "Paiements",
+    payment_method: "Payé par",
+    reference: "Référence ou reçu",
+    payment_methods: &[
+        ("e_payment", "paiement électronique"),
+        ("manual_receipt", "au guichet"),
+        ("prepayment_debit", "compte de prépaiement"),
+        ("fee_waived", "redevance exonérée"),
+    ],
     answer_return: "Répondre au renvoi",
     answer_return_hint: "L'Organe de gestion a renvoyé la demande pour le motif ci-dessus. Corrigez les lignes et les pièces, puis déposez-la à nouveau.",
     resubmit: "Déposer à nouveau la demande",
@@ -391,6 +419,15 @@ pub static ES: TraderText = TraderText {
     counter_bring_identity: "un documento de identidad, y un poder si paga por la organización como su agente",
     counter_after: "El funcionario registra el pago con el número de recibo; después se puede expedir el permiso.",
     record_counter_payment: "Registrar un pago en ventanilla",
+    payments: "Pagos",
+    payment_method: "Pagado por",
+    reference: "Referencia o recibo",
+    payment_methods: &[
+        ("e_payment", "pago electrónico"),
+        ("manual_receipt", "en ventanilla"),
+        ("prepayment_debit", "cuenta de prepago"),
+        ("fee_waived", "tasa eximida"),
+    ],
     answer_return: "Responder a la devolución",
     answer_return_hint: "La Autoridad Administrativa devolvió la solicitud por el motivo indicado arriba. Corrija las líneas y los documentos y vuelva a presentarla.",
     resubmit: "Volver a presentar la solicitud",
