@@ -357,6 +357,11 @@ async fn the_auditor_sees_the_permit_as_it_stood_after_each_event() {
         html.contains(">10 <") || html.contains(">10 </td>"),
         "the quantity then: {html}"
     );
+    assert!(
+        html.contains(&format!("/ui/LK/permits/{P3}/at/1"))
+            && html.contains(&format!("/ui/LK/permits/{P3}/at/3")),
+        "previous and next"
+    );
     let html = page(&r, &format!("/ui/LK/permits/{P3}/at/1"), "auditor")
         .await
         .text();

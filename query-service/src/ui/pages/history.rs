@@ -44,7 +44,12 @@ pub(in crate::ui) async fn permit_at(
             .last()
             .ok_or_else(|| ApiError::NotFound("no such version".into()))?;
         let view = fold(&id, ctx.party, &upto)?;
-        Ok(history_body(&ui, &ctx, lang, &id, &view, last))
+        let at = At {
+            id: &id,
+            last,
+            events: events.len() as u64,
+        };
+        Ok(history_body(&ui, &ctx, lang, &view, &at))
     }
     .await;
     done(&ui, &ctx, lang, result)
@@ -103,17 +108,22 @@ fn verified(id: &str, party: PartyCode, e: &Value) -> Option<VerifiedEvent> {
     })
 }
 
-fn history_body(
-    ui: &Ui,
-    ctx: &Ctx,
-    lang: Lang,
-    id: &str,
-    v: &Value,
-    last: &Value,
-) -> (String, Markup) {
+/// Which point of which permit's timeline a historical page shows.
+struct At<'a> {
+    id: &'a str,
+    /// The timeline row of the last event folded.
+    last: &'a Value,
+    /// How many events the timeline has.
+    events: u64,
+}
+
+fn history_body(ui: &Ui, ctx: &Ctx, lang: Lang, v: &Value, at: &At<'_>) -> (String, Markup) {
     let (t, tt) = (text(lang), trader_text(lang));
+    let (id, last) = (at.id, at.last);
     let status = txt(&v["status"]);
     let version = txt(&last["version"]);
+    let n = last["version"].as_u64().unwrap_or(0);
+    let step = |to: u64| ui.url(&format!("/{}/permits/{id}/at/{to}", ctx.party));
     let lines = v["content"]["lines"]
         .as_array()
         .map(Vec::as_slice)
@@ -122,7 +132,7 @@ fn history_body(
     let party = ctx.party;
     let body = html! {
         div #historical.banner.warn-banner role="note" data-version=(version) {
-            "⏲ " (tt.historical) " " strong { (version) } " · " (t.event_type(&txt(&last["event_type"])))
+            (tt.historical) " " strong { (version) } " · " (t.event_type(&txt(&last["event_type"])))
             " · " (when(&last["occurred_at"])) " · " (txt(&last["actor_id"]))
         }
         p { (tt.historical_hint) }
@@ -167,6 +177,10 @@ fn history_body(
         @if let Some(c) = v["conditions"].as_array().filter(|c| !c.is_empty()) {
             h2 { (t.conditions) }
             ul { @for c in c { li { (txt(c)) } } }
+        }
+        nav.history-steps aria-label=(tt.historical_title) {
+            @if n > 1 { a #previous-event rel="prev" href=(step(n - 1)) { "← " (tt.previous_event) } }
+            @if n < at.events { a #next-event rel="next" href=(step(n + 1)) { (tt.next_event) " →" } }
         }
         p {
             a href=(ui.url(&format!("/{party}/permits/{id}/timeline"))) { (t.timeline) }

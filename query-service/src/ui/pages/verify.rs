@@ -22,6 +22,7 @@ pub(super) fn qr_content(
     format!("{origin}{}?{query}", ui.url(&format!("/{party}/verify")))
 }
 
+/// `k=v&…` with every byte of each value outside RFC 3986's unreserved set percent-encoded.
 pub(super) fn url_encoded(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()

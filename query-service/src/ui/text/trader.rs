@@ -111,6 +111,8 @@ pub struct TraderText {
     pub historical: &'static str,
     pub historical_hint: &'static str,
     pub current_state: &'static str,
+    pub previous_event: &'static str,
+    pub next_event: &'static str,
 }
 
 impl TraderText {
@@ -240,6 +242,8 @@ pub static EN: TraderText = TraderText {
     historical: "HISTORICAL VIEW: the permit as it stood after event",
     historical_hint: "Rebuilt from the signed timeline up to this event. It is not the permit's current state.",
     current_state: "Current state",
+    previous_event: "Previous event",
+    next_event: "Next event",
 };
 
 pub static FR: TraderText = TraderText {
@@ -344,6 +348,8 @@ pub static FR: TraderText = TraderText {
     historical: "VUE HISTORIQUE : le permis tel qu'il était après l'événement",
     historical_hint: "Reconstruit à partir de l'historique signé jusqu'à cet événement. Ce n'est pas l'état actuel du permis.",
     current_state: "État actuel",
+    previous_event: "Événement précédent",
+    next_event: "Événement suivant",
 };
 
 pub static ES: TraderText = TraderText {
@@ -448,6 +454,8 @@ pub static ES: TraderText = TraderText {
     historical: "VISTA HISTÓRICA: el permiso tal como estaba después del evento",
     historical_hint: "Reconstruido a partir del historial firmado hasta este evento. No es el estado actual del permiso.",
     current_state: "Estado actual",
+    previous_event: "Evento anterior",
+    next_event: "Evento siguiente",
 };
 
 #[cfg(test)]
