@@ -80,9 +80,11 @@ fn unreadable(e: &Value) -> ApiError {
 }
 
 /// A timeline row as the event it records. The projector verified its signature when it
-/// stored the row (`signature_verified`); what the row does not keep (the event id, the
-/// schema version) is not read by the fold. Every permit payload is at schema version 1 today;
-/// a later version must add the column so that old rows are upcast here as in the projector.
+/// stored the row (`signature_verified`); the row does not keep the event id (the fold does
+/// not read it) nor the schema version. Each payload is read as v1 and lifted by the ledger's
+/// upcasters: right while every later version only adds fields (v2 and v3 of the permit events
+/// do); a version that reshapes a payload needs the column, so that rows are upcast from their
+/// own version as in the projector.
 fn verified(id: &str, party: PartyCode, e: &Value) -> Option<VerifiedEvent> {
     let envelope = json!({
         "event_id": Uuid::nil(),
