@@ -256,6 +256,15 @@ async function tradeReport(officer) {
   await page.setViewportSize({ width: 375, height: 812 });
   assert.ok(await noOverflow(page), 'the trade report fits 375 px');
   await shot(page, 'trade-report-375');
+  // Switching the language keeps the report's filters and answers in French.
+  await page.locator('nav.langs a[hreflang=fr]').click();
+  await page.waitForURL(/lang=fr/);
+  assert.match(page.url(), new RegExp(`year=${YEAR}`));
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  assert.match(await page.locator('#trade-table').textContent(), /Python regius/);
+  await shot(page, 'trade-report-fr');
+  await page.locator('nav.langs a[hreflang=en]').click();
+  await page.waitForURL(/lang=en/);
 }
 
 let failed = false;

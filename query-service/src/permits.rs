@@ -347,7 +347,7 @@ pub async fn timeline(
     }
     let events: Vec<Value> = sqlx::query_scalar(
         "SELECT jsonb_build_object('version', version, 'sequence', sequence, \
-         'event_type', event_type, 'occurred_at', occurred_at, 'actor_id', actor_id, \
+         'event_type', event_type, 'schema_version', schema_version, 'occurred_at', occurred_at, 'actor_id', actor_id, \
          'actor_role', actor_role, 'command_id', command_id, 'key_id', key_id, 'hash', hash, \
          'prev_hash', prev_hash, 'signature_verified', signature_verified, \
          'chain_linked', chain_linked, 'payload', payload) \

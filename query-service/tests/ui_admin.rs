@@ -11,13 +11,12 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::*;
 use ecites_events::PartyCode;
-use ecites_query::ui::{self, Directory, Login, Ui, UserEntry};
-use ecites_query::{QueryState, Viewer};
+use ecites_query::ui::{Directory, Login, UserEntry};
+use ecites_query::Viewer;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceExt;
 
 struct TestLogin;
@@ -75,16 +74,8 @@ impl Directory for TestLogin {
     }
 }
 
-async fn ui_router() -> (Harness, Router) {
-    let h = harness(Duration::from_secs(2)).await;
-    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
-    let r = ui::router(Arc::new(Ui {
-        query,
-        login: Arc::new(TestLogin),
-        base: "/query".into(),
-        command_base: String::new(),
-    }));
-    (h, r)
+async fn admin_router() -> (Harness, Router) {
+    ui_router_with(Arc::new(TestLogin)).await
 }
 
 async fn page_in(r: &Router, uri: &str, session: Option<&str>, lang: &str) -> Answer {
@@ -116,7 +107,7 @@ const ADMIN_PAGES: [&str; 6] = [
 
 #[tokio::test]
 async fn only_the_partys_admin_opens_the_admin_pages() {
-    let (h, r) = ui_router().await;
+    let (h, r) = admin_router().await;
     for uri in ADMIN_PAGES {
         let a = page(&r, uri, Some("party_admin")).await;
         assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
@@ -145,7 +136,7 @@ async fn only_the_partys_admin_opens_the_admin_pages() {
 
 #[tokio::test]
 async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
-    let (h, r) = ui_router().await;
+    let (h, r) = admin_router().await;
     let users = page(&r, "/ui/LK/admin/users", Some("party_admin"))
         .await
         .text();
@@ -216,7 +207,7 @@ async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
 
 #[tokio::test]
 async fn the_set_password_page_needs_no_session_and_keeps_the_token_out_of_the_url() {
-    let (h, r) = ui_router().await;
+    let (h, r) = admin_router().await;
     let a = page(&r, "/ui/set-password", None).await;
     assert_eq!(a.status, StatusCode::OK);
     let text = a.text();
@@ -230,7 +221,7 @@ async fn the_set_password_page_needs_no_session_and_keeps_the_token_out_of_the_u
 
 #[tokio::test]
 async fn the_trade_report_groups_filters_and_downloads_for_report_readers_only() {
-    let (h, r) = ui_router().await;
+    let (h, r) = admin_router().await;
     let uri = "/ui/LK/reports/trade?group_by=taxon&group_by=year&basis=endorsed";
     let a = page(&r, uri, Some("ma_officer")).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
@@ -284,7 +275,7 @@ async fn the_trade_report_groups_filters_and_downloads_for_report_readers_only()
 
 #[tokio::test]
 async fn the_national_list_report_and_its_csv() {
-    let (h, r) = ui_router().await;
+    let (h, r) = admin_router().await;
     let a = page(&r, "/ui/LK/reports/national?year=2025", Some("auditor")).await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.text().contains("Varanus salvator") && a.text().contains("protected locally"));

@@ -9,37 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::*;
-use ecites_events::PartyCode;
-use ecites_query::ui::{self, Login, Ui};
-use ecites_query::{QueryState, Viewer};
-use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceExt;
-
-/// Password `pw` for every test session; the session token is the user name.
-struct TestLogin;
-
-impl Login for TestLogin {
-    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)> {
-        use ecites_query::Sessions;
-        let viewer = sessions().viewer(user_id)?;
-        (password == "pw" && viewer.party == party).then(|| (user_id.to_string(), viewer))
-    }
-
-    fn logout(&self, _token: &str) {}
-}
-
-async fn ui_router() -> (Harness, Router) {
-    let h = harness(Duration::from_secs(2)).await;
-    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
-    let r = ui::router(Arc::new(Ui {
-        query,
-        login: Arc::new(TestLogin),
-        base: "/query".into(),
-        command_base: String::new(),
-    }));
-    (h, r)
-}
 
 /// GET `uri` with an `Accept-Language` and a `Cookie` header when given.
 async fn page(r: &Router, uri: &str, accept: Option<&str>, cookie: Option<&str>) -> Answer {

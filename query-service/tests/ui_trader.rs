@@ -9,35 +9,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use common::*;
-use ecites_events::PartyCode;
-use ecites_query::ui::{self, Login, Ui};
-use ecites_query::{QueryState, Viewer};
 use serde_json::json;
-use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceExt;
-
-struct TestLogin;
-
-impl Login for TestLogin {
-    fn login(&self, _: PartyCode, _: &str, _: &str) -> Option<(String, Viewer)> {
-        None
-    }
-
-    fn logout(&self, _token: &str) {}
-}
-
-async fn ui_router() -> (Harness, Router) {
-    let h = harness(Duration::from_secs(2)).await;
-    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
-    let r = ui::router(Arc::new(Ui {
-        query,
-        login: Arc::new(TestLogin),
-        base: "/query".into(),
-        command_base: String::new(),
-    }));
-    (h, r)
-}
 
 async fn page(r: &Router, uri: &str, session: &str) -> Answer {
     let req = Request::get(uri)

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod generate;
+pub mod race;
 pub mod readside;
 pub mod speciesplus;
 
@@ -139,4 +140,40 @@ pub fn change(
 /// A commit of one event on one aggregate.
 pub fn single(aggregate: &AggregateRef, expected: ExpectedPosition, n: u32) -> Commit {
     commit(vec![change(aggregate, expected, vec![event(n)])])
+}
+
+/// `ecites` run in process against its own stream names and a keys directory of the test's.
+pub struct Cli {
+    base: Vec<String>,
+}
+
+impl Cli {
+    pub fn new(keys_dir: &std::path::Path) -> Self {
+        let config = unique_config();
+        let base = [
+            "ecites",
+            "--nats-url",
+            &nats_url(),
+            "--keys-dir",
+            &keys_dir.display().to_string(),
+            "--stream-prefix",
+            &config.stream_prefix,
+            "--subject-prefix",
+            &config.subject_prefix,
+        ]
+        .map(String::from)
+        .to_vec();
+        Self { base }
+    }
+
+    /// The exit code and what the command printed; an error is exit code 2 with its text.
+    pub fn run(&self, args: &[&str]) -> (u8, String) {
+        let mut argv = self.base.clone();
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let mut out = Vec::new();
+        match ecites::cli::run(argv, &mut out) {
+            Ok(code) => (code, String::from_utf8_lossy(&out).into_owned()),
+            Err(e) => (2, format!("{}{e:#}", String::from_utf8_lossy(&out))),
+        }
+    }
 }

@@ -9,40 +9,6 @@ use ecites_tests::*;
 use serde_json::Value;
 use std::path::Path;
 
-struct Cli {
-    base: Vec<String>,
-}
-
-impl Cli {
-    fn new(keys_dir: &Path) -> Self {
-        let config = unique_config();
-        let base = [
-            "ecites",
-            "--nats-url",
-            &nats_url(),
-            "--keys-dir",
-            &keys_dir.display().to_string(),
-            "--stream-prefix",
-            &config.stream_prefix,
-            "--subject-prefix",
-            &config.subject_prefix,
-        ]
-        .map(String::from)
-        .to_vec();
-        Self { base }
-    }
-
-    fn run(&self, args: &[&str]) -> (u8, String) {
-        let mut argv = self.base.clone();
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let mut out = Vec::new();
-        match ecites::cli::run(argv, &mut out) {
-            Ok(code) => (code, String::from_utf8_lossy(&out).into_owned()),
-            Err(e) => (2, format!("{}{e:#}", String::from_utf8_lossy(&out))),
-        }
-    }
-}
-
 fn active_key(keys_dir: &Path) -> String {
     let ring: Value =
         serde_json::from_slice(&std::fs::read(keys_dir.join("LK/keyring.json")).unwrap()).unwrap();

@@ -6,36 +6,11 @@ use ecites_events::export::ExportLine;
 use ecites_tests::*;
 use serde_json::Value;
 
-fn cli(keys: &std::path::Path) -> impl Fn(&[&str]) -> (u8, String) {
-    let config = unique_config();
-    let base: Vec<String> = [
-        "ecites",
-        "--nats-url",
-        &nats_url(),
-        "--keys-dir",
-        &keys.display().to_string(),
-        "--stream-prefix",
-        &config.stream_prefix,
-        "--subject-prefix",
-        &config.subject_prefix,
-    ]
-    .map(String::from)
-    .to_vec();
-    move |args: &[&str]| {
-        let mut argv = base.clone();
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let mut out = Vec::new();
-        match ecites::cli::run(argv, &mut out) {
-            Ok(code) => (code, String::from_utf8_lossy(&out).into_owned()),
-            Err(e) => (2, format!("{}{e:#}", String::from_utf8_lossy(&out))),
-        }
-    }
-}
-
 #[test]
 fn the_retrospective_policy_is_recorded_as_the_partys_configuration() {
     let dir = tempfile::tempdir().unwrap();
-    let run = cli(&dir.path().join("keys"));
+    let cli = Cli::new(&dir.path().join("keys"));
+    let run = |args: &[&str]| cli.run(args);
     assert_eq!(run(&["keys", "generate", "--party", "LK"]).0, 0);
     assert_eq!(run(&["party", "provision", "--party", "LK"]).0, 0);
     let (code, text) = run(&[

@@ -224,6 +224,10 @@ async fn only_the_party_admin_changes_the_configuration() {
         ("/domestic-measures/LK-1/revoke", json!({"reason": "r"})),
         ("/national-list", json!({"species": "Columba livia"})),
         ("/national-list/1/remove", json!({})),
+        (
+            "/retrospective-issue",
+            json!({"exceptions_allowed": true, "basis": "Wildlife Act s. 40(2)"}),
+        ),
     ];
     for user in ["trader", "officer"] {
         let token = api.login(user).await;
@@ -235,6 +239,7 @@ async fn only_the_party_admin_changes_the_configuration() {
         let (status, config) = api.call("/api/LK/config", Some(&token), None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(config["currency"], "USD", "the defaults, unchanged");
+        assert_eq!(config["retrospective_exceptions"], false);
         assert_eq!(config["position"], Value::Null);
     }
     let (status, _) = api.call("/api/LK/config", None, None).await;
@@ -304,7 +309,30 @@ async fn bad_configuration_is_refused_with_the_field_at_fault() {
             ("CONFIG-TEXT".to_string(), "description".to_string()),
         ]
     );
+    let policy = json!({"exceptions_allowed": true, "basis": "  "});
+    let (status, out) = configure(&api, &admin, "/retrospective-issue", policy).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(
+        refused(&out),
+        [("CONFIG-TEXT".to_string(), "basis".to_string())]
+    );
     assert_eq!(api.head().await, head, "nothing written");
+}
+
+#[tokio::test]
+async fn the_admin_allows_the_documented_retrospective_exceptions_over_http() {
+    let api = api().await;
+    let admin = api.login("admin").await;
+    let policy = json!({"exceptions_allowed": true, "basis": "Wildlife Act s. 40(2)"});
+    let (status, out) = configure(&api, &admin, "/retrospective-issue", policy).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, config) = api.call("/api/LK/config", Some(&admin), None).await;
+    assert_eq!(config["retrospective_exceptions"], true, "{config}");
+    let withdrawn = json!({"exceptions_allowed": false, "basis": "provision repealed"});
+    let (status, out) = configure(&api, &admin, "/retrospective-issue", withdrawn).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, config) = api.call("/api/LK/config", Some(&admin), None).await;
+    assert_eq!(config["retrospective_exceptions"], false, "{config}");
 }
 
 /// Permit commands never write to the configuration, so only the log can tell an instance
@@ -352,6 +380,7 @@ async fn the_openapi_document_lists_the_configuration_routes() {
         "/api/{party}/config/domestic-measures/{id}/revoke",
         "/api/{party}/config/national-list",
         "/api/{party}/config/national-list/{taxon_id}/remove",
+        "/api/{party}/config/retrospective-issue",
     ] {
         assert!(paths[path]["post"]["requestBody"].is_object(), "{path}");
     }

@@ -6,99 +6,19 @@
 use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
 use ecites_events::audit::verify_event;
-use ecites_events::jetstream::JetStreamLog;
 use ecites_events::payloads::prepayment::PrepaymentDebited;
-use ecites_events::{
-    AggregateRef, AggregateType, AppendError, Commit, Committed, EventAppender, EventReader,
-    PartyCode, ReadError, RecordedEvent,
-};
+use ecites_events::{AggregateRef, EventReader, RecordedEvent};
 use ecites_tests::api::TestApi;
+use ecites_tests::race::RaceGate;
 use ecites_tests::*;
-use futures::stream::BoxStream;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The log, except that the next `held` appends wait until all of them have arrived: the
-/// commands behind them have all decided against the same state before any of them commits.
-#[derive(Clone)]
-struct Gate {
-    log: JetStreamLog,
-    held: Arc<AtomicUsize>,
-    barrier: Arc<tokio::sync::Barrier>,
-}
-
-const RACERS: usize = 2;
-
-impl Gate {
-    fn hold_next_appends(&self) {
-        self.held.store(RACERS, Ordering::SeqCst);
-    }
-}
-
-impl EventAppender for Gate {
-    async fn append(&self, commit: Commit) -> Result<Committed, AppendError> {
-        let take = |n: usize| n.checked_sub(1);
-        if self
-            .held
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, take)
-            .is_ok()
-        {
-            self.barrier.wait().await;
-        }
-        self.log.append(commit).await
-    }
-}
-
-impl EventReader for Gate {
-    async fn read_aggregate(&self, a: &AggregateRef) -> Result<Vec<RecordedEvent>, ReadError> {
-        self.log.read_aggregate(a).await
-    }
-    async fn read_last(&self, a: &AggregateRef) -> Result<Option<RecordedEvent>, ReadError> {
-        self.log.read_last(a).await
-    }
-    async fn read_party(
-        &self,
-        party: PartyCode,
-        from: u64,
-    ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
-        self.log.read_party(party, from).await
-    }
-    async fn aggregate_ids(
-        &self,
-        party: PartyCode,
-        t: &AggregateType,
-    ) -> Result<Vec<ecites_events::AggregateId>, ReadError> {
-        self.log.aggregate_ids(party, t).await
-    }
-    async fn read_type(
-        &self,
-        party: PartyCode,
-        t: &AggregateType,
-    ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
-        self.log.read_type(party, t).await
-    }
-    async fn follow_party(
-        &self,
-        party: PartyCode,
-        from: u64,
-    ) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
-        self.log.follow_party(party, from).await
-    }
-    async fn head(&self, party: PartyCode) -> Result<u64, ReadError> {
-        self.log.head(party).await
-    }
-}
-
-/// The API with its commands going through a [`Gate`] on the test ledger's log.
-async fn api() -> (TestApi, Gate) {
+/// The API with its commands going through a [`RaceGate`] on the test ledger's log.
+async fn api() -> (TestApi, RaceGate) {
     let ledger = Arc::new(TestLedger::new().await);
-    let gate = Gate {
-        log: ledger.log.clone(),
-        held: Arc::default(),
-        barrier: Arc::new(tokio::sync::Barrier::new(RACERS)),
-    };
+    let gate = RaceGate::new(ledger.log.clone(), 2);
     let api = TestApi::builder()
         .trader("trader-a", "org-a")
         .trader("trader-b", "org-b")
@@ -404,7 +324,7 @@ async fn two_debits_racing_for_one_balance_exactly_one_succeeds() {
     let (x, y) = tokio::time::timeout(std::time::Duration::from_secs(60), race)
         .await
         .expect("both payments reached the log");
-    assert_eq!(gate.held.load(Ordering::SeqCst), 0, "both were held");
+    assert_eq!(gate.still_held(), 0, "both were held");
     let mut outcomes = [
         (x.0, violation(&x.1).0.to_string()),
         (y.0, violation(&y.1).0.to_string()),

@@ -67,7 +67,7 @@ pub fn document() -> Value {
     paths.insert("/api/{party}/permits/{id}".into(), json!({"get": {"summary": "The application and permit as decided so far", "security": [{"bearer": []}]}}));
     for action in ACTIONS {
         paths.insert(format!("/api/{{party}}/permits/{{id}}/{action}"), json!({"post": {
-            "summary": format!("{action} (body: command_id plus the command's fields)"),
+            "summary": action_summary(action),
             "security": [{"bearer": []}],
             "responses": {"200": {"description": "accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
         }}));
@@ -97,4 +97,12 @@ pub fn document() -> Value {
             "schemas": {"ApplicationForm": form, "Problem": problem, "Accepted": accepted, "Finding": finding}
         }
     })
+}
+
+/// The summary of a permit action; the fields that are easy to miss are named.
+fn action_summary(action: &str) -> String {
+    match action {
+        "issue" => "issue (signatory; body: command_id, and retrospective_reason when the consignment already left and the Party allows the documented exceptions to PERMIT-NO-RETROSPECTIVE)".into(),
+        _ => format!("{action} (body: command_id plus the command's fields)"),
+    }
 }

@@ -45,6 +45,41 @@ pub fn routes<L: EventAppender + EventReader + 'static>() -> Router<Arc<ApiState
             post(remove_species::<L>),
         )
         .route("/api/{party}/config/security-stamps", post(set_stamps::<L>))
+        .route(
+            "/api/{party}/config/retrospective-issue",
+            post(set_retrospective::<L>),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetrospectiveBody {
+    command_id: Uuid,
+    exceptions_allowed: bool,
+    basis: String,
+}
+
+/// Whether the Party allows the documented exceptions to PERMIT-NO-RETROSPECTIVE
+/// (Res. Conf. 12.3); the basis names the national provision.
+async fn set_retrospective<L: EventAppender + EventReader>(
+    State(api): State<Arc<ApiState<L>>>,
+    Authenticated(who): Authenticated,
+    Path(code): Path<String>,
+    raw: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    let party = party(&code)?;
+    let b: RetrospectiveBody = body(raw)?;
+    let command = C::SetRetrospectiveIssuePolicy(
+        ecites_events::payloads::party_config::RetrospectiveIssuePolicySet {
+            exceptions_allowed: b.exceptions_allowed,
+            basis: b.basis,
+        },
+    );
+    let done = api
+        .handler
+        .handle_party_config(&who, party, b.command_id, command)
+        .await?;
+    Ok(accepted(done))
 }
 
 #[derive(Deserialize)]
@@ -265,6 +300,7 @@ async fn show<L: EventAppender + EventReader>(
         "domestic_measures": s.domestic_measures,
         "national_list": s.national_list,
         "security_stamps": s.security_stamps.map(|(first, last)| json!({"first": first, "last": last})),
+        "retrospective_exceptions": s.retrospective_exceptions,
         "position": position,
     })))
 }
@@ -373,4 +409,7 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
     paths.insert("/api/{party}/config/security-stamps".into(), json!({"post": admin(
         "Record the security stamps in stock, numbered first..last (Party admin); issuance takes them in order",
         body(&["command_id", "first", "last"], json!({"command_id": uuid, "first": number, "last": number})))}));
+    paths.insert("/api/{party}/config/retrospective-issue".into(), json!({"post": admin(
+        "Allow or withdraw the documented exceptions to PERMIT-NO-RETROSPECTIVE (Res. Conf. 12.3; Party admin); while allowed, the signatory issues a permit for a consignment that already left only with a retrospective_reason, which the permit records",
+        body(&["command_id", "exceptions_allowed", "basis"], json!({"command_id": uuid, "exceptions_allowed": {"type": "boolean"}, "basis": {"type": "string", "minLength": 1}})))}));
 }

@@ -159,6 +159,7 @@ pub struct TimelineRow {
     sequence: u64,
     party: String,
     event_type: String,
+    schema_version: u32,
     #[serde(with = "time::serde::rfc3339")]
     occurred_at: OffsetDateTime,
     actor_id: String,
@@ -188,6 +189,7 @@ impl TimelineRow {
             sequence: ev.sequence,
             party: e.party.to_string(),
             event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
             occurred_at: e.occurred_at,
             actor_id: e.actor.user_id.clone(),
             actor_role: e.actor.role.clone(),

@@ -23,6 +23,24 @@
     o[keys[keys.length - 1]] = value;
   }
 
+  // Decimal places of a currency's minor unit (ISO 4217), as the browser's own tables know them.
+  function digits(currency) {
+    try {
+      return new Intl.NumberFormat('en', { style: 'currency', currency: currency })
+        .resolvedOptions().minimumFractionDigits;
+    } catch (e) {
+      return 2;
+    }
+  }
+
+  // Exact decimal → integer minor units, never through a float; NaN when it does not fit, so
+  // the command API refuses it naming the field.
+  function minorUnits(text, exp) {
+    var m = /^(\d+)(?:\.(\d*))?$/.exec(text);
+    if (!m || (m[2] || '').length > exp) return NaN;
+    return Number(m[1] + ((m[2] || '') + '000').slice(0, exp));
+  }
+
   function value(el) {
     var v = el.value.trim();
     switch (el.dataset.type) {
@@ -30,8 +48,8 @@
       case 'bool': return v === 'true';
       case 'json': return JSON.parse(v);
       case 'lines': return v.split('\n').map(function (s) { return s.trim(); }).filter(Boolean);
-      // "12.5" → 1250: amounts typed in the currency's unit, sent in minor units (2 decimals).
-      case 'minor-units': return Math.round(Number(v) * 100);
+      // "12.5" → 1250 in USD, 12 in JPY: typed in the currency's unit, sent in minor units.
+      case 'minor-units': return minorUnits(v, digits(el.dataset.currency));
       default: return v;
     }
   }
@@ -191,9 +209,11 @@
   var assessTimer = null;
   var assessSeq = 0;
   function money(m) {
+    var exp = digits(m.currency);
+    var scale = Math.pow(10, exp);
     var minor = Math.abs(m.minor_units);
-    return (m.minor_units < 0 ? '-' : '') + Math.floor(minor / 100) + '.' +
-      String(minor % 100).padStart(2, '0') + ' ' + m.currency;
+    var cents = exp ? '.' + String(minor % scale).padStart(exp, '0') : '';
+    return (m.minor_units < 0 ? '-' : '') + Math.floor(minor / scale) + cents + ' ' + m.currency;
   }
   function findingList(items, cls, suffix) {
     var ul = document.createElement('ul');
@@ -415,6 +435,18 @@
     assess(document.getElementById('application'));
   }
 
+  // The language links keep the page's own query (a permit number, a year, a report's
+  // filters); without the script they still switch, onto the page's first view.
+  function keepQueryInLanguageLinks() {
+    document.querySelectorAll('nav.langs a[hreflang]').forEach(function (a) {
+      var q = new URLSearchParams(window.location.search);
+      q.delete('position');
+      q.set('lang', a.getAttribute('hreflang'));
+      a.setAttribute('href', '?' + q.toString());
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', keepQueryInLanguageLinks);
   document.addEventListener('submit', submit);
   document.addEventListener('click', click);
   document.addEventListener('click', extraClick);

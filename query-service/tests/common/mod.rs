@@ -264,3 +264,38 @@ pub fn ids(a: &Answer, key: &str) -> Vec<String> {
         .map(|i| i[key].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// Password `pw` for every test session; the session token is the user name.
+pub struct PasswordLogin;
+
+impl ecites_query::ui::Login for PasswordLogin {
+    fn login(
+        &self,
+        party: ecites_events::PartyCode,
+        user_id: &str,
+        password: &str,
+    ) -> Option<(String, Viewer)> {
+        let viewer = sessions().viewer(user_id)?;
+        (password == "pw" && viewer.party == party).then(|| (user_id.to_string(), viewer))
+    }
+
+    fn logout(&self, _token: &str) {}
+}
+
+/// The UI's routes (mounted under `/query`) over a fresh database, signing in with `login`.
+pub async fn ui_router_with(login: Arc<dyn ecites_query::ui::Login>) -> (Harness, Router) {
+    let h = harness(Duration::from_secs(2)).await;
+    let query = Arc::new(QueryState::new(h.pool.clone(), sessions()));
+    let r = ecites_query::ui::router(Arc::new(ecites_query::ui::Ui {
+        query,
+        login,
+        base: "/query".into(),
+        command_base: String::new(),
+    }));
+    (h, r)
+}
+
+/// [`ui_router_with`] the [`PasswordLogin`].
+pub async fn ui_router() -> (Harness, Router) {
+    ui_router_with(Arc::new(PasswordLogin)).await
+}

@@ -3,7 +3,7 @@
 use super::{line_field, Finding};
 use crate::domain::codes::{Appendix, DocumentType, SourceCode};
 use crate::domain::context::DecisionContext;
-use ecites_events::payloads::permit::ApplicationContent;
+use ecites_events::payloads::permit::{ApplicationContent, PermitLine};
 
 fn appendix_of(app: &ApplicationContent, i: usize) -> Option<Appendix> {
     app.lines[i].listing.as_ref().map(|l| l.appendix)
@@ -151,17 +151,30 @@ pub fn not_listed(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findin
         .enumerate()
         .filter(|(_, l)| l.listing.is_none() && !ctx.settings.on_national_list(l.taxon_id))
         .map(|(i, l)| {
-            Finding::refuse(
-                "DOC-NOT-LISTED",
-                "Art. II",
-                format!(
-                    "{} has no CITES listing on {} and is not on the Party's national list: no CITES document can be issued",
-                    l.scientific_name, ctx.today
-                ),
-            )
-            .at(line_field(i, "species"))
+            Finding::refuse("DOC-NOT-LISTED", "Art. II", not_listed_message(app, l, ctx))
+                .at(line_field(i, "species"))
         })
         .collect()
+}
+
+/// A split listing that leaves out the specimens' population is not "no listing": the
+/// message names the population so the applicant sees why.
+fn not_listed_message(app: &ApplicationContent, l: &PermitLine, ctx: &DecisionContext) -> String {
+    let listed_elsewhere = !ctx.reference.listings_on(l.taxon_id, ctx.today).is_empty();
+    if listed_elsewhere {
+        let population = l
+            .origin
+            .as_ref()
+            .map_or(app.exporting_country, |o| o.country);
+        return format!(
+            "the CITES listings of {} in force on {} cover other populations, not specimens from {population} (country of origin, else the exporting country), and it is not on the Party's national list: no CITES document can be issued",
+            l.scientific_name, ctx.today
+        );
+    }
+    format!(
+        "{} has no CITES listing on {} and is not on the Party's national list: no CITES document can be issued",
+        l.scientific_name, ctx.today
+    )
 }
 
 pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {

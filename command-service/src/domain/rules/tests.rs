@@ -208,6 +208,34 @@ fn doc_sea_certificate() {
 }
 
 #[test]
+fn doc_not_listed_names_the_population_a_split_listing_leaves_out() {
+    // Python regius is listed; a line whose population no listing covers has no listing seen.
+    let events = submitted(export(vec![line("Python regius", "W", "T", "SKI", "2")]));
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
+    let mut content = s.content.clone();
+    content.lines[0].listing = None;
+    let g = given(&[]);
+    let ctx = crate::domain::context::DecisionContext {
+        today: g.today,
+        reference: &g.reference,
+        settings: &g.settings,
+        quotas: &[],
+        replacement: None,
+    };
+    let found = crate::domain::rules::document::not_listed(&content, &ctx);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .message
+            .contains("cover other populations, not specimens from LK"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
 fn doc_not_listed_and_national_list() {
     let form = export(vec![line("Rattus rattus", "W", "S", "LIV", "2")]);
     given(&[])

@@ -81,10 +81,8 @@ fn unreadable(e: &Value) -> ApiError {
 
 /// A timeline row as the event it records. The projector verified its signature when it
 /// stored the row (`signature_verified`); the row does not keep the event id (the fold does
-/// not read it) nor the schema version. Each payload is read as v1 and lifted by the ledger's
-/// upcasters: right while every later version only adds fields (v2 and v3 of the permit events
-/// do); a version that reshapes a payload needs the column, so that rows are upcast from their
-/// own version as in the projector.
+/// not read it). The payload is read at the schema version it was recorded with and lifted by
+/// the ledger's upcasters, exactly as the projector read it.
 fn verified(id: &str, party: PartyCode, e: &Value) -> Option<VerifiedEvent> {
     let envelope = json!({
         "event_id": Uuid::nil(),
@@ -93,7 +91,7 @@ fn verified(id: &str, party: PartyCode, e: &Value) -> Option<VerifiedEvent> {
         "aggregate_id": id,
         "version": e["version"],
         "event_type": e["event_type"],
-        "schema_version": 1,
+        "schema_version": e["schema_version"].as_u64().unwrap_or(1),
         "occurred_at": e["occurred_at"],
         "actor": {"user_id": e["actor_id"], "role": e["actor_role"], "party": party.as_str()},
         "command_id": e["command_id"],

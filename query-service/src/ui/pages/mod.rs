@@ -64,10 +64,9 @@ fn when(v: &Value) -> String {
 }
 
 /// Integer minor units as a decimal amount with its currency.
+/// Minor units in the currency's major unit (ISO 4217 decimals): "25.00 USD", "2500 JPY".
 fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02} {currency}", m / 100, m % 100)
+    format!("{} {currency}", admin_config::major(minor, currency))
 }
 
 fn page(

@@ -322,7 +322,7 @@ fn accounts_section(
                     input type="hidden" name="amount.currency" value=(currency);
                     div.field {
                         label for="deposit-amount" { (tt.amount) " (" (currency) ")" }
-                        input #deposit-amount name="amount.minor_units" data-type="minor-units" required inputmode="decimal" pattern="[0-9]+([.][0-9]{1,2})?";
+                        input #deposit-amount name="amount.minor_units" data-type="minor-units" data-currency=(currency) required inputmode="decimal" pattern=(amount_pattern(&currency));
                     }
                     div.field {
                         label for="deposit-receipt" { (tt.receipt_number) }
@@ -348,5 +348,13 @@ fn officer_actions(ui: &Ui, ctx: &Ctx, lang: Lang, org: Uuid, status: &str) -> M
                     text_field("suspend-reason", "reason", t.reason, true)))
             }
         }
+    }
+}
+
+/// The amounts the currency's minor unit can hold: none after the point for JPY, three for KWD.
+fn amount_pattern(currency: &str) -> String {
+    match super::admin_config::exponent(currency) {
+        0 => "[0-9]+".into(),
+        e => format!("[0-9]+([.][0-9]{{1,{e}}})?"),
     }
 }

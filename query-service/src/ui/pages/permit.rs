@@ -331,6 +331,8 @@ mod tests {
     fn money_and_times_read_well() {
         assert_eq!(money(2500, "USD"), "25.00 USD");
         assert_eq!(money(-5, "USD"), "-0.05 USD");
+        assert_eq!(money(2500, "JPY"), "2500 JPY");
+        assert_eq!(money(12345, "KWD"), "12.345 KWD");
         assert_eq!(
             when(&json!("2026-05-01T12:34:56.789+00:00")),
             "2026-05-01 12:34"
