@@ -181,6 +181,8 @@
     }
     button.disabled = true;
     button.textContent = form.dataset.tWorking || '…';
+    // A refusal of the previous try must not stand while this one is on its way.
+    form.querySelector('.problem').textContent = '';
     post(path, payload).then(function (data) {
       if (form.dataset.result) {
         button.disabled = false;
@@ -249,6 +251,7 @@
     var source = form.querySelector('[name=source]:checked');
     var button = form.querySelector('button[type=submit]');
     button.disabled = true;
+    form.querySelector('.problem').textContent = '';
     post(form.dataset.command, { source: source ? source.value : '' }).then(function (data) {
       button.disabled = false;
       form.querySelector('.problem').textContent = '';

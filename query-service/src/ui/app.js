@@ -105,6 +105,9 @@
     try { payload = body(form); } catch (e) { show(form, { title: String(e) }); return; }
     button.disabled = true;
     button.textContent = form.dataset.tWorking || '…';
+    // A refusal of the previous try must not stand while this one is on its way.
+    var previous = form.querySelector('.problem');
+    if (previous) previous.textContent = '';
     fetch(form.dataset.command, {
       method: 'POST',
       credentials: 'same-origin',
