@@ -6,6 +6,8 @@
 //!
 //! Run: `deploy/stack.sh start && eval "$(deploy/stack.sh env)" && cargo bench -p ecites-tests --bench commands`
 //! Size: `ECITES_BENCH_CLIENTS` (64), `ECITES_BENCH_ROUNDS` (8 applications per client).
+//! `ECITES_BENCH_PROJECTOR=0` leaves the projector out, to measure the command side alone on
+//! the two cores (a deployment runs the projector and PostgreSQL beside it).
 
 use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
@@ -212,8 +214,13 @@ async fn main() {
     }
     // The projector follows the log through the whole run: its commit lag is the delay a
     // reader sees.
-    let database = ecites_tests::readside::test_database().await;
-    let projector = ecites_tests::readside::RunningProjector::start(&api.ledger, &database);
+    let projector = if env_usize("ECITES_BENCH_PROJECTOR", 1) == 1 {
+        let database = ecites_tests::readside::test_database().await;
+        let running = ecites_tests::readside::RunningProjector::start(&api.ledger, &database);
+        Some((database, running))
+    } else {
+        None
+    };
     let client = Arc::new(Client { api, tokens });
 
     println!(
@@ -250,10 +257,19 @@ async fn main() {
         percentile(&issuing, 0.5),
         percentile(&issuing, 0.99)
     );
-    let ledger = client.api.ledger.clone();
+    if let Some((database, projector)) = projector {
+        report_lag(&client.api.ledger, &database, projector).await;
+    }
+}
+
+async fn report_lag(
+    ledger: &TestLedger,
+    database: &str,
+    projector: ecites_tests::readside::RunningProjector,
+) {
     ecites_tests::readside::caught_up(
-        &ledger,
-        &database,
+        ledger,
+        database,
         ecites_projector::Projection::ReadModels,
         Duration::from_secs(120),
     )
