@@ -427,3 +427,35 @@ async fn the_new_pages_speak_french_and_spanish() {
     );
     h.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_species_picker_warns_when_this_years_quota_is_used_up() {
+    let (h, r) = ui_router().await;
+    let year = time::OffsetDateTime::now_utc().year();
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO quotas VALUES
+               ('q-now-py', 'LK', 101, 'Python regius', {year}, 'SKI', NULL, 'W',
+                 false, 5000, 2000, 3000, NULL, 6),
+               ('q-now-croc', 'LK', 102, 'Crocodylus niloticus', {year}, 'SKI', NULL, 'W',
+                 false, 10000, 500, 500, NULL, 7)"
+        ),
+    )
+    .await;
+    let python = page(&r, "/ui/LK/species?q=Python", "trader_a").await;
+    assert_eq!(python.status, StatusCode::OK, "{}", python.text());
+    let python = python.json();
+    assert_eq!(python[0]["name"], "Python regius", "{python}");
+    assert_eq!(python[0]["over_quota"], true, "{python}");
+    // Last year's quota (the seeded q1) is not this year's.
+    assert_eq!(
+        python[0]["quotas"],
+        serde_json::json!([{"term": "SKI", "unit": null, "annual": "5", "taken": "5", "exhausted": true}])
+    );
+    let croc = page(&r, "/ui/LK/species?q=Crocodylus", "trader_a")
+        .await
+        .json();
+    assert_eq!(croc[0]["over_quota"], false, "{croc}");
+    assert_eq!(croc[0]["quotas"][0]["taken"], "1", "{croc}");
+}

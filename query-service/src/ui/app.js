@@ -174,6 +174,11 @@
     if (!s) return '';
     var text = s.appendix ? (form.dataset.tAppendix + ' ' + s.appendix) : form.dataset.tNotListed;
     if (s.suspended) text += ' · ⚠ ' + form.dataset.tSuspended;
+    if (s.over_quota) text += ' · ⚠ ' + form.dataset.tOverQuota;
+    (s.quotas || []).forEach(function (q) {
+      var what = [q.term, q.unit].filter(Boolean).join(' ');
+      text += ' · ' + form.dataset.tQuota + (what ? ' ' + what : '') + ': ' + q.taken + ' / ' + q.annual;
+    });
     if (s.common_names) text += ' · ' + s.common_names;
     return text;
   }
@@ -184,7 +189,7 @@
     var info = el.closest('fieldset').querySelector('[data-species-info]');
     if (found[el.value]) {
       info.textContent = describe(form, found[el.value]);
-      info.classList.toggle('warn', !!found[el.value].suspended);
+      info.classList.toggle('warn', !!(found[el.value].suspended || found[el.value].over_quota));
     }
     clearTimeout(timer);
     var q = el.value.trim();

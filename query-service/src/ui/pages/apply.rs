@@ -30,7 +30,7 @@ pub(in crate::ui) async fn species(
                     "suspended": false})
             })
             .collect();
-        return Json(items).into_response();
+        return Json(with_quotas(&ui, &ctx, items).await).into_response();
     }
     let found = json_of(
         catalogue::species(
@@ -58,10 +58,50 @@ pub(in crate::ui) async fn species(
                     })
                 })
                 .collect();
-            Json(items).into_response()
+            Json(with_quotas(&ui, &ctx, items).await).into_response()
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// Species, term, unit, annual and taken (reserved + used), in thousandths.
+type QuotaRow = (String, Option<String>, Option<String>, i64, i64);
+
+/// This year's quotas of each species picked, so the trader is warned before filing that a
+/// quota is used up (QUOTA-EXCEEDED would refuse the issuance). Reserved and used both count:
+/// a reservation is a permit already issued against the quota.
+async fn with_quotas(ui: &Ui, ctx: &Ctx, mut items: Vec<Value>) -> Vec<Value> {
+    let names: Vec<String> = items.iter().map(|s| txt(&s["name"])).collect();
+    let year = time::OffsetDateTime::now_utc().year();
+    let rows: Result<Vec<QuotaRow>, _> = sqlx::query_as(
+        "SELECT scientific_name, term, unit, annual_thousandths, \
+         reserved_thousandths + used_thousandths FROM quotas \
+         WHERE party = $1 AND year = $2 AND scientific_name = ANY($3) ORDER BY quota_id",
+    )
+    .bind(ctx.party())
+    .bind(year)
+    .bind(&names)
+    .fetch_all(&ui.query.pool)
+    .await;
+    // The picker still helps without the quotas; the dry run and the issuance check them.
+    let rows = rows.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "species picker: quotas not read");
+        vec![]
+    });
+    for item in &mut items {
+        let name = txt(&item["name"]);
+        let quotas: Vec<Value> = rows
+            .iter()
+            .filter(|r| r.0 == name)
+            .map(|(_, term, unit, annual, taken)| {
+                json!({"term": term, "unit": unit, "annual": crate::listing::decimal(*annual),
+                    "taken": crate::listing::decimal(*taken), "exhausted": taken >= annual})
+            })
+            .collect();
+        item["over_quota"] = json!(quotas.iter().any(|q| q["exhausted"] == true));
+        item["quotas"] = json!(quotas);
+    }
+    items
 }
 
 /// A line of the form, blank or as filed before (`prefill`: a row of the permit's `lines`).
@@ -182,7 +222,7 @@ pub(super) fn application_form(ui: &Ui, ctx: &Ctx, lang: Lang, purpose: FormFor<
             data-permit-id=(permit_id)
             data-upload=(format!("{api}/documents"))
             data-species-url=(ui.url(&format!("/{party}/species")))
-            data-t-appendix=(t.appendix) data-t-not-listed=(t.not_listed) data-t-suspended=(t.suspended)
+            data-t-appendix=(t.appendix) data-t-not-listed=(t.not_listed) data-t-suspended=(t.suspended) data-t-over-quota=(t.over_quota) data-t-quota=(t.quota_this_year)
             data-t-working=(t.working) data-t-refused=(t.refused)
             data-t-fee=(tt.fee_if_filed_now) data-t-no-fee=(tt.fee_unknown)
             data-t-would-refuse=(tt.would_be_refused) data-t-would-accept=(tt.would_be_accepted) data-t-checks-passed=(tt.checks_passed)

@@ -53,6 +53,8 @@ pub static ES: Text = Text {
     appendix: "Apéndice",
     not_listed: "no incluida en los Apéndices de la CITES",
     suspended: "suspensión del comercio vigente",
+    over_quota: "el cupo de exportación de este año está agotado",
+    quota_this_year: "cupo de exportación de este año (utilizado / anual)",
     source: "Origen",
     purpose: "Propósito de la transacción",
     term: "Término",

@@ -54,6 +54,8 @@ pub static FR: Text = Text {
     appendix: "Annexe",
     not_listed: "non inscrite aux annexes CITES",
     suspended: "suspension du commerce en vigueur",
+    over_quota: "le quota d'exportation de cette année est épuisé",
+    quota_this_year: "quota d'exportation de cette année (utilisé / annuel)",
     source: "Source",
     purpose: "But de la transaction",
     term: "Terme",

@@ -23,7 +23,7 @@ fn entries(t: &'static Text) -> Vec<(String, &'static str)> {
         download_importer, download_exporter_issued, queue_empty, no_permits, my_applications,
         all_permits, apply, apply_title, document_type, exporting_country, exporting_country_hint,
         importing_country, country_hint, line, species, species_hint, appendix, not_listed,
-        suspended, source, purpose, term, quantity, unit, unit_none, add_line, remove_line,
+        suspended, over_quota, quota_this_year, source, purpose, term, quantity, unit, unit_none, add_line, remove_line,
         submit_application, permit, application, status, number, security_stamp, organisation,
         submitted_at, issued_on, valid_until, endorsed_on, port, assigned_officer, lines,
         permitted, endorsed, fee, paid, fee_waived, no_fee, rule_findings, no_findings, warning,
