@@ -66,6 +66,24 @@ async fn sign_in_sets_an_http_only_session_cookie_and_a_csrf_cookie() {
         .expect("a CSRF cookie");
     assert!(!csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
     assert!(csrf.len() > "ecites_csrf=; Path=/; SameSite=Strict".len() + 32);
+    assert!(!session.contains("Secure"), "plain HTTP: {session}");
+
+    // Behind a TLS-terminating proxy both cookies are Secure.
+    let req = Request::post("/ui/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from("party=LK&user_id=trader_a&password=pw"))
+        .unwrap();
+    let a = answer(r.clone().oneshot(req).await.unwrap()).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    let secure: Vec<&str> = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(secure.len(), 2, "{secure:?}");
+    assert!(secure.iter().all(|c| c.ends_with("; Secure")), "{secure:?}");
 
     // Another Party's user is refused here.
     let a = page(&r, "/ui/LK", Some("ke_officer")).await;

@@ -244,11 +244,30 @@ async fn lang_choice(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// The `Set-Cookie` values of a new session.
-pub fn session_cookies(token: &str, csrf: &str) -> [String; 2] {
+/// Did the browser reach us over TLS? `ecites serve` speaks plain HTTP behind a TLS-terminating
+/// proxy, which says so in `X-Forwarded-Proto` or `Forwarded`. A client that sends the header
+/// over plain HTTP only gets a cookie its browser will not send back: no harm done.
+pub fn over_tls(headers: &HeaderMap) -> bool {
+    let has = |name: header::HeaderName, needle: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains(needle))
+    };
+    has(
+        header::HeaderName::from_static("x-forwarded-proto"),
+        "https",
+    ) || has(header::FORWARDED, "proto=https")
+}
+
+/// The `Set-Cookie` values of a new session; `Secure` when the browser came over TLS, so the
+/// session never travels in clear once a deployment has TLS.
+pub fn session_cookies(token: &str, csrf: &str, secure: bool) -> [String; 2] {
+    let secure = if secure { "; Secure" } else { "" };
     [
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
-        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict"),
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict{secure}"),
     ]
 }
 
@@ -343,9 +362,28 @@ mod tests {
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
         assert_eq!(cookie(&h, CSRF_COOKIE), Some("c"));
         assert_eq!(cookie(&h, "b"), None);
-        let [session, csrf] = session_cookies("tok", "c");
+        let [session, csrf] = session_cookies("tok", "c", false);
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
         assert!(!csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+        assert!(!session.contains("Secure") && !csrf.contains("Secure"));
+        let [session, csrf] = session_cookies("tok", "c", true);
+        assert!(session.ends_with("; Secure") && csrf.ends_with("; Secure"));
+    }
+
+    #[test]
+    fn tls_is_read_from_the_proxys_headers() {
+        let mut h = HeaderMap::new();
+        assert!(!over_tls(&h));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        assert!(!over_tls(&h));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("HTTPS"));
+        assert!(over_tls(&h));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::FORWARDED,
+            HeaderValue::from_static("for=192.0.2.60;proto=https;by=203.0.113.43"),
+        );
+        assert!(over_tls(&h));
     }
 
     #[test]

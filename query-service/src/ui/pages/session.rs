@@ -69,7 +69,8 @@ pub(in crate::ui) async fn login(
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
     let csrf = hex::encode(raw);
     let mut res = Redirect::to(&ui.url(&format!("/{}", viewer.party))).into_response();
-    for c in super::super::session_cookies(&token, &csrf) {
+    let secure = super::super::over_tls(&headers);
+    for c in super::super::session_cookies(&token, &csrf, secure) {
         if let Ok(v) = c.parse() {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
