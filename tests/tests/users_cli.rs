@@ -117,3 +117,38 @@ fn a_user_added_on_the_command_line_while_the_server_runs_is_kept_by_the_servers
         .collect();
     assert_eq!(ids, ["first", "second", "third"]);
 }
+
+#[test]
+fn a_user_and_a_link_from_the_command_line_work_on_the_running_server_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.json");
+    std::env::set_var("ECITES_USERS_FILE", &file);
+    std::env::set_var("ECITES_USER_PASSWORD", "a long enough password");
+    let add = |user: &str| {
+        let args = [
+            "users", "add", "--party", "LK", "--user", user, "--role", "customs",
+        ];
+        assert_eq!(run(&args).0, 0);
+    };
+    add("first");
+    let server = Users::load(&file).unwrap();
+    let lk = "LK".parse().unwrap();
+    // Added while the server runs: it signs in without a restart.
+    add("second");
+    assert!(server
+        .login(lk, "second", "a long enough password")
+        .is_some());
+    // The forgotten-password link the operator prints works on the running server.
+    let (code, text) = run(&["users", "link", "--party", "LK", "--user", "first"]);
+    assert_eq!(code, 0, "{text}");
+    let token = text
+        .strip_prefix("/query/ui/set-password#token=")
+        .and_then(|t| t.split_whitespace().next())
+        .expect("a set-password path");
+    server.set_password(token, "chosen by the user").unwrap();
+    assert!(server.login(lk, "first", "chosen by the user").is_some());
+    // The file holds password hashes: only its owner reads it.
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}

@@ -307,6 +307,12 @@ impl From<UserError> for Problem {
                 invalid("USER-ORGANISATION", "organisation_id", detail)
             }
             UserError::InvalidLink => invalid("USER-LINK", "token", detail),
+            UserError::NotManaged(_) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not a Party user",
+                detail,
+            ),
             UserError::Hash(_) | UserError::File(..) => {
                 tracing::error!("users store: {detail}");
                 Problem::new(

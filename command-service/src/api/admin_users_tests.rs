@@ -40,6 +40,7 @@ impl Api {
             ("LK", "admin", Role::PartyAdmin),
             ("LK", "officer", Role::MaOfficer),
             ("KE", "admin-ke", Role::PartyAdmin),
+            ("LK", "ops", Role::SystemOperator),
         ] {
             users.add(party(p), id, role, None, PASSWORD).unwrap();
         }
@@ -183,6 +184,37 @@ async fn the_admin_adds_an_officer_who_sets_a_password_with_the_link() {
     );
     let trail = serde_json::to_string(&audit).unwrap();
     assert!(!trail.contains(&token) && !trail.contains("passphrase"));
+}
+
+/// The system operator reads every Party: a Party admin who could reset its password, change
+/// its role or disable it would hold (or take down) every Party's data.
+#[tokio::test]
+async fn a_party_admin_never_manages_the_system_operator_account() {
+    let api = Api::new();
+    let admin = api.token("LK", "admin");
+    let before = api.snapshot();
+    for (uri, body) in [
+        ("/api/LK/users/ops/set-password-link", json!({})),
+        ("/api/LK/users/ops/role", json!({"role": "auditor"})),
+        ("/api/LK/users/ops/disable", json!({})),
+        ("/api/LK/users/ops/enable", json!({})),
+    ] {
+        let (status, body) = api.call("POST", uri, Some(&admin), body).await;
+        assert_eq!(status, 403, "{uri}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("system operator"),
+            "{body}"
+        );
+    }
+    assert_eq!(api.snapshot(), before, "nothing written");
+    assert!(api
+        .state
+        .users
+        .login(party("LK"), "ops", PASSWORD)
+        .is_some());
 }
 
 #[tokio::test]

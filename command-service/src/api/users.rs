@@ -86,6 +86,8 @@ pub enum UserError {
     Hash(String),
     #[error("users file {0}: {1}")]
     File(PathBuf, String),
+    #[error("user {0} is the system operator, managed from the command line only")]
+    NotManaged(String),
 }
 
 pub fn hash_password(password: &str) -> Result<String, UserError> {
@@ -211,7 +213,7 @@ impl Users {
         let (link, ticket) = new_link();
         let entry = AuditEntry::by(actor, "set_password_link_issued", user_id);
         self.change(entry, |records| {
-            let r = existing(records, actor.party, user_id)?;
+            let r = managed(records, actor.party, user_id)?;
             r.set_password = Some(ticket);
             Ok(())
         })?;
@@ -233,7 +235,7 @@ impl Users {
         let organisation_id = organisation_id.filter(|_| role == Role::Trader);
         let entry = AuditEntry::by(actor, "role_changed", user_id).with_role(role, organisation_id);
         self.change(entry, |records| {
-            let r = existing(records, actor.party, user_id)?;
+            let r = managed(records, actor.party, user_id)?;
             r.role = role;
             r.organisation_id = organisation_id;
             Ok(())
@@ -246,7 +248,7 @@ impl Users {
     pub fn disable(&self, actor: &Principal, user_id: &str) -> Result<(), UserError> {
         let entry = AuditEntry::by(actor, "user_disabled", user_id);
         self.change(entry, |records| {
-            let r = existing(records, actor.party, user_id)?;
+            let r = managed(records, actor.party, user_id)?;
             r.disabled = true;
             r.set_password = None;
             Ok(())
@@ -260,7 +262,7 @@ impl Users {
     pub fn enable(&self, actor: &Principal, user_id: &str) -> Result<(), UserError> {
         let entry = AuditEntry::by(actor, "user_enabled", user_id);
         self.change(entry, |records| {
-            existing(records, actor.party, user_id)?.disabled = false;
+            managed(records, actor.party, user_id)?.disabled = false;
             Ok(())
         })
     }
@@ -281,9 +283,16 @@ impl Users {
                 })
                 .map(|r| (r.party, r.user_id.clone()))
         };
-        let (party, user_id) = {
-            let records = self.records.read().map_err(|_| poisoned())?;
-            holder(&records).ok_or(UserError::InvalidLink)?
+        let found = |users: &Self| -> Result<_, UserError> {
+            Ok(holder(&*users.records.read().map_err(|_| poisoned())?))
+        };
+        let (party, user_id) = match found(self)? {
+            Some(h) => h,
+            // A link `ecites users link` wrote to the file while this process ran.
+            None => {
+                self.refresh()?;
+                found(self)?.ok_or(UserError::InvalidLink)?
+            }
         };
         // Hashing is slow: done outside the lock, then the link is checked again.
         let hash = hash_password(password)?;
@@ -303,9 +312,12 @@ impl Users {
 
     /// The Party's users, by id.
     pub fn list(&self, party: PartyCode) -> Vec<UserSummary> {
-        let Ok(records) = self.records.read() else {
-            return vec![];
-        };
+        // The records are whole even if a writer panicked: an empty list would read as "no
+        // such user is disabled".
+        let records = self
+            .records
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out: Vec<UserSummary> = records
             .values()
             .filter(|r| r.party == party)
@@ -365,14 +377,35 @@ impl Users {
             std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         }
         let tmp = file.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, file).map_err(|e| err(e.to_string()))
+        write_private(&tmp, &text).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, file).map_err(|e| err(e.to_string()))?;
+        // The rename is durable only once the directory is on disk too.
+        if let Some(dir) = file.parent() {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| err(e.to_string()))?;
+        }
+        Ok(())
     }
 
     fn end_sessions(&self, party: PartyCode, user_id: &str) {
-        if let Ok(mut sessions) = self.sessions.write() {
-            sessions.retain(|_, p| !(p.party == party && p.user_id == user_id));
-        }
+        // A poisoned lock still holds the sessions: ending them must not be skipped, or a
+        // disabled user would keep working.
+        let mut sessions = self
+            .sessions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.retain(|_, p| !(p.party == party && p.user_id == user_id));
+    }
+
+    /// Reads the users file again (a user or link added by the CLI while `serve` runs).
+    fn refresh(&self) -> Result<(), UserError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let fresh = read_file(file)?;
+        *self.records.write().map_err(|_| poisoned())? = fresh;
+        Ok(())
     }
 
     /// Checks the password; on success opens a session and returns its bearer token.
@@ -382,12 +415,16 @@ impl Users {
         user_id: &str,
         password: &str,
     ) -> Option<(String, Principal)> {
-        let record = self
-            .records
-            .read()
-            .ok()?
-            .get(&(party, user_id.to_string()))?
-            .clone();
+        let key = (party, user_id.to_string());
+        let known = |users: &Self| users.records.read().ok()?.get(&key).cloned();
+        let record = match known(self) {
+            Some(r) => r,
+            // A user `ecites users add` wrote to the file while this process ran.
+            None => {
+                self.refresh().ok()?;
+                known(self)?
+            }
+        };
         if record.disabled || record.password_hash.is_empty() {
             return None;
         }
@@ -455,6 +492,20 @@ fn existing<'r>(
         .ok_or_else(|| UserError::NotFound(user_id.into()))
 }
 
+/// A user the Party admin may manage: never the system operator, whose account reads every
+/// Party (a Party admin who could reset its password would read them all).
+fn managed<'r>(
+    records: &'r mut Records,
+    party: PartyCode,
+    user_id: &str,
+) -> Result<&'r mut UserRecord, UserError> {
+    let r = existing(records, party, user_id)?;
+    if r.role == Role::SystemOperator {
+        return Err(UserError::NotManaged(user_id.into()));
+    }
+    Ok(r)
+}
+
 /// The browser's session cookie (HttpOnly, SameSite=Strict): the same token as a bearer one.
 pub const SESSION_COOKIE: &str = "ecites_session";
 /// The readable double-submit cookie: the UI's script copies it into [`CSRF_HEADER`].
@@ -487,6 +538,21 @@ pub fn cookie_session(headers: &axum::http::HeaderMap) -> Option<&str> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Writes `bytes` to a new file only its owner reads (it holds password hashes), on disk
+/// before it is renamed into place.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 #[cfg(test)]
