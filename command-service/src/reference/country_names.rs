@@ -57,12 +57,13 @@ impl CountryNames {
 }
 
 /// The list's name and the forms annotations use: "Bolivia, Plurinational State of" is also
-/// "Plurinational State of Bolivia" and "Bolivia"; "Falkland Islands (Malvinas)" is also
-/// "Falkland Islands".
+/// "Plurinational State of Bolivia", "Bolivia (Plurinational State of)" and "Bolivia";
+/// "Falkland Islands (Malvinas)" is also "Falkland Islands".
 fn aliases(name: &str) -> Vec<String> {
     let mut out = vec![name.to_string()];
     if let Some((head, tail)) = name.split_once(", ") {
         out.push(format!("{tail} {head}"));
+        out.push(format!("{head} ({tail})"));
         out.push(head.to_string());
     }
     if let Some((head, _)) = name.split_once(" (") {
@@ -100,6 +101,11 @@ mod tests {
             Some("BO")
         );
         assert_eq!(code("Bolivia").as_deref(), Some("BO"));
+        assert_eq!(
+            code("Bolivia (Plurinational State of)").as_deref(),
+            Some("BO")
+        );
+        assert_eq!(code("Korea (Republic of)").as_deref(), Some("KR"));
         assert_eq!(code("Trinidad and Tobago").as_deref(), Some("TT"));
         assert_eq!(code("Falkland Islands").as_deref(), Some("FK"));
         assert_eq!(code("Korea"), None, "two countries: neither");

@@ -76,14 +76,6 @@ pub enum CatalogueError {
     },
     #[error("taxon {taxon_id}, listing change {listing_id}: a reservation without a Party")]
     ReservationWithoutParty { taxon_id: u64, listing_id: u64 },
-    /// A published quota an exact quantity cannot hold (more than three decimals): refused
-    /// rather than rounded into a signed event.
-    #[error("taxon {taxon_id}, quota {quota_id}: {reason}")]
-    InvalidQuota {
-        taxon_id: u64,
-        quota_id: u64,
-        reason: String,
-    },
     #[error("taxon {0} is given twice")]
     DuplicateTaxon(u64),
     #[error("demo list line {line}: {reason}")]
@@ -96,11 +88,45 @@ struct NameTarget {
     via_synonym: bool,
 }
 
+/// Something a catalogue build kept but could not take as Species+ gave it; the import goes on
+/// and reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogueWarning {
+    /// A published quota an exact quantity cannot hold (more than three decimals, negative,
+    /// not finite): recorded as no quota, its published text kept in the quota's `notes`,
+    /// never rounded into a signed event.
+    QuotaNotHeld {
+        taxon_id: u64,
+        quota_id: u64,
+        published: String,
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for CatalogueWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::QuotaNotHeld {
+                taxon_id,
+                quota_id,
+                published,
+                reason,
+            } => write!(
+                f,
+                "taxon {taxon_id}, quota {quota_id}: published quota {published} recorded as no quota ({reason}); the text is kept in its notes"
+            ),
+        }
+    }
+}
+
 /// The CITES taxa the rules engine can name, with their legislation.
 #[derive(Clone, Debug, Default)]
 pub struct SpeciesCatalogue {
     taxa: BTreeMap<u64, Taxon>,
     names: HashMap<String, Vec<NameTarget>>,
+    /// What the build from Species+ answers kept but could not take as given (empty for a
+    /// catalogue rebuilt from the log).
+    warnings: Vec<CatalogueWarning>,
 }
 
 /// The key a name is looked up by: case and runs of white space do not matter.
@@ -185,6 +211,17 @@ impl SpeciesCatalogue {
     /// Every taxon, by id.
     pub fn taxa(&self) -> impl Iterator<Item = &Taxon> {
         self.taxa.values()
+    }
+
+    /// What the build from Species+ answers kept but could not take as given: the import
+    /// report's warnings.
+    pub fn warnings(&self) -> &[CatalogueWarning] {
+        &self.warnings
+    }
+
+    pub(crate) fn with_warnings(mut self, warnings: Vec<CatalogueWarning>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     /// The number of taxa.

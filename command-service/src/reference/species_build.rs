@@ -1,14 +1,15 @@
 //! Building a [`SpeciesCatalogue`] from Species+ answers.
 
 use super::species::{
-    CatalogueError, CommonName, HashNote, HigherTaxa, ListingChange, ListingHistory, Quota,
-    SpeciesCatalogue, Suspension, Synonym, Taxon,
+    CatalogueError, CatalogueWarning, CommonName, HashNote, HigherTaxa, ListingChange,
+    ListingHistory, Quota, SpeciesCatalogue, Suspension, Synonym, Taxon,
 };
 use super::speciesplus::{
     self, ChangeType, CitesLegislation, CurrentListing, GeoEntity, ListingChangeRecord, NameStatus,
     QuotaRecord, SuspensionRecord, TaxonConcept, TaxonConceptsPage,
 };
 use crate::domain::codes::Kingdom;
+use ecites_events::payloads::species as payload;
 use ecites_events::PartyCode;
 use std::collections::BTreeMap;
 
@@ -65,6 +66,9 @@ impl CatalogueBuilder {
     /// Builds the catalogue. Inactive concepts are left out; a synonym concept becomes a
     /// synonym of each of its accepted names that the pages hold. A taxon without
     /// legislation gets the current listings of its concept.
+    /// A published quota that an exact quantity cannot hold does not fail the build: it is
+    /// recorded as no quota with its text in the notes, and listed in
+    /// [`SpeciesCatalogue::warnings`].
     pub fn build(mut self) -> Result<SpeciesCatalogue, CatalogueError> {
         if let Some(id) = self
             .legislation
@@ -74,12 +78,13 @@ impl CatalogueBuilder {
             return Err(CatalogueError::LegislationForUnknownTaxon(*id));
         }
         let mut taxa: BTreeMap<u64, Taxon> = BTreeMap::new();
+        let mut warnings = Vec::new();
         for (id, concept) in &self.accepted {
             if concept.active == Some(false) {
                 continue;
             }
             let legislation = self.legislation.remove(id);
-            taxa.insert(*id, taxon_from(concept, legislation)?);
+            taxa.insert(*id, taxon_from(concept, legislation, &mut warnings)?);
         }
         for synonym in self.synonyms.values() {
             if synonym.active == Some(false) {
@@ -96,7 +101,7 @@ impl CatalogueBuilder {
                 }
             }
         }
-        SpeciesCatalogue::from_taxa(taxa.into_values())
+        Ok(SpeciesCatalogue::from_taxa(taxa.into_values())?.with_warnings(warnings))
     }
 }
 
@@ -122,6 +127,7 @@ fn kingdom(concept: &TaxonConcept) -> Result<Kingdom, CatalogueError> {
 fn taxon_from(
     concept: &TaxonConcept,
     legislation: Option<(LegislationScope, CitesLegislation)>,
+    warnings: &mut Vec<CatalogueWarning>,
 ) -> Result<Taxon, CatalogueError> {
     let h = concept.higher_taxa.clone().unwrap_or_default();
     let mut taxon = Taxon {
@@ -172,8 +178,8 @@ fn taxon_from(
             taxon.quotas = legislation
                 .cites_quotas
                 .iter()
-                .map(|q| quota(concept.id, q))
-                .collect::<Result<_, _>>()?;
+                .map(|q| quota(concept.id, q, warnings))
+                .collect();
             taxon.suspensions = legislation
                 .cites_suspensions
                 .iter()
@@ -266,28 +272,41 @@ fn current_listing(taxon_id: u64, l: &CurrentListing) -> Result<ListingChange, C
     })
 }
 
-fn quota(taxon_id: u64, q: &QuotaRecord) -> Result<Quota, CatalogueError> {
-    let exact = q
-        .quota
-        .map(ecites_events::payloads::species::quota_from_f64)
-        .transpose()
-        .map_err(|reason| CatalogueError::InvalidQuota {
-            taxon_id,
-            quota_id: q.id,
-            reason,
-        })?;
-    Ok(Quota {
+/// A quota as Species+ published it; one an exact quantity cannot hold becomes no quota, its
+/// published text appended to the notes and a warning for the import report.
+fn quota(taxon_id: u64, q: &QuotaRecord, warnings: &mut Vec<CatalogueWarning>) -> Quota {
+    let mut notes = text(&q.notes);
+    let exact = match q.quota.map(payload::quota_from_f64) {
+        None => None,
+        Some(Ok(exact)) => Some(exact),
+        Some(Err(reason)) => {
+            let published = q.quota.map_or_else(String::new, |f| f.to_string());
+            notes = Some(payload::unheld_quota_note(
+                notes.as_deref(),
+                &published,
+                &reason,
+            ));
+            warnings.push(CatalogueWarning::QuotaNotHeld {
+                taxon_id,
+                quota_id: q.id,
+                published,
+                reason,
+            });
+            None
+        }
+    };
+    Quota {
         id: q.id,
         taxon_concept_id: q.taxon_concept_id,
         country: q.geo_entity.iso_code2.trim().to_string(),
         quota: exact,
         unit: q.unit.as_ref().map(|u| u.code.trim().to_string()),
         publication_date: q.publication_date,
-        notes: text(&q.notes),
+        notes,
         url: text(&q.url),
         public_display: q.public_display,
         is_current: q.is_current,
-    })
+    }
 }
 
 fn suspension(s: &SuspensionRecord) -> Suspension {

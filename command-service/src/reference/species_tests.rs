@@ -256,6 +256,48 @@ fn quotas_and_suspensions_keep_what_the_api_gave() {
     assert!(c.quotas(1).is_empty() && c.suspensions(1).is_empty());
 }
 
+/// Given a Species+ answer with one quota a quantity cannot hold exactly (0.0005) and one
+/// negative, when the catalogue is built, then the build succeeds: those quotas are no quota
+/// with the published text in their notes, every other quota is kept, and the build reports
+/// both (the import report's warnings).
+#[test]
+fn given_a_quota_with_four_decimals_when_built_then_it_is_no_quota_and_reported() {
+    let mut l = legislation("spp_cites_legislation_sco__0.json");
+    let (first, second) = (l.cites_quotas[1].id, l.cites_quotas[2].id);
+    l.cites_quotas[1].quota = Some(0.0005);
+    l.cites_quotas[2].quota = Some(-1.0);
+    let mut b = pages();
+    b.add_legislation(ELEPHANT, LegislationScope::All, l);
+    let c = b
+        .build()
+        .expect("one unreadable quota does not abort the import");
+    let quotas = c.quotas(ELEPHANT);
+    assert_eq!(quotas.len(), 713);
+    let q = quotas.iter().find(|q| q.id == first).unwrap();
+    assert_eq!(q.quota, None);
+    assert!(q.notes.as_deref().unwrap().contains("0.0005"), "{q:?}");
+    assert_eq!(quotas.iter().find(|q| q.id == second).unwrap().quota, None);
+    let cm = quotas.iter().find(|q| q.id == 130).unwrap();
+    assert_eq!(cm.quota, Some(ecites_events::cites::Quantity::whole(160)));
+    let reported: Vec<(u64, String)> = c
+        .warnings()
+        .iter()
+        .map(|w| match w {
+            CatalogueWarning::QuotaNotHeld {
+                quota_id,
+                published,
+                ..
+            } => (*quota_id, published.clone()),
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        vec![(first, "0.0005".to_string()), (second, "-1".to_string())]
+    );
+    assert!(c.warnings()[0].to_string().contains("0.0005"));
+    assert!(elephant_history().warnings().is_empty());
+}
+
 fn extra_page(concepts: &str) -> TaxonConceptsPage {
     serde_json::from_str(&format!(
         r#"{{"pagination":{{"current_page":1,"per_page":500,"total_entries":1}},"taxon_concepts":[{concepts}]}}"#

@@ -38,9 +38,11 @@ impl EventPayload for TaxonRecorded {
 }
 
 /// `TaxonRecorded` v1 → v2: each quota's JSON number becomes the exact decimal string of a
-/// [`Quantity`]. The number's shortest decimal text is what Species+ published (e.g. `160.0`);
-/// one that a quantity cannot hold exactly (more than three decimals) is refused rather than
-/// rounded, so that a replay never silently changes a published quota.
+/// [`Quantity`]. The number's shortest decimal text is what Species+ published (e.g. `160.0`).
+/// One that a quantity cannot hold exactly (more than three decimals, negative, not a finite
+/// number) is neither rounded nor refused: the quota becomes `None` and its published text is
+/// kept in the quota's `notes` ([`unheld_quota_note`]), so that a replay of the immutable log
+/// never breaks and never silently changes a published quota.
 pub fn upcast_taxon_recorded_v1(mut v: serde_json::Value) -> Result<serde_json::Value, String> {
     let quotas = v
         .pointer_mut("/taxon/quotas")
@@ -50,25 +52,59 @@ pub fn upcast_taxon_recorded_v1(mut v: serde_json::Value) -> Result<serde_json::
         let Some(slot) = q.get_mut("quota") else {
             continue;
         };
-        match slot {
-            serde_json::Value::Null => {}
-            serde_json::Value::Number(n) => {
-                let exact = quota_from_f64(n.as_f64().ok_or("quota is not a number")?)?;
+        let read = match &*slot {
+            serde_json::Value::Null => continue,
+            serde_json::Value::Number(n) => match n.as_f64().map(quota_from_f64) {
+                Some(Ok(exact)) => Ok(exact),
+                Some(Err(reason)) => Err((n.to_string(), reason)),
+                None => Err((n.to_string(), "not a number".to_string())),
+            },
+            other => Err((other.to_string(), "not a number".to_string())),
+        };
+        let unheld = match read {
+            Ok(exact) => {
                 *slot = serde_json::Value::String(exact.to_string());
+                None
             }
-            other => return Err(format!("quota {other} is not a number")),
+            Err(unheld) => Some(unheld),
+        };
+        if let Some((published, reason)) = unheld {
+            *slot = serde_json::Value::Null;
+            if let Some(notes) = q.get_mut("notes") {
+                let note = unheld_quota_note(notes.as_str(), &published, &reason);
+                *notes = serde_json::Value::String(note);
+            } else if let Some(obj) = q.as_object_mut() {
+                let note = unheld_quota_note(None, &published, &reason);
+                obj.insert("notes".into(), serde_json::Value::String(note));
+            }
         }
     }
     Ok(v)
 }
 
 /// A published quota (a float in Species+ answers and in v1 events) as an exact quantity: the
-/// float's shortest round-trip decimal text, which is the literal Species+ wrote.
+/// float's shortest round-trip decimal text, which is the literal Species+ wrote. Refused (with
+/// the reason) when it is not finite, negative, or has more than three decimals.
 pub fn quota_from_f64(f: f64) -> Result<Quantity, String> {
     if !f.is_finite() {
         return Err(format!("quota {f} is not a finite number"));
     }
+    if f < 0.0 {
+        return Err(format!("quota {f} is negative"));
+    }
     Quantity::parse(&f.to_string()).map_err(|e| format!("quota {e}"))
+}
+
+/// The notes of a quota whose published value `published` could not be held as a quantity:
+/// the Species+ notes (if any), then the published text and why it is not recorded as a quota.
+pub fn unheld_quota_note(notes: Option<&str>, published: &str, reason: &str) -> String {
+    let kept = format!(
+        "[published quota {published} not recorded as a quota ({reason}): treat as no quota]"
+    );
+    match notes.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => format!("{n} {kept}"),
+        None => kept,
+    }
 }
 
 /// SHA-256 of a taxon's canonical content, written as 64 lower-case hex digits.
@@ -474,12 +510,38 @@ mod tests {
         assert_eq!(got.taxon.quotas[0].quota, Some(Quantity::whole(160)));
         assert_eq!(got.taxon.quotas[1].quota, None);
 
-        v1["taxon"]["quotas"][0]["quota"] = serde_json::json!(0.1234);
-        let too_precise = up.decode::<TaxonRecorded>("TaxonRecorded", 1, &v1.to_string());
-        assert!(matches!(
-            too_precise,
-            Err(crate::schema::DecodeError::Upcast { version: 1, .. })
-        ));
+        assert_eq!(quota_from_f64(0.5).unwrap().to_string(), "0.5");
+        assert!(quota_from_f64(f64::NAN).is_err());
+        assert!(quota_from_f64(-1.0).is_err());
+    }
+
+    /// Given a v1 event in an old log holding a quota a quantity cannot hold (0.0005: four
+    /// decimals), when it is decoded, then it decodes: the quota is no quota and the published
+    /// value is kept in the quota's notes (the replay never breaks, nothing is rounded).
+    #[test]
+    fn given_a_v1_quota_with_four_decimals_when_decoded_then_it_is_no_quota_with_its_text_kept() {
+        let mut v1 = serde_json::to_value(TaxonRecorded {
+            taxon_id: 4521,
+            content_hash: ContentHash([0xab; 32]),
+            taxon: elephant(),
+        })
+        .unwrap();
+        let second = v1["taxon"]["quotas"][0].clone();
+        v1["taxon"]["quotas"][0]["quota"] = serde_json::json!(0.0005);
+        v1["taxon"]["quotas"][0]["notes"] = serde_json::json!("hunting trophies");
+        v1["taxon"]["quotas"].as_array_mut().unwrap().push(second);
+        v1["taxon"]["quotas"][1]["quota"] = serde_json::json!(-1.0);
+        v1["taxon"]["quotas"][1]["notes"] = serde_json::Value::Null;
+        let up = crate::payloads::upcasters();
+        let got: TaxonRecorded = up.decode("TaxonRecorded", 1, &v1.to_string()).unwrap();
+        let q = &got.taxon.quotas[0];
+        assert_eq!(q.quota, None);
+        let notes = q.notes.as_deref().unwrap();
+        assert!(notes.starts_with("hunting trophies "), "{notes}");
+        assert!(notes.contains("0.0005"), "{notes}");
+        let negative = &got.taxon.quotas[1];
+        assert_eq!(negative.quota, None);
+        assert!(negative.notes.as_deref().unwrap().contains("-1.0"));
         assert_eq!(quota_from_f64(0.5).unwrap().to_string(), "0.5");
         assert!(quota_from_f64(f64::NAN).is_err());
     }

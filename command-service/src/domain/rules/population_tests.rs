@@ -2,7 +2,7 @@
 //! listing chosen for a population, the fallback when an annotation cannot be read, and the
 //! real *Loxodonta africana* legislation (Species+ answer of 2022-11-27, English texts).
 
-use super::population::{coverage, listing_for, Coverage};
+use super::population::{coverage, listing_coverage, listing_for, Coverage};
 use crate::domain::codes::Appendix;
 use crate::domain::context::{DecisionContext, ListingInfo, PartySettings};
 use crate::domain::permit::{decide, PermitEvent, PermitState};
@@ -268,4 +268,217 @@ fn given_annotations_in_french_when_submitted_then_appendix_i_applies_with_a_war
         .expect("a LISTING-POPULATION warning");
     assert!(warning.warning);
     assert_eq!(warning.field.as_deref(), Some("lines[0].species"));
+}
+
+const ANDEAN: [&str; 3] = ["BO", "CL", "PE"];
+const ANDEAN_I: &str = "Only the populations of Bolivia (Plurinational State of), Chile and Peru; all other populations are included in Appendix II";
+const ANDEAN_II: &str = "Except the populations of Bolivia (Plurinational State of), Chile and Peru, which are included in Appendix I";
+
+fn andean() -> Vec<ListingInfo> {
+    vec![
+        listing(11, Appendix::I, Some(ANDEAN_I)),
+        listing(12, Appendix::II, Some(ANDEAN_II)),
+    ]
+}
+
+#[test]
+fn given_a_name_in_brackets_mid_list_when_read_then_the_countries_after_it_are_kept() {
+    // Given the two listings of a population split naming "Bolivia (Plurinational State of)"
+    // first; when they are read; then every country of the list is held, and the phrase keeps
+    // the annotation's own words.
+    match coverage(Some(ANDEAN_I), &named) {
+        Coverage::Only {
+            countries,
+            partly,
+            phrase,
+        } => {
+            assert_eq!(countries, codes(&ANDEAN));
+            assert!(partly.is_empty());
+            assert_eq!(
+                phrase,
+                "Only the populations of Bolivia (Plurinational State of), Chile and Peru"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match coverage(Some(ANDEAN_II), &named) {
+        Coverage::AllExcept { countries, .. } => assert_eq!(countries, codes(&ANDEAN)),
+        other => panic!("{other:?}"),
+    }
+    // Square brackets and a name inside a longer "and" list read the same way.
+    match coverage(
+        Some("Populations of Chile and Bolivia [Plurinational State of] (listed in Appendix II)"),
+        &named,
+    ) {
+        Coverage::Only { countries, .. } => assert_eq!(countries, codes(&["CL", "BO"])),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn given_the_andean_split_when_the_origin_is_peru_then_appendix_i_applies_resolved() {
+    // Given App I "Only … Bolivia (Plurinational State of), Chile and Peru" and App II
+    // "Except … Bolivia (Plurinational State of), Chile and Peru"; when the specimens come
+    // from Peru (the country after the bracket); then Appendix I applies, resolved.
+    for from in ANDEAN {
+        let c = listing_for(andean(), party(from), &named);
+        assert_eq!(c.listing.map(|l| l.appendix), Some(Appendix::I), "{from}");
+        let p = c.population.unwrap();
+        assert!(p.resolved, "{from}");
+        assert!(p
+            .annotation
+            .unwrap()
+            .ends_with("Bolivia (Plurinational State of), Chile and Peru"));
+    }
+    // And from Argentina, not named: Appendix II.
+    let ar = listing_for(andean(), party("AR"), &named);
+    assert_eq!(ar.listing.map(|l| l.appendix), Some(Appendix::II));
+    assert!(ar.population.unwrap().resolved);
+}
+
+#[test]
+fn given_a_qualifier_mid_list_then_the_next_country_is_kept_and_the_qualified_one_is_not_guessed() {
+    // Given an App II listing of only part of Argentina's population and all of Chile's,
+    // and an App I listing of the others.
+    let listings = || {
+        vec![
+            listing(
+                21,
+                Appendix::II,
+                Some("Only the populations of Argentina (the populations of the Provinces of Jujuy and Catamarca) and Chile; all other populations are included in Appendix I."),
+            ),
+            listing(
+                22,
+                Appendix::I,
+                Some("Except the populations of Argentina (the populations of the Provinces of Jujuy and Catamarca) and Chile, which are included in Appendix II."),
+            ),
+        ]
+    };
+    match coverage(listings()[0].annotation.as_deref(), &named) {
+        Coverage::Only {
+            countries, partly, ..
+        } => {
+            assert_eq!(countries, codes(&["AR", "CL"]));
+            assert_eq!(partly, codes(&["AR"]));
+        }
+        other => panic!("{other:?}"),
+    }
+    // When the specimens come from Chile, then Appendix II applies, resolved.
+    let cl = listing_for(listings(), party("CL"), &named);
+    assert_eq!(cl.listing.map(|l| l.listing_id), Some(21));
+    assert!(cl.population.unwrap().resolved);
+    // When they come from Argentina, which province cannot be told: the strictest listing,
+    // unresolved (LISTING-POPULATION warning).
+    let ar = listing_for(listings(), party("AR"), &named);
+    assert_eq!(ar.listing.map(|l| l.appendix), Some(Appendix::I));
+    assert!(!ar.population.unwrap().resolved);
+    // When they come from Peru, named by neither: Appendix I, resolved.
+    let pe = listing_for(listings(), party("PE"), &named);
+    assert_eq!(pe.listing.map(|l| l.appendix), Some(Appendix::I));
+    assert!(pe.population.unwrap().resolved);
+}
+
+#[test]
+fn given_a_country_named_after_the_cut_then_the_listing_is_unresolved() {
+    // Given annotations whose list is cut before every country it names; when read; then
+    // they are not guessed at.
+    for cut in [
+        "Only the populations of Botswana (listed in Appendix II), Namibia and Zimbabwe",
+        "Except the populations of Botswana: Namibia and Zimbabwe, which are included in Appendix II",
+        "Only the populations of Bolivia (Plurinational State of, Chile and Peru; all other populations are included in Appendix II",
+        "The populations of Chile. Peru and Bolivia are included in Appendix II",
+    ] {
+        assert_eq!(coverage(Some(cut), &named), Coverage::Unresolved, "{cut}");
+    }
+    // When Peru's specimens meet such a listing, then the strictest listing applies,
+    // unresolved, rather than Appendix II resolved.
+    let listings = vec![
+        listing(
+            31,
+            Appendix::I,
+            Some("Only the populations of Bolivia: Chile and Peru; all other populations are included in Appendix II"),
+        ),
+        listing(
+            32,
+            Appendix::II,
+            Some("Except the populations of Bolivia: Chile and Peru, which are included in Appendix I"),
+        ),
+    ];
+    let pe = listing_for(listings, party("PE"), &named);
+    assert_eq!(pe.listing.map(|l| l.appendix), Some(Appendix::I));
+    assert!(!pe.population.unwrap().resolved);
+    // The countries a list names again after it (the elephant's annotation 2) are fine.
+    assert!(matches!(
+        coverage(Some(APP_II), &named),
+        Coverage::Only { .. }
+    ));
+}
+
+#[test]
+fn given_an_annotation_stating_an_appendix_then_it_must_agree_with_the_listing() {
+    let read =
+        |appendix: Appendix, a: &str| listing_coverage(&listing(1, appendix, Some(a)), &named);
+    // Consistent: the named populations are this listing's, or the others are elsewhere.
+    for (appendix, a) in [
+        (Appendix::I, ANDEAN_I),
+        (Appendix::II, ANDEAN_II),
+        (Appendix::I, APP_I),
+        (Appendix::II, APP_II),
+        (
+            Appendix::II,
+            "Populations of Botswana (listed in Appendix II)",
+        ),
+        (Appendix::II, "Population of Chile"),
+    ] {
+        assert_ne!(read(appendix, a), Coverage::Unresolved, "{appendix:?}: {a}");
+    }
+    // Given an Appendix I annotation saying the populations it names are in Appendix II (or
+    // the reverse), or an appendix named in words not understood; when read for the listing;
+    // then unresolved.
+    for (appendix, a) in [
+        (
+            Appendix::I,
+            "The populations of Botswana and Namibia are included in Appendix II",
+        ),
+        (
+            Appendix::II,
+            "Populations of Botswana (listed in Appendix I)",
+        ),
+        (
+            Appendix::I,
+            "Only the populations of Chile; all other populations are included in Appendix I",
+        ),
+        (
+            Appendix::II,
+            "Except the populations of Chile, which are included in Appendix II",
+        ),
+        (
+            Appendix::II,
+            "The populations of Chile are not included in Appendix I",
+        ),
+        (
+            Appendix::II,
+            "The populations of Chile are listed in Appendices I and II",
+        ),
+        (
+            Appendix::II,
+            "Only the populations of Chile; the rest go to Appendix I",
+        ),
+    ] {
+        assert_eq!(read(appendix, a), Coverage::Unresolved, "{appendix:?}: {a}");
+    }
+    // When a line from Botswana meets an Appendix I listing that says Botswana's population
+    // is in Appendix II, and an Appendix II listing of all populations: the strictest
+    // (Appendix I) applies, unresolved, not Appendix I "resolved" for Botswana.
+    let listings = vec![
+        listing(
+            41,
+            Appendix::I,
+            Some("The populations of Botswana are included in Appendix II"),
+        ),
+        listing(42, Appendix::II, None),
+    ];
+    let bw = listing_for(listings, party("BW"), &named);
+    assert_eq!(bw.listing.map(|l| l.appendix), Some(Appendix::I));
+    assert!(!bw.population.unwrap().resolved);
 }
