@@ -1,10 +1,12 @@
 //! Who is asking: the query service does not own users, it asks [`Sessions`] for the viewer
 //! behind a bearer token, and keeps every answer inside the viewer's Party (and, for a
-//! trader, inside its organisation).
+//! trader, inside the organisations that list it as a member or an agent).
 
+use crate::listing::{Bind, Part, Where};
 use crate::problem::ApiError;
 use axum::http::{header, HeaderMap};
 use ecites_events::PartyCode;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// The person behind a bearer token.
@@ -15,7 +17,9 @@ pub struct Viewer {
     /// trader | ma_officer | ma_signatory | sa_expert | customs | auditor | party_admin |
     /// system_operator
     pub role: String,
-    /// The trader's organisation (None for every other role).
+    /// The organisation the trader's account was opened for (None for every other role): the
+    /// one it may register. It grants no reading: sharing it is not membership (see
+    /// [`Reach`]).
     pub organisation_id: Option<Uuid>,
 }
 
@@ -57,11 +61,77 @@ impl Viewer {
             )))
         }
     }
+}
 
-    /// The organisation a trader is confined to: `Some(None)` for a trader without one
-    /// (who then sees nothing), `None` for every role that is not confined.
-    pub fn confined_to(&self) -> Option<Option<Uuid>> {
-        self.is_trader().then_some(self.organisation_id)
+/// What of the Party's organisations' rows a viewer reads: a trader only those of the
+/// organisations that list it in `organisation_members` as a member or an agent (a removal
+/// deletes the row, so a removed user reads nothing more of it); never by the account's
+/// `organisation_id`, since sharing it is not membership. Resolved once per request, after the
+/// read-your-writes wait (one indexed lookup, `organisation_members (user_id, …)`), so that
+/// every list then filters on the organisation ids themselves and PostgreSQL reads a trader's
+/// permits from `permits (organisation_id, updated_at)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Every row of the Party: every role but the trader.
+    Party,
+    /// A trader: the rows of these organisations (of the viewer's Party) only.
+    Organisations(Vec<Uuid>),
+}
+
+impl Reach {
+    /// The reach of `viewer`, as the read models list it now.
+    pub async fn of(viewer: &Viewer, pool: &PgPool) -> Result<Self, ApiError> {
+        if !viewer.is_trader() {
+            return Ok(Reach::Party);
+        }
+        let organisations = sqlx::query_scalar(
+            "SELECT m.organisation_id FROM organisation_members m \
+             JOIN organisations o ON o.organisation_id = m.organisation_id \
+             WHERE m.user_id = $1 AND o.party = $2 ORDER BY m.organisation_id",
+        )
+        .bind(&viewer.user_id)
+        .bind(viewer.party.as_str())
+        .fetch_all(pool)
+        .await?;
+        Ok(Reach::Organisations(organisations))
+    }
+
+    /// `column` (an organisation id) within the reach, as a condition; `None` when the viewer
+    /// reads the whole Party.
+    pub fn condition(&self, column: &str) -> Option<Vec<Part>> {
+        let Reach::Organisations(mine) = self else {
+            return None;
+        };
+        Some(match mine.as_slice() {
+            [] => vec![Part::Sql("false".into())],
+            [one] => vec![
+                Part::Sql(format!("{column} = ")),
+                Part::Bind(Bind::Uuid(*one)),
+            ],
+            _ => vec![
+                Part::Sql(format!("{column} = ANY(")),
+                Part::Bind(Bind::Uuids(mine.clone())),
+                Part::Sql(")".into()),
+            ],
+        })
+    }
+
+    /// Confines `w` to the rows whose `column` holds an organisation id within the reach.
+    pub fn confine(&self, w: &mut Where, column: &str) {
+        if let Some(c) = self.condition(column) {
+            w.cond(c);
+        }
+    }
+
+    /// `outer IN (SELECT key FROM table WHERE organisation_id within the reach)`, for rows that
+    /// reach their organisation through another table; `None` when the viewer reads the Party.
+    pub fn through(&self, outer: &str, key: &str, table: &str) -> Option<Vec<Part>> {
+        let mut parts = vec![Part::Sql(format!(
+            "{outer} IN (SELECT {key} FROM {table} WHERE "
+        ))];
+        parts.extend(self.condition("organisation_id")?);
+        parts.push(Part::Sql(")".into()));
+        Some(parts)
     }
 }
 
@@ -94,6 +164,40 @@ pub fn authenticate(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    fn sql(parts: Option<Vec<Part>>) -> Option<String> {
+        parts.map(|p| {
+            p.iter()
+                .map(|p| match p {
+                    Part::Sql(s) => s.clone(),
+                    Part::Bind(b) => format!("<{b:?}>"),
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_trader_reaches_the_organisations_listing_it_only() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_eq!(sql(Reach::Party.condition("p.organisation_id")), None);
+        let none = Reach::Organisations(vec![]);
+        assert_eq!(sql(none.condition("c")).as_deref(), Some("false"));
+        assert_eq!(
+            sql(none.through("m.permit_id", "permit_id", "permits")).as_deref(),
+            Some("m.permit_id IN (SELECT permit_id FROM permits WHERE false)")
+        );
+        // One organisation: an equality, which the (organisation_id, updated_at) index serves.
+        let one = Reach::Organisations(vec![a]);
+        assert_eq!(
+            sql(one.condition("p.organisation_id")),
+            Some(format!("p.organisation_id = <Uuid({a})>"))
+        );
+        let two = Reach::Organisations(vec![a, b]);
+        assert_eq!(
+            sql(two.condition("c")),
+            Some(format!("c = ANY(<Uuids([{a}, {b}])>)"))
+        );
+    }
 
     #[test]
     fn bearer_is_read() {

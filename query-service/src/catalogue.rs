@@ -1,7 +1,7 @@
 //! The Party's reference lists: organisations (with members), species, quotas, the fees and
 //! payments ledger and prepayment accounts.
 
-use crate::listing::{self, Bind, ListSpec, Params, Where};
+use crate::listing::{self, Bind, ListSpec, Params, Part, Where};
 use crate::permits::like_pattern;
 use crate::{ApiError, Ctx, QueryState};
 use axum::extract::{Extension, Path, Query, State};
@@ -144,19 +144,6 @@ fn party_where(ctx: &Ctx, column: &str) -> Where {
     w
 }
 
-/// Confines a trader to rows of its organisation (`column` holds the organisation id).
-fn confine(w: &mut Where, ctx: &Ctx, column: &str) {
-    match ctx.viewer.confined_to() {
-        None => {}
-        Some(Some(org)) => {
-            w.eq(column, Bind::Uuid(org));
-        }
-        Some(None) => {
-            w.raw("false");
-        }
-    }
-}
-
 /// `GET /api/{party}/organisations?q=&status=`
 pub async fn organisations(
     State(state): State<Arc<QueryState>>,
@@ -166,7 +153,7 @@ pub async fn organisations(
 ) -> Result<Response, ApiError> {
     let p = Params::from(q);
     let mut w = party_where(&ctx, "o.party");
-    confine(&mut w, &ctx, "o.organisation_id");
+    ctx.reach.confine(&mut w, "o.organisation_id");
     if let Some(name) = p.get("q") {
         w.bound(
             "o.name ILIKE ",
@@ -188,10 +175,7 @@ pub async fn organisation(
 ) -> Result<Response, ApiError> {
     let id =
         Uuid::parse_str(&id).map_err(|_| ApiError::bad("id", format!("{id:?} is not a UUID")))?;
-    if ctx.viewer.confined_to().is_some_and(|org| org != Some(id)) {
-        return Err(ApiError::NotFound("no such organisation".into()));
-    }
-    let org: Option<Value> = sqlx::query_scalar(
+    let mut qb = sqlx::QueryBuilder::new(
         "SELECT jsonb_build_object('organisation_id', o.organisation_id, 'name', o.name, \
          'registration_number', o.registration_number, 'country', o.country, \
          'status', o.status, 'registered_at', o.registered_at, 'version', o.version, \
@@ -199,14 +183,29 @@ pub async fn organisation(
            'capacity', m.capacity, 'agency_organisation_id', m.agency_organisation_id, \
            'added_at', m.added_at) ORDER BY m.added_at, m.user_id) \
            FROM organisation_members m WHERE m.organisation_id = o.organisation_id), '[]'::jsonb)) \
-         FROM organisations o WHERE o.organisation_id = $1 AND o.party = $2",
+         FROM organisations o",
+    );
+    let mut w = party_where(&ctx, "o.party");
+    w.eq("o.organisation_id", Bind::Uuid(id));
+    // A trader reads only an organisation that lists it; any other is not found.
+    ctx.reach.confine(&mut w, "o.organisation_id");
+    w.push_to(&mut qb);
+    let org: Option<Value> = qb.build_query_scalar().fetch_optional(&state.pool).await?;
+    org.map(|o| Json(o).into_response())
+        .ok_or_else(|| ApiError::NotFound("no such organisation".into()))
+}
+
+/// Whether organisation `id` is registered in the viewer's Party, whoever lists it: the UI
+/// offers a trader the registration form only for the organisation its account was opened for
+/// and only while it is not registered. Nothing else of the organisation is read.
+pub async fn registered(state: &QueryState, ctx: &Ctx, id: Uuid) -> Result<bool, ApiError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM organisations WHERE organisation_id = $1 AND party = $2)",
     )
     .bind(id)
     .bind(ctx.party())
-    .fetch_optional(&state.pool)
-    .await?;
-    org.map(|o| Json(o).into_response())
-        .ok_or_else(|| ApiError::NotFound("no such organisation".into()))
+    .fetch_one(&state.pool)
+    .await?)
 }
 
 /// `GET /api/{party}/species?q=&appendix=`: names, synonyms and common names.
@@ -268,26 +267,16 @@ pub async fn payments(
 ) -> Result<Response, ApiError> {
     let p = Params::from(q);
     let mut w = party_where(&ctx, "m.party");
-    match ctx.viewer.confined_to() {
-        None => {}
-        Some(Some(org)) => {
-            w.cond(vec![
-                listing::Part::Sql(
-                    "m.permit_id IN (SELECT permit_id FROM permits WHERE organisation_id = ".into(),
-                ),
-                listing::Part::Bind(Bind::Uuid(org)),
-                listing::Part::Sql(
-                    ") OR m.account_id IN (SELECT account_id FROM prepayment_accounts \
-                     WHERE organisation_id = "
-                        .into(),
-                ),
-                listing::Part::Bind(Bind::Uuid(org)),
-                listing::Part::Sql(")".into()),
-            ]);
-        }
-        Some(None) => {
-            w.raw("false");
-        }
+    // A trader: the fees and payments of the permits and prepayment accounts of the
+    // organisations that list it.
+    let permits = ctx.reach.through("m.permit_id", "permit_id", "permits");
+    let accounts = ctx
+        .reach
+        .through("m.account_id", "account_id", "prepayment_accounts");
+    if let (Some(mut within), Some(accounts)) = (permits, accounts) {
+        within.push(Part::Sql(" OR ".into()));
+        within.extend(accounts);
+        w.cond(within);
     }
     if let Some(id) = p.uuid("permit_id")? {
         w.eq("m.permit_id", Bind::Uuid(id));
@@ -314,7 +303,7 @@ pub async fn prepayment_accounts(
 ) -> Result<Response, ApiError> {
     let p = Params::from(q);
     let mut w = party_where(&ctx, "a.party");
-    confine(&mut w, &ctx, "a.organisation_id");
+    ctx.reach.confine(&mut w, "a.organisation_id");
     if let Some(org) = p.uuid("organisation")? {
         w.eq("a.organisation_id", Bind::Uuid(org));
     }

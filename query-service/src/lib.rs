@@ -61,9 +61,28 @@ pub struct Ctx {
     pub viewer: Viewer,
     pub party: PartyCode,
     pub read_position: i64,
+    /// What the viewer reads of the organisations' rows (a trader: those listing it).
+    pub reach: auth::Reach,
 }
 
 impl Ctx {
+    /// The context of `viewer` reading `party` at `read_position`, its [`auth::Reach`] read
+    /// at that position.
+    pub async fn resolve(
+        pool: &sqlx::PgPool,
+        viewer: Viewer,
+        party: PartyCode,
+        read_position: i64,
+    ) -> Result<Self, ApiError> {
+        let reach = auth::Reach::of(&viewer, pool).await?;
+        Ok(Self {
+            viewer,
+            party,
+            read_position,
+            reach,
+        })
+    }
+
     pub fn party(&self) -> &str {
         self.party.as_str()
     }
@@ -152,9 +171,5 @@ async fn gate(
     let viewer = auth::authenticate(state.sessions.as_ref(), headers, party)?;
     let target = position::requested(headers, query, party)?;
     let read_position = position::wait_for(&state.pool, party, target, state.position_wait).await?;
-    Ok(Ctx {
-        viewer,
-        party,
-        read_position,
-    })
+    Ctx::resolve(&state.pool, viewer, party, read_position).await
 }

@@ -191,6 +191,7 @@ pub enum Bind {
     Text(String),
     Texts(Vec<String>),
     Uuid(Uuid),
+    Uuids(Vec<Uuid>),
     Date(Date),
     Int(i64),
 }
@@ -246,6 +247,9 @@ impl Where {
                     }
                     Part::Bind(Bind::Uuid(v)) => {
                         qb.push_bind(*v);
+                    }
+                    Part::Bind(Bind::Uuids(v)) => {
+                        qb.push_bind(v.clone());
                     }
                     Part::Bind(Bind::Date(v)) => {
                         qb.push_bind(*v);

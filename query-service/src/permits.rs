@@ -146,19 +146,13 @@ static TRADE_RECORDS: ListSpec = ListSpec {
 
 type Q = Query<Vec<(String, String)>>;
 
-/// The permits a viewer may see at all: its Party's; a trader's organisation's only.
+/// The permits a viewer may see at all: its Party's; a trader's only those of organisations
+/// that list it as a member or an agent.
 fn visible_permits(ctx: &Ctx, alias: &str) -> Where {
     let mut w = Where::default();
     w.eq(&format!("{alias}.party"), Bind::Text(ctx.party().into()));
-    match ctx.viewer.confined_to() {
-        None => {}
-        Some(Some(org)) => {
-            w.eq(&format!("{alias}.organisation_id"), Bind::Uuid(org));
-        }
-        Some(None) => {
-            w.raw("false");
-        }
-    }
+    ctx.reach
+        .confine(&mut w, &format!("{alias}.organisation_id"));
     w
 }
 
@@ -412,18 +406,8 @@ pub async fn trade_records(
     let p = Params::from(q);
     let mut w = Where::default();
     w.eq("l.party", Bind::Text(ctx.party().into()));
-    match ctx.viewer.confined_to() {
-        None => {}
-        Some(Some(org)) => {
-            w.bound(
-                "l.permit_id IN (SELECT permit_id FROM permits WHERE organisation_id = ",
-                Bind::Uuid(org),
-                ")",
-            );
-        }
-        Some(None) => {
-            w.raw("false");
-        }
+    if let Some(within) = ctx.reach.through("l.permit_id", "permit_id", "permits") {
+        w.cond(within);
     }
     if let Some(t) = p.int("taxon_id", 0, i64::MAX)? {
         w.eq("l.taxon_id", Bind::Int(t));

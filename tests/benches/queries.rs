@@ -83,6 +83,12 @@ async fn seed(url: &str, permits: u64) {
              CASE WHEN document_type = 're_export_certificate' THEN 'ID/' || security_stamp END
          FROM permits;
          INSERT INTO dashboard_status SELECT party, status, count(*) FROM permits GROUP BY 1, 2;
+         -- A trader reads the organisations listing it: one user each, the bench's trader in ORG.
+         INSERT INTO organisations SELECT DISTINCT organisation_id, 'LK', 'Org ' || organisation_id,
+             'R-' || organisation_id, 'LK', 'verified', TIMESTAMPTZ '2024-01-01', 1, 1 FROM permits;
+         INSERT INTO organisation_members SELECT organisation_id, 'user-' || organisation_id, 'member',
+             NULL, TIMESTAMPTZ '2024-01-01' FROM organisations;
+         INSERT INTO organisation_members VALUES ('{ORG}', 'trader', 'member', NULL, TIMESTAMPTZ '2024-01-01');
          INSERT INTO dashboard_documents SELECT party, extract(year FROM issued_on)::int, document_type, count(*)
              FROM permits GROUP BY 1, 2, 3;
          INSERT INTO dashboard_species SELECT party, extract(year FROM issued_on)::int, taxon_id, min(scientific_name),

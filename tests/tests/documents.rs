@@ -1,6 +1,7 @@
 //! Supporting documents end to end on real NATS, through HTTP: stored content-addressed, named
 //! by the application (and so by its event), refused when not stored, read only by the
-//! uploader's organisation and the Party's officials.
+//! uploader, the members and agents its organisation lists (as the log has them now: sharing the
+//! account's organisation id is not membership) and the Party's officials.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -21,6 +22,7 @@ async fn api() -> TestApi {
         .trader("trader-a", "org-a")
         .trader("clerk-a", "org-a")
         .trader("trader-b", "org-b")
+        .trader("broker", "brokerage")
         .user("officer", Role::MaOfficer)
         .user("auditor", Role::Auditor)
         .verified_organisations()
@@ -64,6 +66,16 @@ fn application(documents: &[&str]) -> Value {
         "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 10}],
         "supporting_documents": documents,
     })
+}
+
+/// `user` added to org-a by its registrant, as `capacity`.
+async fn list_in_org_a(api: &TestApi, user: &str, capacity: Value) {
+    let founder = api.login("trader-a").await;
+    let body = json!({"user_id": user, "capacity": capacity});
+    let (status, out) = api
+        .organisation_act(&founder, api.organisation("org-a"), "add-member", body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -119,7 +131,8 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
         .unwrap();
     assert_eq!(submitted.content.supporting_documents, vec![sha.clone()]);
 
-    // Back to its organisation and the officials, as uploaded.
+    // Back to its organisation's listed users and the officials, as uploaded.
+    list_in_org_a(&api, "clerk-a", json!("member")).await;
     for user in ["trader-a", "clerk-a", "officer", "auditor"] {
         let token = api.login(user).await;
         let (status, headers, bytes) = download(&api, &token, &sha).await;
@@ -253,4 +266,84 @@ async fn uploads_are_bounded_raw_and_by_those_who_file() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     assert_eq!(check_store(&api.document_store_dir()), 1);
+}
+
+#[tokio::test]
+async fn documents_follow_the_organisation_s_list_not_the_account_s_organisation() {
+    let api = api().await;
+    let a = api.login("trader-a").await;
+    let licence = b"%PDF-1.7 farm licence of org-a".to_vec();
+    let (status, out) = upload(&api, &a, licence.clone(), "application/pdf").await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let sha = sha256(&licence);
+    let status_of = |user: &'static str| {
+        let (api, sha) = (&api, sha.clone());
+        async move {
+            let token = api.login(user).await;
+            download(api, &token, &sha).await.0
+        }
+    };
+
+    // An account opened for org-a that org-a does not list reads nothing of it.
+    assert_eq!(status_of("clerk-a").await, StatusCode::NOT_FOUND);
+    // Listed as a member, the clerk reads it; its own uploads are for org-a too.
+    list_in_org_a(&api, "clerk-a", json!("member")).await;
+    assert_eq!(status_of("clerk-a").await, StatusCode::OK);
+    let clerk = api.login("clerk-a").await;
+    let scan = b"clerk's scan of the breeding records".to_vec();
+    let (status, _) = upload(&api, &clerk, scan.clone(), "image/png").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(download(&api, &a, &sha256(&scan)).await.0, StatusCode::OK);
+
+    // An agent of org-a (whose account is its own brokerage's) reads org-a's documents.
+    assert_eq!(status_of("broker").await, StatusCode::NOT_FOUND);
+    list_in_org_a(
+        &api,
+        "broker",
+        json!({"agent": {"agency_organisation_id": api.organisation("brokerage")}}),
+    )
+    .await;
+    assert_eq!(status_of("broker").await, StatusCode::OK);
+    assert_eq!(status_of("trader-b").await, StatusCode::NOT_FOUND);
+
+    // Removed by the organisation's staff, the clerk reads none of its documents any more,
+    // though the account still carries org-a's id; only what it uploaded itself stays its.
+    let (status, out) = api
+        .organisation_act(
+            &a,
+            api.organisation("org-a"),
+            "remove-member",
+            json!({"user_id": "clerk-a"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, _, body) = download(&api, &clerk, &sha).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&body).contains("farm licence"));
+    assert_eq!(
+        download(&api, &clerk, &sha256(&scan)).await.0,
+        StatusCode::OK
+    );
+    // The agent, removed, too.
+    let (status, _) = api
+        .organisation_act(
+            &a,
+            api.organisation("org-a"),
+            "remove-member",
+            json!({"user_id": "broker"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status_of("broker").await, StatusCode::NOT_FOUND);
+    // The organisation's members and the officials still read both.
+    for user in ["trader-a", "officer", "auditor"] {
+        let token = api.login(user).await;
+        for doc in [&sha, &sha256(&scan)] {
+            assert_eq!(
+                download(&api, &token, doc).await.0,
+                StatusCode::OK,
+                "{user}"
+            );
+        }
+    }
 }

@@ -166,9 +166,18 @@ pub async fn download<L: EventAppender + EventReader>(
         )
     };
     // Someone who may not read it is not told that it exists.
-    let (meta, bytes) = match store.get(&sha).await? {
-        Some((m, b)) if who.party == party && m.may_read(&who) => (m, b),
-        _ => return Err(not_found()),
+    if who.party != party {
+        return Err(not_found());
+    }
+    let readable = match store.meta(&sha).await? {
+        Some(meta) => api.handler.may_read_document(&who, &meta).await?,
+        None => false,
+    };
+    if !readable {
+        return Err(not_found());
+    }
+    let Some((meta, bytes)) = store.get(&sha).await? else {
+        return Err(not_found());
     };
     let content_type = HeaderValue::from_str(&meta.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_CONTENT_TYPE));

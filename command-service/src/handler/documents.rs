@@ -3,13 +3,15 @@
 //! anyone holding a document can prove it is the one the application referred to.
 //!
 //! Next to each document, `<sha256>.meta.json` records its content type and who uploaded it
-//! (Party, user, organisation), which is what download is decided on. It is a file rather than
+//! (Party, user, the account's organisation), which is what download is decided on, with the
+//! organisation's current list of members and agents. It is a file rather than
 //! memory so that a restart does not lock every trader out of their own documents. Both files
 //! are written to a temporary name in the same directory, synced, then renamed, so a crash
 //! never leaves a partial file under a valid name. A document without its metadata (a crash
 //! between the two renames) counts as absent until it is uploaded again.
 
 use super::auth::{Principal, Role};
+use super::organisations::organisation_ref;
 use super::{CommandHandler, HandlerError};
 use crate::domain::permit::{PermitError, PermitEvent};
 use crate::domain::rules::Finding;
@@ -43,7 +45,9 @@ pub enum DocumentError {
 pub struct Upload {
     pub party: PartyCode,
     pub user_id: String,
-    /// The organisation of the uploader's account; its users may download the document.
+    /// The organisation of the uploader's account: the users it lists (members and agents, as
+    /// the log has them when the document is read) may download the document. Sharing the
+    /// account's organisation id is not membership.
     pub organisation_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub uploaded_at: OffsetDateTime,
@@ -59,8 +63,10 @@ pub struct DocumentMeta {
 }
 
 impl DocumentMeta {
-    /// Officials of a Party the document was uploaded in, and the uploader's own organisation.
-    /// SA experts are officials here: supporting documents are what their opinions rest on.
+    /// Who may read it without asking an organisation: the officials of a Party the document
+    /// was uploaded in, and its uploaders themselves. SA experts are officials here: supporting
+    /// documents are what their opinions rest on. Anyone else needs
+    /// [`CommandHandler::may_read_document`].
     pub fn may_read(&self, who: &Principal) -> bool {
         let official = matches!(
             who.role,
@@ -69,11 +75,24 @@ impl DocumentMeta {
         self.uploads
             .iter()
             .filter(|u| u.party == who.party)
-            .any(|u| {
-                official
-                    || u.user_id == who.user_id
-                    || (u.organisation_id.is_some() && u.organisation_id == who.organisation_id)
-            })
+            .any(|u| official || u.user_id == who.user_id)
+    }
+
+    /// The organisations the document was uploaded for in `party` (each once): their listed
+    /// members and agents may read it.
+    pub fn organisations(&self, party: PartyCode) -> Vec<Uuid> {
+        let mut out: Vec<Uuid> = vec![];
+        for org in self
+            .uploads
+            .iter()
+            .filter(|u| u.party == party)
+            .filter_map(|u| u.organisation_id)
+        {
+            if !out.contains(&org) {
+                out.push(org);
+            }
+        }
+        out
     }
 
     fn uploaded_in(&self, party: PartyCode) -> bool {
@@ -262,6 +281,32 @@ impl<L> CommandHandler<L> {
 }
 
 impl<L: EventAppender + EventReader> CommandHandler<L> {
+    /// Whether `who` may download the document: [`DocumentMeta::may_read`] (officials, the
+    /// uploader), or a trader listed, as a member or an agent, by an organisation the document
+    /// was uploaded for, as the log has the organisation now (the rule permits are read by:
+    /// a removed member reads no more, an agent of the organisation does).
+    pub async fn may_read_document(
+        &self,
+        who: &Principal,
+        meta: &DocumentMeta,
+    ) -> Result<bool, HandlerError> {
+        if meta.may_read(who) {
+            return Ok(true);
+        }
+        if who.role != Role::Trader {
+            return Ok(false);
+        }
+        for org in meta.organisations(who.party) {
+            let loaded = self
+                .load_organisation(&organisation_ref(who.party, org))
+                .await?;
+            if loaded.state.capacity_of(&who.user_id).is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// DATA-DOCUMENT: an application may refer only to documents stored for its Party, so that
     /// every hash in the log can be resolved to the bytes it stands for.
     pub(super) async fn check_documents(

@@ -320,11 +320,11 @@ async fn ui_gate(
         Ok(p) => p,
         Err(e) => return pages::api_error(&ui, lang, Some(&viewer), e),
     };
-    req.extensions_mut().insert(Ctx {
-        viewer,
-        party,
-        read_position,
-    });
+    let ctx = match Ctx::resolve(&ui.query.pool, viewer.clone(), party, read_position).await {
+        Ok(ctx) => ctx,
+        Err(e) => return pages::api_error(&ui, lang, Some(&viewer), e),
+    };
+    req.extensions_mut().insert(ctx);
     let mut res = next.run(req).await;
     let header = position::Position {
         party,

@@ -33,9 +33,10 @@ impl Sessions for TestSessions {
     }
 }
 
-fn viewer(party: &str, role: &str, org: Option<Uuid>) -> Viewer {
+/// The viewer `name@party` in `role`; a trader's account opened for `org`.
+fn viewer(party: &str, name: &str, role: &str, org: Option<Uuid>) -> Viewer {
     Viewer {
-        user_id: format!("{role}@{party}"),
+        user_id: format!("{name}@{party}"),
         party: party.parse().unwrap(),
         role: role.into(),
         organisation_id: org,
@@ -52,12 +53,21 @@ pub fn sessions() -> Arc<TestSessions> {
         "auditor",
         "party_admin",
     ] {
-        m.insert(role.to_string(), viewer("LK", role, None));
+        m.insert(role.to_string(), viewer("LK", role, role, None));
     }
-    m.insert("trader_a".into(), viewer("LK", "trader", Some(ORG_A)));
-    m.insert("trader_b".into(), viewer("LK", "trader", Some(ORG_B)));
-    m.insert("ke_officer".into(), viewer("KE", "ma_officer", None));
-    m.insert("operator".into(), viewer("KE", "system_operator", None));
+    // Traders read what the organisations listing them own (the seed lists `trader_a@LK` in
+    // ORG_A and `trader_b@LK` in ORG_B); the account's organisation grants nothing by itself.
+    for (name, org) in [("trader_a", ORG_A), ("trader_b", ORG_B)] {
+        m.insert(name.into(), viewer("LK", name, "trader", Some(org)));
+    }
+    m.insert(
+        "ke_officer".into(),
+        viewer("KE", "ma_officer", "ma_officer", None),
+    );
+    m.insert(
+        "operator".into(),
+        viewer("KE", "system_operator", "system_operator", None),
+    );
     Arc::new(TestSessions(m))
 }
 
@@ -119,7 +129,8 @@ async fn seed(pool: &PgPool) {
                ('{ORG_A}', 'LK', 'Alpha Exports', 'R-1', 'LK', 'verified', '2024-01-01T00:00:00Z', 1, 1),
                ('{ORG_B}', 'LK', 'Beta Traders', 'R-2', 'LK', 'verified', '2024-01-02T00:00:00Z', 1, 2);
              INSERT INTO organisation_members VALUES
-               ('{ORG_A}', 'trader_a@LK', 'member', NULL, '2024-01-01T00:00:00Z');
+               ('{ORG_A}', 'trader_a@LK', 'member', NULL, '2024-01-01T00:00:00Z'),
+               ('{ORG_B}', 'trader_b@LK', 'member', NULL, '2024-01-02T00:00:00Z');
              INSERT INTO permits (permit_id, party, organisation_id, document_type, status,
                  exporting_country, importing_country, permit_number, issued_on, valid_until,
                  submitted_at, updated_at, fee_minor, fee_currency, paid_minor, species,

@@ -5,7 +5,11 @@
 use super::actions::{api_form, text_field, Target};
 use super::*;
 
-/// `GET /ui/{party}/organisation`: the trader's own organisation, or its registration form.
+/// `GET /ui/{party}/organisation`: the organisation(s) that list the trader as a member or an
+/// agent; when none does, the registration form of the organisation the account was opened
+/// for while it is not registered (how a new trader registers). Sharing the account's
+/// organisation id shows nothing of a registered organisation that does not list the trader
+/// (a removed user, for one).
 pub(in crate::ui) async fn my_organisation(
     State(ui): State<Arc<Ui>>,
     Extension(ctx): Extension<Ctx>,
@@ -13,22 +17,60 @@ pub(in crate::ui) async fn my_organisation(
 ) -> Response {
     let lang = lang(&headers);
     let tt = trader_text(lang);
-    let Some(org) = ctx
-        .viewer
-        .organisation_id
-        .filter(|_| ctx.viewer.is_trader())
-    else {
+    if !ctx.viewer.is_trader() {
         let body = html! { p.empty #no-organisation { (tt.no_organisation) } };
         return done(&ui, &ctx, lang, Ok((tt.my_organisation.into(), body)));
-    };
-    let result = match organisation_json(&ui, &ctx, org).await {
-        Ok(o) => organisation_body(&ui, &ctx, lang, org, &o).await,
-        Err(ApiError::NotFound(_)) => {
-            Ok((tt.register_title.into(), register_form(&ui, &ctx, lang)))
+    }
+    let result = async {
+        let listing = listed_organisations(&ui, &ctx, vec![]).await?;
+        match listing.as_slice() {
+            [one] => {
+                let org = Uuid::parse_str(&txt(&one["organisation_id"]))
+                    .map_err(|_| ApiError::NotFound("no such organisation".into()))?;
+                let o = organisation_json(&ui, &ctx, org).await?;
+                organisation_body(&ui, &ctx, lang, org, &o).await
+            }
+            [] => Ok(match ctx.viewer.organisation_id {
+                Some(org) if !catalogue::registered(&ui.query, &ctx, org).await? => {
+                    (tt.register_title.into(), register_form(&ui, &ctx, lang))
+                }
+                Some(_) => (
+                    tt.my_organisation.into(),
+                    html! { p.empty #not-listed { (tt.not_listed) } },
+                ),
+                None => (
+                    tt.my_organisation.into(),
+                    html! { p.empty #no-organisation { (tt.no_organisation) } },
+                ),
+            }),
+            several => Ok((
+                tt.my_organisation.into(),
+                organisations_table(&ui, &ctx, lang, several),
+            )),
         }
-        Err(e) => Err(e),
-    };
+    }
+    .await;
     done(&ui, &ctx, lang, result)
+}
+
+/// The organisations of the Party the viewer may read (a trader: those listing it).
+async fn listed_organisations(
+    ui: &Ui,
+    ctx: &Ctx,
+    mut query: Vec<(String, String)>,
+) -> Result<Vec<Value>, ApiError> {
+    query.push(("per_page".to_string(), "100".to_string()));
+    let list = json_of(
+        catalogue::organisations(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Query(query),
+            HeaderMap::new(),
+        )
+        .await,
+    )
+    .await?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
 /// `GET /ui/{party}/organisations`: every organisation of the Party (officials).
@@ -39,54 +81,50 @@ pub(in crate::ui) async fn organisations(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let (t, tt) = (text(lang), trader_text(lang));
-    let mut query = vec![("per_page".to_string(), "100".to_string())];
+    let tt = trader_text(lang);
+    let mut query = vec![];
     if let Some(s) = param(&q, "status") {
         query.push(("status".into(), s.into()));
     }
-    let result = json_of(
-        catalogue::organisations(
-            State(ui.query.clone()),
-            Extension(ctx.clone()),
-            Query(query),
-            HeaderMap::new(),
-        )
-        .await,
-    )
-    .await
-    .map(|list| {
-        let items = list["items"].as_array().cloned().unwrap_or_default();
+    let result = listed_organisations(&ui, &ctx, query).await.map(|items| {
         let body = html! {
             @if items.is_empty() {
                 p.empty { (tt.no_organisations) }
             } @else {
-                div.scroll {
-                    table.list #organisations {
-                        thead { tr {
-                            th scope="col" { (tt.organisation_name) }
-                            th scope="col" { (tt.registration_number) }
-                            th scope="col" { (tt.country) }
-                            th scope="col" { (t.status) }
-                        } }
-                        tbody {
-                            @for o in &items {
-                                @let id = txt(&o["organisation_id"]);
-                                @let status = txt(&o["status"]);
-                                tr data-organisation=(id) {
-                                    td { a href=(ui.url(&format!("/{}/organisations/{id}", ctx.party))) { (txt(&o["name"])) } }
-                                    td { (txt(&o["registration_number"])) }
-                                    td { (txt(&o["country"])) }
-                                    td { span class=(format!("badge {}", org_status_class(&status))) data-status=(status) { (tt.organisation_status(&status)) } }
-                                }
-                            }
-                        }
-                    }
-                }
+                (organisations_table(&ui, &ctx, lang, &items))
             }
         };
         (tt.organisations.to_string(), body)
     });
     done(&ui, &ctx, lang, result)
+}
+
+fn organisations_table(ui: &Ui, ctx: &Ctx, lang: Lang, items: &[Value]) -> Markup {
+    let (t, tt) = (text(lang), trader_text(lang));
+    html! {
+        div.scroll {
+            table.list #organisations {
+                thead { tr {
+                    th scope="col" { (tt.organisation_name) }
+                    th scope="col" { (tt.registration_number) }
+                    th scope="col" { (tt.country) }
+                    th scope="col" { (t.status) }
+                } }
+                tbody {
+                    @for o in items {
+                        @let id = txt(&o["organisation_id"]);
+                        @let status = txt(&o["status"]);
+                        tr data-organisation=(id) {
+                            td { a href=(ui.url(&format!("/{}/organisations/{id}", ctx.party))) { (txt(&o["name"])) } }
+                            td { (txt(&o["registration_number"])) }
+                            td { (txt(&o["country"])) }
+                            td { span class=(format!("badge {}", org_status_class(&status))) data-status=(status) { (tt.organisation_status(&status)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /ui/{party}/organisations/{id}`: one organisation (its own traders, and officials).
