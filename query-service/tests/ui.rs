@@ -114,6 +114,7 @@ async fn pages_keep_a_trader_inside_its_organisation() {
 #[tokio::test]
 async fn customs_sees_only_an_issued_permit_in_date_as_valid() {
     let (h, r) = ui_router().await;
+    with_issuing_event(&h).await;
     let a = page(&r, "/ui/LK/find?number=LK/2025/000004", Some("customs")).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(

@@ -51,6 +51,7 @@ fn set_lang_cookie(a: &Answer) -> Option<String> {
 #[tokio::test]
 async fn a_french_browser_gets_french_pages() {
     let (h, r) = ui_router().await;
+    with_issuing_event(&h).await;
     let a = page(&r, "/ui/login", Some("fr-FR,fr;q=0.9,en;q=0.5"), None).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(lang_of(&a), "fr");
@@ -99,6 +100,7 @@ async fn a_french_browser_gets_french_pages() {
 #[tokio::test]
 async fn the_cookie_overrides_accept_language() {
     let (h, r) = ui_router().await;
+    with_issuing_event(&h).await;
     let a = page(&r, "/ui/login", Some("fr-FR"), Some("ecites_lang=es")).await;
     assert_eq!(lang_of(&a), "es");
     assert!(a.text().contains("Iniciar sesión"), "{}", a.text());

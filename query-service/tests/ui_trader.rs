@@ -22,14 +22,12 @@ async fn page(r: &Router, uri: &str, session: &str) -> Answer {
 }
 
 const SHA_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
-const ISSUED_HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 #[tokio::test]
 async fn a_trader_registers_sees_and_manages_its_own_organisation_only() {
     let (h, r) = ui_router().await;
     exec(
         &h.pool,
-        // The test sessions' traders are all user `trader@LK`.
         &format!(
             "UPDATE organisations SET name = '<b>Alpha</b> & Co' WHERE organisation_id = '{ORG_A}';
              INSERT INTO organisation_members VALUES
@@ -196,18 +194,6 @@ async fn a_returned_application_shows_the_reason_and_a_prefilled_resubmission() 
     h.drop_database().await;
 }
 
-async fn with_issuing_event(h: &Harness) {
-    exec(
-        &h.pool,
-        &format!(
-            "INSERT INTO permit_events VALUES
-               ('{P4}', 5, 10, 'LK', 'PermitIssued', '2025-06-01T10:00:00Z', 'signatory@LK',
-                'ma_signatory', '{P1}', 'LK-2025-1', '{ISSUED_HASH}', 'h4', true, true, '{{}}')"
-        ),
-    )
-    .await;
-}
-
 #[tokio::test]
 async fn customs_finds_a_permit_by_its_qr_code_and_a_mismatch_is_red() {
     let (h, r) = ui_router().await;
@@ -259,14 +245,38 @@ async fn customs_finds_a_permit_by_its_qr_code_and_a_mismatch_is_red() {
         !html.contains("Loxodonta"),
         "nothing of the permit is shown"
     );
-    // The permit page given a wrong `qr` says so too.
+    // The permit page given a wrong `qr` says so too, and its banner is never VALID.
     let html = page(&r, &format!("/ui/LK/permits/{P4}?qr=ff"), "customs")
         .await
         .text();
     assert!(html.contains(r#"data-match="false""#));
+    assert!(html.contains(r#"class="banner big bad""#), "{html}");
+    assert!(!html.contains(">VALID<"), "{html}");
+    // A scanned code that is not a ledger link proves nothing: red, not the permit.
+    let a = page(
+        &r,
+        "/ui/LK/find?number=LK%2F2025%2F000004&scanned=1",
+        "customs",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let html = a.text();
+    assert!(html.contains(r#"data-match="false""#), "{html}");
+    assert!(!html.contains(">VALID<") && !html.contains("Loxodonta"));
     // An unknown number: not found.
     let a = page(&r, "/ui/LK/verify?n=LK%2F2025%2F999999&h=00", "customs").await;
     assert!(a.text().contains("not-found"));
+    // An event whose signature did not verify: the matching QR does not make it VALID.
+    exec(
+        &h.pool,
+        &format!("UPDATE permit_events SET signature_verified = false WHERE permit_id = '{P4}'"),
+    )
+    .await;
+    let html = page(&r, permit.trim_start_matches("/query"), "customs")
+        .await
+        .text();
+    assert!(html.contains(r#"class="banner big bad""#), "{html}");
+    assert!(!html.contains(">VALID<"), "{html}");
     h.drop_database().await;
 }
 

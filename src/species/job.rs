@@ -19,23 +19,31 @@ use std::sync::{Arc, Mutex, RwLock};
 use time::format_description::well_known::Rfc3339;
 
 /// The reference data decisions consult, replaceable while the server runs (after an import).
-pub struct SharedReference(RwLock<Arc<ReferenceData>>);
+pub struct SharedReference {
+    data: RwLock<Arc<ReferenceData>>,
+    /// One rebuild at a time: each reads the logs after every earlier one swapped in, so a
+    /// slow rebuild of one Party's import never replaces a newer catalogue with an older one.
+    rebuilding: tokio::sync::Mutex<()>,
+}
 
 impl SharedReference {
     pub fn new(data: ReferenceData) -> Self {
-        Self(RwLock::new(Arc::new(data)))
+        Self {
+            data: RwLock::new(Arc::new(data)),
+            rebuilding: tokio::sync::Mutex::new(()),
+        }
     }
 
     fn current(&self) -> Arc<ReferenceData> {
         // A poisoned lock still holds a complete value: the swap is one assignment.
-        match self.0.read() {
+        match self.data.read() {
             Ok(r) => r.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
     pub fn replace(&self, data: ReferenceData) {
-        match self.0.write() {
+        match self.data.write() {
             Ok(mut w) => *w = Arc::new(data),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(data),
         }
@@ -239,6 +247,7 @@ where
         let recorded = report.new + report.changed + report.already_recorded;
         job.update(|s| s.phase = Some("rebuilding_catalogue"));
         if recorded > 0 {
+            let _one_at_a_time = reference.rebuilding.lock().await;
             let rebuilt = super::catalogue_from_logs(&log, &parties, &keys)
                 .await
                 .map_err(|e| e.to_string())?;

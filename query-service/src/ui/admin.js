@@ -13,13 +13,9 @@
     return m ? decodeURIComponent(m[1]) : '';
   }
 
-  // Decimal places of a currency's minor unit (ISO 4217); 2 unless listed.
-  var ZERO = 'BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF'.split(' ');
-  var THREE = 'BHD IQD JOD KWD LYD OMR TND'.split(' ');
+  // Decimal places of a currency's minor unit (ISO 4217): app.js's table, loaded first.
   function exponent(currency) {
-    if (ZERO.indexOf(currency) >= 0) return 0;
-    if (THREE.indexOf(currency) >= 0) return 3;
-    return 2;
+    return window.ecitesCurrencyDigits ? window.ecitesCurrencyDigits(currency) : 2;
   }
 
   // "25.5" with exponent 2 → 2550; refuses what the minor unit cannot hold.

@@ -23,15 +23,18 @@
     o[keys[keys.length - 1]] = value;
   }
 
-  // Decimal places of a currency's minor unit (ISO 4217), as the browser's own tables know them.
+  // Decimal places of a currency's minor unit: ISO 4217, the table the server uses
+  // (`ui/pages/admin_config.rs::exponent`). Not the browser's Intl data: CLDR gives other
+  // figures for some currencies (RSD, IQD, …), and a deposit would be off by a factor of 100.
+  var ZERO_DECIMALS = 'BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF'.split(' ');
+  var THREE_DECIMALS = 'BHD IQD JOD KWD LYD OMR TND'.split(' ');
   function digits(currency) {
-    try {
-      return new Intl.NumberFormat('en', { style: 'currency', currency: currency })
-        .resolvedOptions().minimumFractionDigits;
-    } catch (e) {
-      return 2;
-    }
+    if (ZERO_DECIMALS.indexOf(currency) >= 0) return 0;
+    if (THREE_DECIMALS.indexOf(currency) >= 0) return 3;
+    return 2;
   }
+  // admin.js (loaded after this script) uses the same table.
+  window.ecitesCurrencyDigits = digits;
 
   // Exact decimal → integer minor units, never through a float; NaN when it does not fit, so
   // the command API refuses it naming the field.
@@ -425,6 +428,12 @@
             if (codes.length) {
               stop();
               form.querySelector('#number').value = codes[0].rawValue;
+              // A scanned code must be a ledger link: the server refuses any other in red.
+              var scanned = document.createElement('input');
+              scanned.type = 'hidden';
+              scanned.name = 'scanned';
+              scanned.value = '1';
+              form.appendChild(scanned);
               form.submit();
             } else {
               requestAnimationFrame(tick);

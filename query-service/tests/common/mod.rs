@@ -310,3 +310,20 @@ pub async fn ui_router_with(login: Arc<dyn ecites_query::ui::Login>) -> (Harness
 pub async fn ui_router() -> (Harness, Router) {
     ui_router_with(Arc::new(PasswordLogin)).await
 }
+
+/// The hash of P4's issuing event in [`with_issuing_event`].
+pub const ISSUED_HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// P4's issuance on its timeline, signature and chain verified: what a permit page needs
+/// before it may show the permit as VALID.
+pub async fn with_issuing_event(h: &Harness) {
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO permit_events VALUES
+               ('{P4}', 5, 10, 'LK', 'PermitIssued', '2025-06-01T10:00:00Z', 'signatory@LK',
+                'ma_signatory', '{P1}', 'LK-2025-1', '{ISSUED_HASH}', 'h4', true, true, '{{}}')"
+        ),
+    )
+    .await;
+}

@@ -10,7 +10,8 @@ use super::admin::{
 use super::*;
 use crate::ui::text::{admin as admin_text, AdminText};
 
-/// Decimal places of a currency's minor unit (ISO 4217); 2 unless listed.
+/// Decimal places of a currency's minor unit (ISO 4217); 2 unless listed. `app.js` holds the
+/// same table for the forms (`digits`): change both together.
 pub(super) fn exponent(currency: &str) -> u32 {
     const ZERO: &[&str] = &[
         "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",

@@ -171,6 +171,15 @@ pub(in crate::ui) async fn find(
         let query = super::verify::url_encoded(&[("n", &n), ("h", &h)]);
         return Redirect::to(&ui.url(&format!("/{}/verify?{query}", ctx.party))).into_response();
     }
+    if param(&q, "scanned") == Some("1") {
+        // A QR code that is not a ledger link (a copied number, another system's code) names
+        // no issuing event: it proves nothing, so it is shown as a mismatch, not looked up.
+        let body = html! {
+            (super::verify::qr_result(tt, false))
+            (find_form(&ui, &ctx, t, tt, ""))
+        };
+        return done(&ui, &ctx, lang, Ok((t.find_permit.into(), body)));
+    }
     if number.is_empty() {
         let body = find_form(&ui, &ctx, t, tt, "");
         return done(&ui, &ctx, lang, Ok((t.find_permit.into(), body)));

@@ -105,15 +105,23 @@ async fn permit_body(
     };
     let customs = ctx.viewer.role == "customs";
     let show_banner = customs || !number.is_empty();
-    let valid = is_valid(&p);
+    let sig_ok = signatures_ok(events);
+    let issued_hash = issuing_hash(events);
+    // The status alone never makes a permit VALID: a QR that is not the ledger's, or an event
+    // whose signature did not verify, is a document customs must not accept.
+    let qr_ok = qr.is_none_or(|q| issued_hash.as_deref() == Some(q));
+    let valid = is_valid(&p) && sig_ok && qr_ok;
     let banner = if valid {
         t.banner_valid.to_string()
+    } else if !qr_ok {
+        format!("{} · {}", t.banner_not_valid, tt.qr_mismatch)
+    } else if is_valid(&p) {
+        format!("{} · {}", t.banner_not_valid, t.signature_not_verified)
     } else if status == "issued" {
         t.banner_expired.to_string()
     } else {
         format!("{} · {}", t.banner_not_valid, t.status(&status))
     };
-    let sig_ok = signatures_ok(events);
     let fee_minor = p["fee_minor"].as_i64();
     let currency = txt(&p["fee_currency"]);
     let paid = p["paid_minor"].as_i64().unwrap_or(0);
@@ -129,7 +137,6 @@ async fn permit_body(
     } else {
         super::payment::history(ui, ctx, lang, id).await?
     };
-    let issued_hash = issuing_hash(events);
     let returned = status == "returned" && ctx.viewer.is_trader();
     let warnings = state["warnings"]
         .as_array()
