@@ -212,6 +212,9 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Found already stored by an earlier attempt of the same import (the server's dedupe).
     pub already_recorded: usize,
+    /// What the answers held that the catalogue could not take as published (e.g. a quota
+    /// no exact quantity holds), so the operator can check it against Species+.
+    pub warnings: Vec<String>,
 }
 
 impl fmt::Display for ImportReport {
@@ -230,6 +233,9 @@ impl fmt::Display for ImportReport {
                 " ({} already recorded by an earlier attempt)",
                 self.already_recorded
             )?;
+        }
+        for w in &self.warnings {
+            write!(f, "\nwarning: {w}")?;
         }
         Ok(())
     }
@@ -271,6 +277,11 @@ pub async fn import<L: EventReader + EventAppender>(
         party: Some(party),
         seen: catalogue.len(),
         unchanged: catalogue.len() - changed.len(),
+        warnings: catalogue
+            .warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         ..ImportReport::default()
     };
     let correlation_id = Uuid::now_v7();

@@ -158,7 +158,8 @@ impl Job {
             errors: s.errors.clone(),
             report: s.report.as_ref().map(|r| {
                 json!({"seen": r.seen, "new": r.new, "changed": r.changed,
-                    "unchanged": r.unchanged, "already_recorded": r.already_recorded})
+                    "unchanged": r.unchanged, "already_recorded": r.already_recorded,
+                    "warnings": r.warnings})
             }),
         }
     }
