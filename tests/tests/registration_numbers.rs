@@ -6,12 +6,15 @@
 use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
 use ecites_events::EventReader;
+use ecites_projector::Projection;
 use ecites_tests::api::TestApi;
 use ecites_tests::race::RaceGate;
+use ecites_tests::readside::{caught_up, test_database, RunningProjector};
 use ecites_tests::*;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 async fn api() -> (TestApi, RaceGate) {
@@ -133,6 +136,172 @@ async fn two_registrations_racing_with_one_number_exactly_one_lands() {
     let types = event_types(&api).await;
     assert_eq!(count(&types, "RegistrationNumberReserved"), 1, "{types:?}");
     assert_eq!(count(&types, "OrganisationRegistered"), 1, "{types:?}");
+    let report = api.ledger.audit().await;
+    assert!(report.is_ok(), "{report:?}");
+}
+
+/// The MA frees a number a trader registered although it is not theirs: refused while the
+/// holder is verified and to traders, then released with a reason, after which the real holder
+/// registers it; the log still passes the audit.
+#[tokio::test]
+async fn the_ma_releases_a_number_held_by_an_unverified_organisation_and_another_registers_it() {
+    let (api, _) = api().await;
+    let alice = api.organisation("alice-exports");
+    let (status, out) = register(&api, "alice", "PV-55501").await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, out) = register(&api, "bob", "pv 55501").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+
+    let officer = api.login("officer").await;
+    let verify = json!({"note": "register extract seen"});
+    let (status, out) = api
+        .organisation_act(&officer, alice, "verify", verify)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let head = api.head().await;
+
+    // Not a trader, not even the holder.
+    let release = json!({"reason": "the number is Bob Ltd's in the company register"});
+    for trader in ["alice", "bob"] {
+        let token = api.login(trader).await;
+        let (status, out) = api
+            .organisation_act(
+                &token,
+                alice,
+                "release-registration-number",
+                release.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{trader}: {out}");
+    }
+    // Not while the holder is verified.
+    let (status, out) = api
+        .organisation_act(
+            &officer,
+            alice,
+            "release-registration-number",
+            release.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+    assert_eq!(
+        violation(&out),
+        ("ORG-REGISTRATION-NUMBER-UNIQUE".into(), "status".into()),
+        "{out}"
+    );
+    // Not without a reason.
+    let suspend = json!({"reason": "registered with another company's number"});
+    let (status, out) = api
+        .organisation_act(&officer, alice, "suspend", suspend)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let suspended = api.head().await;
+    assert_eq!(suspended, head + 1, "refusals wrote nothing");
+    let (status, out) = api
+        .organisation_act(
+            &officer,
+            alice,
+            "release-registration-number",
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(violation(&out).1, "reason", "{out}");
+    assert_eq!(api.head().await, suspended, "nothing written");
+
+    // Released once (a retry of the command is answered as a duplicate); another release
+    // finds nothing held.
+    let path = format!("/api/LK/organisations/{alice}/release-registration-number");
+    let mut once = release.clone();
+    once["command_id"] = json!(Uuid::now_v7());
+    let (status, out) = api.call(&path, Some(&officer), Some(once.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(
+        out["events"],
+        json!(["RegistrationNumberReleased"]),
+        "{out}"
+    );
+    let position = json!(format!("LK:{}", suspended + 1));
+    assert_eq!(out["position"], position, "{out}");
+    let (status, out) = api.call(&path, Some(&officer), Some(once)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(
+        (&out["duplicate"], &out["position"]),
+        (&json!(true), &position)
+    );
+    let (status, out) = api
+        .organisation_act(&officer, alice, "release-registration-number", release)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+    assert_eq!(violation(&out).1, "registration_number", "{out}");
+
+    // The real holder registers it, however written; the number is taken again.
+    let (status, out) = register(&api, "bob", "PV 555-01").await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, out) = register(&api, "carol", "PV55501").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+
+    let types = event_types(&api).await;
+    assert_eq!(count(&types, "RegistrationNumberReserved"), 2, "{types:?}");
+    assert_eq!(count(&types, "RegistrationNumberReleased"), 1, "{types:?}");
+    let report = api.ledger.audit().await;
+    assert!(report.is_ok(), "{report:?}");
+
+    // The projector passes over the reservation aggregate, release included.
+    let url = test_database().await;
+    let projector = RunningProjector::start(&api.ledger, &url);
+    for projection in Projection::ALL {
+        caught_up(&api.ledger, &url, projection, Duration::from_secs(30)).await;
+    }
+    projector
+        .stop()
+        .await
+        .expect("the projector did not stop on an event");
+}
+
+/// Two officers release one number in the same instant: one lands, the other's batch
+/// conflicts, its retry reads the release and is refused, and the log holds one release.
+#[tokio::test]
+async fn two_releases_racing_for_one_number_exactly_one_lands() {
+    let (api, gate) = api().await;
+    let alice = api.organisation("alice-exports");
+    let (status, out) = register(&api, "alice", "PV-66601").await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let officer = api.login("officer").await;
+    let release = || json!({"reason": "not their number"});
+    gate.hold_next_appends();
+    let race = async {
+        tokio::join!(
+            api.organisation_act(&officer, alice, "release-registration-number", release()),
+            api.organisation_act(&officer, alice, "release-registration-number", release())
+        )
+    };
+    let (x, y) = tokio::time::timeout(std::time::Duration::from_secs(60), race)
+        .await
+        .expect("both releases reached the log");
+    assert_eq!(gate.still_held(), 0, "both were held");
+    let mut statuses = [x.0, y.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{x:?} {y:?}"
+    );
+    let refused = if x.0 == StatusCode::CONFLICT {
+        &x.1
+    } else {
+        &y.1
+    };
+    assert_eq!(
+        violation(refused),
+        (
+            "ORG-REGISTRATION-NUMBER-UNIQUE".into(),
+            "registration_number".into()
+        ),
+        "{refused}"
+    );
+    let types = event_types(&api).await;
+    assert_eq!(count(&types, "RegistrationNumberReleased"), 1, "{types:?}");
     let report = api.ledger.audit().await;
     assert!(report.is_ok(), "{report:?}");
 }

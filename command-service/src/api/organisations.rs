@@ -91,7 +91,23 @@ struct RemoveMember {
     user_id: String,
 }
 
-pub const ACTIONS: [&str; 4] = ["verify", "suspend", "add-member", "remove-member"];
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseNumber {
+    command_id: Uuid,
+    reason: String,
+}
+
+pub const ACTIONS: [&str; 5] = [
+    "verify",
+    "suspend",
+    "add-member",
+    "remove-member",
+    RELEASE_NUMBER,
+];
+
+/// Not an organisation command: it writes to the number's reservation, not the organisation.
+const RELEASE_NUMBER: &str = "release-registration-number";
 
 /// The command named by the URL's last segment, with its command id, from its JSON body.
 fn command(action: &str, v: Value) -> Result<(Uuid, OrganisationCommand), Problem> {
@@ -139,6 +155,15 @@ pub async fn act<L: EventAppender + EventReader>(
     raw: Result<Json<Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
+    if action == RELEASE_NUMBER {
+        let b: ReleaseNumber =
+            serde_json::from_value(body(raw)?).map_err(|e| Problem::bad_request(e.to_string()))?;
+        let done = api
+            .handler
+            .release_registration_number(&who, party, id, b.command_id, &b.reason)
+            .await?;
+        return Ok(accepted(done, StatusCode::OK));
+    }
     let (command_id, command) = command(&action, body(raw)?)?;
     let done = api
         .handler
@@ -181,15 +206,18 @@ impl From<OrganisationError> for Problem {
                 "Not possible in the organisation's current state",
                 detail,
             ),
-            OrganisationError::RegistrationNumber(
-                ref n @ (NumberError::Taken { .. } | NumberError::Empty(_)),
-            ) => {
-                let status = match n {
-                    NumberError::Taken { .. } => StatusCode::CONFLICT,
-                    NumberError::Empty(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            OrganisationError::RegistrationNumber(ref n) => {
+                let (status, field) = match n {
+                    NumberError::Taken { .. } | NumberError::NotHeld(_) => {
+                        (StatusCode::CONFLICT, "registration_number")
+                    }
+                    NumberError::HolderVerified(_) => (StatusCode::CONFLICT, "status"),
+                    NumberError::Empty(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "registration_number")
+                    }
+                    NumberError::NoReason => (StatusCode::UNPROCESSABLE_ENTITY, "reason"),
                 };
-                let mut p =
-                    Problem::refused(registration_number::RULE, "registration_number", detail);
+                let mut p = Problem::refused(registration_number::RULE, field, detail);
                 p.status = status.as_u16();
                 p
             }
@@ -274,4 +302,16 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
                 "requestBody": request, "responses": {"200": accepted}}}),
         );
     }
+    paths.insert(
+        format!("/api/{{party}}/organisations/{{id}}/{RELEASE_NUMBER}"),
+        json!({"post": {
+            "summary": "Release the company-register number the organisation holds, so that another organisation may register it; only while the organisation is not verified (pending or suspended) (MA)",
+            "security": [{"bearer": []}],
+            "requestBody": body(&["command_id", "reason"], json!({"command_id": uuid, "reason": text})),
+            "responses": {"200": accepted,
+                "403": {"description": "not a Management Authority officer of the Party"},
+                "404": {"description": "no such organisation"},
+                "409": {"description": "rule ORG-REGISTRATION-NUMBER-UNIQUE: the organisation does not hold the number (field registration_number), or it is verified (field status; suspend it first)"},
+                "422": {"description": "rule ORG-REGISTRATION-NUMBER-UNIQUE, field reason: no reason given"}}}}),
+    );
 }

@@ -2,9 +2,16 @@
 //! (ORG-REGISTRATION-NUMBER-UNIQUE, ours). The number is reserved in the log itself: one small
 //! aggregate per (Party, normalised number), written "expects new" in the registration's
 //! atomic batch, so two registrations racing with one number cannot both land, whatever the
-//! read models say.
+//! read models say. The Management Authority may release a number held by an organisation it
+//! has not verified (`RegistrationNumberReleased` on the same aggregate); the number may then be
+//! reserved again, at the aggregate's position.
 
-use ecites_events::payloads::organisation::RegistrationNumberReserved;
+use super::organisation::OrganisationStatus;
+use ecites_events::audit::VerifiedEvent;
+use ecites_events::payloads::organisation::{
+    RegistrationNumberReleased, RegistrationNumberReserved,
+};
+use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
 use ecites_events::PartyCode;
 use uuid::Uuid;
 
@@ -19,6 +26,44 @@ pub enum NumberError {
     /// by whom.
     #[error("registration number {written:?} is already registered in this Party")]
     Taken { written: String, holder: Uuid },
+    /// Release: the organisation does not hold the number (never reserved, released already,
+    /// or another organisation's).
+    #[error("registration number {0:?} is not held by this organisation")]
+    NotHeld(String),
+    /// Release: a verified organisation keeps its number; suspend it first.
+    #[error("the organisation holding registration number {0:?} is verified; suspend it before releasing its number")]
+    HolderVerified(String),
+    #[error("reason must not be empty")]
+    NoReason,
+}
+
+/// An event of the reservation aggregate; its state is the last one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reservation {
+    Reserved(RegistrationNumberReserved),
+    Released(RegistrationNumberReleased),
+}
+
+impl Reservation {
+    /// Decodes a verified event of the reservation aggregate.
+    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
+        match ev.envelope.event_type.as_str() {
+            RegistrationNumberReserved::EVENT_TYPE => ev.decode(up).map(Self::Reserved),
+            RegistrationNumberReleased::EVENT_TYPE => ev.decode(up).map(Self::Released),
+            other => Err(DecodeError::WrongType {
+                expected: "a registration number event".into(),
+                found: other.into(),
+            }),
+        }
+    }
+
+    /// The organisation holding the number, if any.
+    pub fn holder(&self) -> Option<Uuid> {
+        match self {
+            Self::Reserved(r) => Some(r.organisation_id),
+            Self::Released(_) => None,
+        }
+    }
 }
 
 /// The number as the register means it: case, spaces and punctuation are how people happen to
@@ -42,23 +87,52 @@ pub fn reservation_id(party: PartyCode, normalised: &str) -> Uuid {
     Uuid::new_v5(&namespace, format!("{party}:{normalised}").as_bytes())
 }
 
-/// ORG-REGISTRATION-NUMBER-UNIQUE: reserve `written` for `organisation_id` unless the log
-/// already holds a reservation of it (`existing`, the reservation aggregate's event).
+/// ORG-REGISTRATION-NUMBER-UNIQUE: reserve `written` for `organisation_id` unless an
+/// organisation holds it (`last`, the reservation aggregate's last event: nothing or a release
+/// leave it free).
 pub fn reserve(
-    existing: Option<&RegistrationNumberReserved>,
+    last: Option<&Reservation>,
     organisation_id: Uuid,
     written: &str,
 ) -> Result<RegistrationNumberReserved, NumberError> {
     let registration_number = normalise(written)?;
-    if let Some(held) = existing {
+    if let Some(holder) = last.and_then(Reservation::holder) {
         return Err(NumberError::Taken {
             written: written.trim().to_string(),
-            holder: held.organisation_id,
+            holder,
         });
     }
     Ok(RegistrationNumberReserved {
         registration_number,
         organisation_id,
+    })
+}
+
+/// The Management Authority releases `written`, held by `organisation_id` (in `status`), so
+/// that another organisation may register it: only the holder's number, only while the holder
+/// is not verified, and with a reason.
+pub fn release(
+    last: Option<&Reservation>,
+    organisation_id: Uuid,
+    status: OrganisationStatus,
+    written: &str,
+    reason: &str,
+) -> Result<RegistrationNumberReleased, NumberError> {
+    let registration_number = normalise(written)?;
+    if last.and_then(Reservation::holder) != Some(organisation_id) {
+        return Err(NumberError::NotHeld(written.trim().to_string()));
+    }
+    if status == OrganisationStatus::Verified {
+        return Err(NumberError::HolderVerified(written.trim().to_string()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(NumberError::NoReason);
+    }
+    Ok(RegistrationNumberReleased {
+        registration_number,
+        organisation_id,
+        reason: reason.to_string(),
     })
 }
 
@@ -99,6 +173,7 @@ mod tests {
         assert_eq!(held.registration_number, "PV12345");
         assert_eq!(held.organisation_id, first);
         // given it reserved, when another registers "PV12345", then refused naming the holder
+        let held = Reservation::Reserved(held);
         assert_eq!(
             reserve(Some(&held), second, "PV12345"),
             Err(NumberError::Taken {
@@ -106,5 +181,83 @@ mod tests {
                 holder: first
             })
         );
+    }
+
+    #[test]
+    fn given_a_released_number_when_another_organisation_registers_it_then_it_holds_it() {
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let held = Reservation::Reserved(reserve(None, first, "PV12345").unwrap());
+        // given it released by the MA
+        let released = release(
+            Some(&held),
+            first,
+            OrganisationStatus::Suspended,
+            "pv 12345",
+            "not their number",
+        )
+        .unwrap();
+        assert_eq!(
+            released,
+            RegistrationNumberReleased {
+                registration_number: "PV12345".into(),
+                organisation_id: first,
+                reason: "not their number".into(),
+            }
+        );
+        // when another registers it, then it holds it
+        let last = Reservation::Released(released);
+        assert_eq!(last.holder(), None);
+        let again = reserve(Some(&last), second, "PV-12345").unwrap();
+        assert_eq!(again.organisation_id, second);
+        assert_eq!(again.registration_number, "PV12345");
+    }
+
+    #[test]
+    fn given_a_reservation_when_released_by_anyone_but_an_unverified_holder_then_refused() {
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let held = Reservation::Reserved(reserve(None, first, "PV12345").unwrap());
+        let pending = OrganisationStatus::Pending;
+        // given nothing reserved: nothing to release
+        assert_eq!(
+            release(None, first, pending, "PV12345", "r"),
+            Err(NumberError::NotHeld("PV12345".into()))
+        );
+        // given it held by the first, when released as the second's: refused
+        assert_eq!(
+            release(Some(&held), second, pending, "PV12345", "r"),
+            Err(NumberError::NotHeld("PV12345".into()))
+        );
+        // given the holder verified: refused until suspended
+        assert_eq!(
+            release(
+                Some(&held),
+                first,
+                OrganisationStatus::Verified,
+                "PV12345",
+                "r"
+            ),
+            Err(NumberError::HolderVerified("PV12345".into()))
+        );
+        // without a reason: refused
+        assert_eq!(
+            release(Some(&held), first, pending, "PV12345", "  "),
+            Err(NumberError::NoReason)
+        );
+        // given it released already: nothing to release again
+        let released = release(Some(&held), first, pending, "PV12345", "typo").unwrap();
+        assert_eq!(
+            release(
+                Some(&Reservation::Released(released)),
+                first,
+                pending,
+                "PV12345",
+                "r"
+            ),
+            Err(NumberError::NotHeld("PV12345".into()))
+        );
+        // a pending or suspended holder may lose it
+        for status in [OrganisationStatus::Pending, OrganisationStatus::Suspended] {
+            assert!(release(Some(&held), first, status, "PV12345", "r").is_ok());
+        }
     }
 }

@@ -4,14 +4,17 @@
 //! as a member or an agent; a trader sees only the applications of organisations that list it.
 
 use super::auth::{self, Denied, Principal, Role};
+use super::load::Folded;
 use super::{commit_by, Accepted, CommandHandler, HandlerError};
 use crate::domain::organisation::{
     decide, evolve, OrganisationCommand as C, OrganisationEvent, OrganisationState,
     OrganisationStatus,
 };
 use crate::domain::permit::{PermitCommand, PermitState};
-use crate::domain::registration_number;
-use ecites_events::payloads::organisation::RegistrationNumberReserved;
+use crate::domain::registration_number::{self, Reservation};
+use ecites_events::payloads::organisation::{
+    RegistrationNumberReleased, RegistrationNumberReserved,
+};
 use ecites_events::schema::EventPayload;
 use ecites_events::{
     AggregateChange, AggregateRef, AppendError, EventAppender, EventData, EventReader,
@@ -37,6 +40,9 @@ pub fn organisation_ref(party: PartyCode, id: Uuid) -> AggregateRef {
     AggregateRef::new(party, "organisation", &id.to_string())
         .unwrap_or_else(|_| unreachable!("uuids are valid ids"))
 }
+
+/// The release of a registration number, as `Denied::Role` names it.
+pub const RELEASE: &str = "release the registration number of";
 
 fn is_officer(who: &Principal) -> bool {
     matches!(who.role, Role::MaOfficer | Role::MaSignatory)
@@ -215,42 +221,121 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         Err(HandlerError::Contended)
     }
 
+    /// The reservation aggregate of `written` in `party`.
+    fn reservation_ref(party: PartyCode, written: &str) -> Result<AggregateRef, HandlerError> {
+        let normalised = registration_number::normalise(written)
+            .map_err(crate::domain::organisation::OrganisationError::from)?;
+        let id = registration_number::reservation_id(party, &normalised);
+        AggregateRef::new(
+            party,
+            RegistrationNumberReserved::AGGREGATE,
+            &id.to_string(),
+        )
+        .map_err(|e| HandlerError::Invalid(e.to_string()))
+    }
+
+    /// The reservation aggregate folded: its last event, position and command ids applied.
+    async fn load_reservation(
+        &self,
+        aggregate: &AggregateRef,
+    ) -> Result<Folded<Option<Reservation>>, HandlerError> {
+        self.fold_log(aggregate, None, Reservation::decode, |_, step| {
+            Some(step.event)
+        })
+        .await
+    }
+
     /// ORG-REGISTRATION-NUMBER-UNIQUE: the reservation of the number that goes into the
-    /// registration's atomic batch, "expects new". A reservation already in the log refuses
-    /// the registration; one landing meanwhile makes the batch conflict, and the next attempt
-    /// reads it and refuses.
+    /// registration's atomic batch, "expects new", or at the aggregate's position when the
+    /// number was released. A number held in the log refuses the registration; a reservation
+    /// landing meanwhile makes the batch conflict, and the next attempt reads it and refuses.
     async fn reserve_number(
         &self,
         party: PartyCode,
         organisation_id: Uuid,
         written: &str,
     ) -> Result<AggregateChange, HandlerError> {
-        let normalised = registration_number::normalise(written)
-            .map_err(crate::domain::organisation::OrganisationError::from)?;
-        let id = registration_number::reservation_id(party, &normalised);
-        let aggregate = AggregateRef::new(
-            party,
-            RegistrationNumberReserved::AGGREGATE,
-            &id.to_string(),
-        )
-        .map_err(|e| HandlerError::Invalid(e.to_string()))?;
-        let held = self
-            .fold_log(
-                &aggregate,
-                None,
-                |ev, up| ev.decode::<RegistrationNumberReserved>(up),
-                |_, step| Some(step.event),
-            )
-            .await?;
-        let event = registration_number::reserve(held.state.as_ref(), organisation_id, written)
+        let aggregate = Self::reservation_ref(party, written)?;
+        let last = self.load_reservation(&aggregate).await?;
+        let event = registration_number::reserve(last.state.as_ref(), organisation_id, written)
             .map_err(crate::domain::organisation::OrganisationError::from)?;
         let data = EventData::from_payload(&event)
             .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
         Ok(AggregateChange {
             aggregate,
-            expected: ExpectedPosition::New,
+            expected: last.position,
             events: vec![data],
         })
+    }
+
+    /// The Management Authority releases the company-register number held by organisation
+    /// `id`, which it has not verified (pending or suspended), so that another organisation may
+    /// register it. Appended at the reservation aggregate's position, idempotently by
+    /// `command_id`; the organisation's own events are untouched.
+    pub async fn release_registration_number(
+        &self,
+        who: &Principal,
+        party: PartyCode,
+        id: Uuid,
+        command_id: Uuid,
+        reason: &str,
+    ) -> Result<Accepted, HandlerError> {
+        if who.party != party {
+            return Err(Denied::OtherParty(party).into());
+        }
+        if !is_officer(who) {
+            return Err(Denied::Role {
+                role: who.role.as_str(),
+                command: RELEASE,
+            }
+            .into());
+        }
+        let organisation = organisation_ref(party, id);
+        for _ in 0..super::ATTEMPTS {
+            let loaded = self.load_organisation(&organisation).await?;
+            let Some(registration) = loaded
+                .state
+                .registration
+                .as_ref()
+                .filter(|_| loaded.position != ExpectedPosition::New)
+            else {
+                return Err(HandlerError::OrganisationNotFound(id));
+            };
+            let written = registration.registration_number.clone();
+            let aggregate = Self::reservation_ref(party, &written)?;
+            let last = self.load_reservation(&aggregate).await?;
+            if let Some(sequence) = last.applied.get(&command_id) {
+                return Ok(Accepted::duplicate(id, party, *sequence));
+            }
+            let event = registration_number::release(
+                last.state.as_ref(),
+                id,
+                loaded.state.status,
+                &written,
+                reason,
+            )
+            .map_err(crate::domain::organisation::OrganisationError::from)?;
+            let data = EventData::from_payload(&event)
+                .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
+            let changes = vec![AggregateChange {
+                aggregate,
+                expected: last.position,
+                events: vec![data],
+            }];
+            match self.log.append(commit_by(who, command_id, changes)).await {
+                Ok(done) => {
+                    let names = vec![RegistrationNumberReleased::EVENT_TYPE];
+                    return Ok(Accepted::new(id, names, done.position_token()));
+                }
+                Err(AppendError::Duplicate { sequence, .. }) => {
+                    return Ok(Accepted::duplicate(id, party, sequence));
+                }
+                // Released or reserved meanwhile: the next attempt rereads and decides again.
+                Err(AppendError::Conflict { .. }) => {}
+                Err(e) => return Err(HandlerError::Append(e)),
+            }
+        }
+        Err(HandlerError::Contended)
     }
 
     /// [`may_file_for`] against the organisation as the log has it now.

@@ -24,6 +24,7 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<organisation::MemberAdded>(),
         SchemaEntry::of::<organisation::MemberRemoved>(),
         SchemaEntry::of::<organisation::RegistrationNumberReserved>(),
+        SchemaEntry::of::<organisation::RegistrationNumberReleased>(),
         SchemaEntry::of::<party_config::FeeScheduleSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureRevoked>(),

@@ -102,3 +102,25 @@ impl EventPayload for RegistrationNumberReserved {
     const EVENT_TYPE: &'static str = "RegistrationNumberReserved";
     const SCHEMA_VERSION: u32 = 1;
 }
+
+/// The Management Authority frees a company-register number held by an organisation it has not
+/// verified (pending or suspended), e.g. one registered with another company's number by
+/// mistake or on purpose. On the same reservation aggregate as the `RegistrationNumberReserved`
+/// it ends, appended at that aggregate's position; the number may then be reserved again. The
+/// officer is the envelope's actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationNumberReleased {
+    /// The number normalised: letters and digits only, upper case.
+    pub registration_number: String,
+    /// The organisation that held it until now.
+    pub organisation_id: Uuid,
+    /// Why the officer released it; no personal data.
+    pub reason: String,
+}
+
+impl EventPayload for RegistrationNumberReleased {
+    const AGGREGATE: &'static str = RegistrationNumberReserved::AGGREGATE;
+    const EVENT_TYPE: &'static str = "RegistrationNumberReleased";
+    const SCHEMA_VERSION: u32 = 1;
+}
