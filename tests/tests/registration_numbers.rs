@@ -240,6 +240,21 @@ async fn the_ma_releases_a_number_held_by_an_unverified_organisation_and_another
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let (status, out) = register(&api, "carol", "PV55501").await;
     assert_eq!(status, StatusCode::CONFLICT, "{out}");
+    // The former holder is not verified again with a number that is now another's.
+    let before = api.head().await;
+    let (status, out) = api
+        .organisation_act(&officer, alice, "verify", json!({"note": "again"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{out}");
+    assert_eq!(
+        violation(&out),
+        (
+            "ORG-REGISTRATION-NUMBER-UNIQUE".into(),
+            "registration_number".into()
+        ),
+        "{out}"
+    );
+    assert_eq!(api.head().await, before, "nothing written");
 
     let types = event_types(&api).await;
     assert_eq!(count(&types, "RegistrationNumberReserved"), 2, "{types:?}");

@@ -66,6 +66,21 @@ impl Reservation {
     }
 }
 
+/// Verification: the Management Authority verifies an organisation only while it holds its
+/// number. After a release the number may be another's; an organisation registered before
+/// numbers were reserved has no reservation at all and is verified as before.
+pub fn may_verify(
+    last: Option<&Reservation>,
+    organisation_id: Uuid,
+    written: &str,
+) -> Result<(), NumberError> {
+    match last {
+        None => Ok(()),
+        Some(r) if r.holder() == Some(organisation_id) => Ok(()),
+        Some(_) => Err(NumberError::NotHeld(written.trim().to_string())),
+    }
+}
+
 /// The number as the register means it: case, spaces and punctuation are how people happen to
 /// write it (`pv-12 345`, `PV12345.`), not part of it.
 pub fn normalise(written: &str) -> Result<String, NumberError> {
@@ -259,5 +274,27 @@ mod tests {
         for status in [OrganisationStatus::Pending, OrganisationStatus::Suspended] {
             assert!(release(Some(&held), first, status, "PV12345", "r").is_ok());
         }
+    }
+
+    #[test]
+    fn given_a_released_number_when_its_former_holder_is_verified_then_refused() {
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let held = Reservation::Reserved(reserve(None, first, "PV1").unwrap());
+        assert_eq!(may_verify(Some(&held), first, "PV1"), Ok(()));
+        assert_eq!(
+            may_verify(Some(&held), second, "PV1"),
+            Err(NumberError::NotHeld("PV1".into()))
+        );
+        let released = Reservation::Released(RegistrationNumberReleased {
+            registration_number: "PV1".into(),
+            organisation_id: first,
+            reason: "another company's number".into(),
+        });
+        assert_eq!(
+            may_verify(Some(&released), first, "PV1"),
+            Err(NumberError::NotHeld("PV1".into()))
+        );
+        // Registered before numbers were reserved: nothing to hold.
+        assert_eq!(may_verify(None, first, "PV1"), Ok(()));
     }
 }

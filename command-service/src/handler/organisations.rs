@@ -177,6 +177,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 return Err(HandlerError::OrganisationNotFound(id));
             }
             authorize(who, party, id, &command, &loaded.state)?;
+            if let (C::Verify { .. }, Some(registered)) = (&command, &loaded.state.registration) {
+                self.check_number_held(party, id, &registered.registration_number)
+                    .await?;
+            }
             let events = decide(&loaded.state, command.clone())?;
             let data = events
                 .iter()
@@ -232,6 +236,21 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             &id.to_string(),
         )
         .map_err(|e| HandlerError::Invalid(e.to_string()))
+    }
+
+    /// ORG-REGISTRATION-NUMBER-UNIQUE at verification: the organisation must still hold its
+    /// number (not after the MA released it, when another may have registered it).
+    async fn check_number_held(
+        &self,
+        party: PartyCode,
+        organisation_id: Uuid,
+        written: &str,
+    ) -> Result<(), HandlerError> {
+        let aggregate = Self::reservation_ref(party, written)?;
+        let last = self.load_reservation(&aggregate).await?;
+        registration_number::may_verify(last.state.as_ref(), organisation_id, written)
+            .map_err(crate::domain::organisation::OrganisationError::from)?;
+        Ok(())
     }
 
     /// The reservation aggregate folded: its last event, position and command ids applied.
