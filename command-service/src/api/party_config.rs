@@ -8,7 +8,7 @@ use super::{ApiState, Authenticated};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
 use crate::domain::context::FeeRule;
 use crate::domain::party_config::{PartyConfigCommand as C, PartyConfigError};
-use crate::handler::Accepted;
+use crate::handler::auth::Principal;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use ecites_events::payloads::party_config::{
     DomesticMeasureSet, FeeScheduleSet, NationalListSpeciesAdded,
 };
-use ecites_events::{EventAppender, EventReader};
+use ecites_events::{EventAppender, EventReader, PartyCode};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -75,11 +75,7 @@ async fn set_retrospective<L: EventAppender + EventReader>(
             basis: b.basis,
         },
     );
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 #[derive(Deserialize)]
@@ -103,15 +99,22 @@ async fn set_stamps<L: EventAppender + EventReader>(
         last: b.last,
     };
     let command = C::SetSecurityStampRange(range);
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
-fn accepted(a: Accepted<()>) -> Json<Value> {
-    super::accepted(None, a, StatusCode::OK).1
+/// Every configuration route ends here: the command through the handler, its answer.
+async fn configure<L: EventAppender + EventReader>(
+    api: &ApiState<L>,
+    who: &Principal,
+    party: PartyCode,
+    command_id: Uuid,
+    command: C,
+) -> Result<Json<Value>, Problem> {
+    let done = api
+        .handler
+        .handle_party_config(who, party, command_id, command)
+        .await?;
+    Ok(super::accepted(None, done, StatusCode::OK).1)
 }
 
 #[derive(Deserialize)]
@@ -166,11 +169,7 @@ async fn set_fees<L: EventAppender + EventReader>(
         currency: b.currency,
         rules,
     });
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 #[derive(Deserialize)]
@@ -202,11 +201,7 @@ async fn set_measure<L: EventAppender + EventReader>(
         banned_purposes: b.banned_purposes,
         banned_sources: b.banned_sources,
     });
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 #[derive(Deserialize)]
@@ -228,11 +223,7 @@ async fn revoke_measure<L: EventAppender + EventReader>(
         id,
         reason: b.reason,
     };
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 #[derive(Deserialize)]
@@ -257,11 +248,7 @@ async fn add_species<L: EventAppender + EventReader>(
         scientific_name: taxon.accepted_name,
         note: b.note,
     });
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 #[derive(Deserialize)]
@@ -279,11 +266,7 @@ async fn remove_species<L: EventAppender + EventReader>(
     let party = party(&code)?;
     let b: CommandOnly = body(raw)?;
     let command = C::RemoveFromNationalList { taxon_id };
-    let done = api
-        .handler
-        .handle_party_config(&who, party, b.command_id, command)
-        .await?;
-    Ok(accepted(done))
+    configure(&api, &who, party, b.command_id, command).await
 }
 
 async fn show<L: EventAppender + EventReader>(

@@ -8,42 +8,27 @@
 (function () {
   'use strict';
 
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)ecites_csrf=([^;]*)/);
-    return m ? decodeURIComponent(m[1]) : '';
-  }
+  // From app.js, loaded first: the CSRF cookie, dotted names into JSON, refusals in the form,
+  // and the currency table with its exact decimal parsing.
+  var csrf = window.ecites.csrf;
+  var put = window.ecites.put;
+  var show = window.ecites.show;
 
-  // Decimal places of a currency's minor unit (ISO 4217): app.js's table, loaded first.
-  function exponent(currency) {
-    return window.ecitesCurrencyDigits ? window.ecitesCurrencyDigits(currency) : 2;
-  }
-
-  // "25.5" with exponent 2 → 2550; refuses what the minor unit cannot hold.
+  // "25.5" with exponent 2 → 2550; refuses what the minor unit cannot hold, naming the field.
   function minor(text, exp, field) {
-    var m = /^(\d+)(?:\.(\d*))?$/.exec(text);
-    if (!m || (m[2] || '').length > exp) {
+    var n = window.ecites.minorUnits(text, exp);
+    if (isNaN(n)) {
       throw { title: field + ': ' + JSON.stringify(text), violations: [{ rule: 'AMOUNT', field: field,
         message: 'a non-negative amount with at most ' + exp + ' decimal places' }] };
     }
-    var digits = m[1] + ((m[2] || '') + '000').slice(0, exp);
-    return Number(digits);
-  }
-
-  function put(obj, path, value) {
-    var keys = path.split('.');
-    var o = obj;
-    for (var i = 0; i < keys.length - 1; i++) {
-      if (o[keys[i]] === undefined) o[keys[i]] = /^\d+$/.test(keys[i + 1]) ? [] : {};
-      o = o[keys[i]];
-    }
-    o[keys[keys.length - 1]] = value;
+    return n;
   }
 
   function value(el, form, field) {
     var v = el.value.trim();
     switch (el.dataset.type) {
       case 'number': return Number(v);
-      case 'minor': return minor(v, exponent(currencyOf(form)), field);
+      case 'minor': return minor(v, window.ecites.digits(currencyOf(form)), field);
       default: return v;
     }
   }
@@ -98,36 +83,6 @@
       delete payload[k];
       return encodeURIComponent(v === undefined ? '' : v);
     });
-  }
-
-  function show(form, problem) {
-    var box = form.querySelector('.problem');
-    box.textContent = '';
-    var title = document.createElement('strong');
-    title.textContent = (form.dataset.tRefused || 'Refused') + ': ' + (problem.title || 'Error');
-    box.appendChild(title);
-    if (problem.detail) {
-      var p = document.createElement('p');
-      p.textContent = problem.detail;
-      box.appendChild(p);
-    }
-    var list = problem.violations || [];
-    if (list.length) {
-      var ul = document.createElement('ul');
-      list.forEach(function (v) {
-        var li = document.createElement('li');
-        var rule = document.createElement('span');
-        rule.className = 'rule';
-        rule.textContent = v.rule || '';
-        li.dataset.rule = v.rule || '';
-        li.dataset.field = v.field || '';
-        li.appendChild(rule);
-        li.appendChild(document.createTextNode(' ' + (v.message || '') + (v.field ? ' (' + v.field + ')' : '')));
-        ul.appendChild(li);
-      });
-      box.appendChild(ul);
-    }
-    box.focus();
   }
 
   function post(path, payload) {

@@ -33,8 +33,6 @@
     if (THREE_DECIMALS.indexOf(currency) >= 0) return 3;
     return 2;
   }
-  // admin.js (loaded after this script) uses the same table.
-  window.ecitesCurrencyDigits = digits;
 
   // Exact decimal → integer minor units, never through a float; NaN when it does not fit, so
   // the command API refuses it naming the field.
@@ -87,6 +85,7 @@
         rule.className = 'rule';
         rule.textContent = v.rule || '';
         li.dataset.rule = v.rule || '';
+        li.dataset.field = v.field || '';
         li.appendChild(rule);
         li.appendChild(document.createTextNode(
           ' ' + (v.message || '') + (v.field ? ' (' + v.field + ')' : '')));
@@ -462,6 +461,9 @@
       a.setAttribute('href', '?' + q.toString());
     });
   }
+
+  // What admin.js (loaded after this script) shares rather than repeats.
+  window.ecites = { csrf: csrf, put: put, show: show, digits: digits, minorUnits: minorUnits };
 
   document.addEventListener('DOMContentLoaded', keepQueryInLanguageLinks);
   document.addEventListener('submit', submit);

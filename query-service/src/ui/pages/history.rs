@@ -20,19 +20,7 @@ pub(in crate::ui) async fn permit_at(
         let version: u64 = version
             .parse()
             .map_err(|_| ApiError::NotFound("no such version".into()))?;
-        let timeline = json_of(
-            permits::timeline(
-                State(ui.query.clone()),
-                Extension(ctx.clone()),
-                Path((ctx.party().to_string(), id.clone())),
-            )
-            .await,
-        )
-        .await?;
-        let events = timeline["events"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let events = &timeline_events(&ui, &ctx, &id).await?;
         let upto: Vec<&Value> = events
             .iter()
             .filter(|e| e["version"].as_u64().is_some_and(|v| v <= version))

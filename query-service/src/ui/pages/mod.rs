@@ -64,6 +64,27 @@ fn when(v: &Value) -> String {
 }
 
 /// Integer minor units as a decimal amount with its currency.
+/// The permit's timeline rows as the query API answers them (same access rules), in version
+/// order.
+async fn timeline_events(ui: &Ui, ctx: &Ctx, id: &str) -> Result<Vec<Value>, ApiError> {
+    let v = json_of(
+        permits::timeline(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Path((ctx.party().to_string(), id.to_string())),
+        )
+        .await,
+    )
+    .await?;
+    Ok(match v {
+        Value::Object(mut o) => match o.remove("events") {
+            Some(Value::Array(events)) => events,
+            _ => vec![],
+        },
+        _ => vec![],
+    })
+}
+
 /// Minor units in the currency's major unit (ISO 4217 decimals): "25.00 USD", "2500 JPY".
 fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", admin_config::major(minor, currency))

@@ -77,19 +77,7 @@ async fn permit_body(
         .await,
     )
     .await?;
-    let timeline = json_of(
-        permits::timeline(
-            State(ui.query.clone()),
-            Extension(ctx.clone()),
-            Path((ctx.party().to_string(), id.to_string())),
-        )
-        .await,
-    )
-    .await?;
-    let events = timeline["events"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let events = &timeline_events(ui, ctx, id).await?;
     let status = txt(&p["status"]);
     let lines = p["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     let state = &p["state"];

@@ -12,16 +12,7 @@ pub(in crate::ui) async fn timeline(
     let lang = lang(&headers);
     let (t, tt) = (text(lang), trader_text(lang));
     let result = async {
-        let v = json_of(
-            permits::timeline(
-                State(ui.query.clone()),
-                Extension(ctx.clone()),
-                Path((ctx.party().to_string(), id.clone())),
-            )
-            .await,
-        )
-        .await?;
-        let events = v["events"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        let events = &timeline_events(&ui, &ctx, &id).await?;
         let all_ok = signatures_ok(events);
         let body = html! {
             p #timeline-summary class=(if all_ok { "banner good" } else { "banner bad" }) role="status" {

@@ -176,16 +176,7 @@ pub(in crate::ui) async fn verify(
         )
         .await?;
         let id = txt(&p["permit_id"]);
-        let events = json_of(
-            permits::timeline(
-                State(ui.query.clone()),
-                Extension(ctx.clone()),
-                Path((ctx.party().to_string(), id.clone())),
-            )
-            .await,
-        )
-        .await?;
-        let events = events["events"].as_array().cloned().unwrap_or_default();
+        let events = timeline_events(&ui, &ctx, &id).await?;
         Ok::<_, ApiError>((id, issuing_hash(&events)))
     }
     .await;
