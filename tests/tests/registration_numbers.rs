@@ -62,6 +62,27 @@ async fn event_types(api: &TestApi) -> Vec<String> {
         .collect()
 }
 
+/// Two commands held at the log until both decided: exactly one answers `landed`, the other
+/// 409. The refusal's body.
+async fn one_lands(
+    gate: &RaceGate,
+    race: impl std::future::Future<Output = ((StatusCode, Value), (StatusCode, Value))>,
+    landed: StatusCode,
+) -> Value {
+    let (x, y) = tokio::time::timeout(std::time::Duration::from_secs(60), race)
+        .await
+        .expect("both commands reached the log");
+    assert_eq!(gate.still_held(), 0, "both were held");
+    let mut statuses = [x.0, y.0];
+    statuses.sort();
+    assert_eq!(statuses, [landed, StatusCode::CONFLICT], "{x:?} {y:?}");
+    if x.0 == StatusCode::CONFLICT {
+        x.1
+    } else {
+        y.1
+    }
+}
+
 fn count(types: &[String], t: &str) -> usize {
     types.iter().filter(|x| *x == t).count()
 }
@@ -116,22 +137,7 @@ async fn two_registrations_racing_with_one_number_exactly_one_lands() {
             register(&api, "carol", "lk777001")
         )
     };
-    let (x, y) = tokio::time::timeout(std::time::Duration::from_secs(60), race)
-        .await
-        .expect("both registrations reached the log");
-    assert_eq!(gate.still_held(), 0, "both were held");
-    let mut statuses = [x.0, y.0];
-    statuses.sort();
-    assert_eq!(
-        statuses,
-        [StatusCode::CREATED, StatusCode::CONFLICT],
-        "{x:?} {y:?}"
-    );
-    let refused = if x.0 == StatusCode::CONFLICT {
-        &x.1
-    } else {
-        &y.1
-    };
+    let refused = &one_lands(&gate, race, StatusCode::CREATED).await;
     assert_eq!(violation(refused).0, "ORG-REGISTRATION-NUMBER-UNIQUE");
     let types = event_types(&api).await;
     assert_eq!(count(&types, "RegistrationNumberReserved"), 1, "{types:?}");
@@ -291,22 +297,7 @@ async fn two_releases_racing_for_one_number_exactly_one_lands() {
             api.organisation_act(&officer, alice, "release-registration-number", release())
         )
     };
-    let (x, y) = tokio::time::timeout(std::time::Duration::from_secs(60), race)
-        .await
-        .expect("both releases reached the log");
-    assert_eq!(gate.still_held(), 0, "both were held");
-    let mut statuses = [x.0, y.0];
-    statuses.sort();
-    assert_eq!(
-        statuses,
-        [StatusCode::OK, StatusCode::CONFLICT],
-        "{x:?} {y:?}"
-    );
-    let refused = if x.0 == StatusCode::CONFLICT {
-        &x.1
-    } else {
-        &y.1
-    };
+    let refused = &one_lands(&gate, race, StatusCode::OK).await;
     assert_eq!(
         violation(refused),
         (

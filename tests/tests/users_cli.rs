@@ -19,6 +19,14 @@ fn run(args: &[&str]) -> (u8, String) {
     try_run(args).expect("command ran")
 }
 
+/// `ecites users add` of a customs officer (password from ECITES_USER_PASSWORD).
+fn add_customs(user: &str) {
+    let args = [
+        "users", "add", "--party", "LK", "--user", user, "--role", "customs",
+    ];
+    assert_eq!(run(&args).0, 0);
+}
+
 #[test]
 fn users_are_added_listed_and_given_a_set_password_link_with_an_audit_trail() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,15 +101,9 @@ fn a_user_added_on_the_command_line_while_the_server_runs_is_kept_by_the_servers
     let file = dir.path().join("users.json");
     std::env::set_var("ECITES_USERS_FILE", &file);
     std::env::set_var("ECITES_USER_PASSWORD", "a long enough password");
-    let add = |user: &str| {
-        let args = [
-            "users", "add", "--party", "LK", "--user", user, "--role", "customs",
-        ];
-        assert_eq!(run(&args).0, 0);
-    };
-    add("first");
+    add_customs("first");
     let server = Users::load(&file).unwrap();
-    add("second");
+    add_customs("second");
     let admin = Principal {
         user_id: "admin".into(),
         role: Role::PartyAdmin,
@@ -125,17 +127,11 @@ fn a_user_and_a_link_from_the_command_line_work_on_the_running_server_at_once() 
     let file = dir.path().join("users.json");
     std::env::set_var("ECITES_USERS_FILE", &file);
     std::env::set_var("ECITES_USER_PASSWORD", "a long enough password");
-    let add = |user: &str| {
-        let args = [
-            "users", "add", "--party", "LK", "--user", user, "--role", "customs",
-        ];
-        assert_eq!(run(&args).0, 0);
-    };
-    add("first");
+    add_customs("first");
     let server = Users::load(&file).unwrap();
     let lk = "LK".parse().unwrap();
     // Added while the server runs: it signs in without a restart.
-    add("second");
+    add_customs("second");
     assert!(server
         .login(lk, "second", "a long enough password")
         .is_some());
