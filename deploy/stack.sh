@@ -478,6 +478,8 @@ export ECITES_TEST_OLD_NATS_URL='nats://127.0.0.1:$old_client'
 export ECITES_NATS_MONITOR_URL='http://127.0.0.1:$monitor'
 export ECITES_DATABASE_URL='postgres://postgres@127.0.0.1:$pg/postgres'
 export ECITES_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$pg/postgres'
+# The tests that restart NATS or damage its files start servers of their own with it.
+export ECITES_TEST_NATS_SERVER_BIN='$NATS_BIN'
 EOF
     mv "$ENV_FILE.tmp" "$ENV_FILE"
 }

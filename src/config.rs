@@ -50,6 +50,9 @@ pub struct Config {
     pub read_wait_ms: u64,
     /// Seconds between sweeps that expire permits past their validity (0: never).
     pub expiry_interval_secs: u64,
+    /// A bearer token that reads `/projector/metrics` (for a Prometheus scraper); without it
+    /// only a signed-in system operator reads them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             projector_listen: "127.0.0.1:8081".into(),
             read_wait_ms: 2000,
             expiry_interval_secs: 3600,
+            metrics_token: None,
         }
     }
 }

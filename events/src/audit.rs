@@ -43,6 +43,9 @@ pub enum FailureReason {
         expected: EventHash,
         found: EventHash,
     },
+    /// Stream sequences `first..=last` hold no event. A ledger stream never deletes, so these
+    /// events were lost (a damaged block file, unsynced writes) or removed.
+    MissingSequences { first: u64, last: u64 },
 }
 
 impl FailureReason {
@@ -58,6 +61,7 @@ impl FailureReason {
             Self::VersionGap { .. } => "version-gap",
             Self::Reordered { .. } => "version-reordered",
             Self::BrokenChain { .. } => "broken-chain",
+            Self::MissingSequences { .. } => "missing-sequences",
         }
     }
 }
@@ -95,6 +99,14 @@ impl fmt::Display for FailureReason {
             Self::BrokenChain { expected, found } => write!(
                 f,
                 "broken chain: prev_hash {found} is not the previous event's hash {expected}"
+            ),
+            Self::MissingSequences { first, last } if first == last => {
+                write!(f, "stream sequence {first} holds no event: lost or removed")
+            }
+            Self::MissingSequences { first, last } => write!(
+                f,
+                "stream sequences {first} to {last} hold no event: {} events lost or removed",
+                last - first + 1
             ),
         }
     }
@@ -179,7 +191,19 @@ pub struct Auditor<'k> {
     failure_count: u64,
     checked: u64,
     threads: usize,
+    sequences: Option<SequenceBook>,
 }
+
+/// The stream sequences seen, for a whole stream from sequence 1: every one up to the last
+/// must be there.
+struct SequenceBook {
+    seen: Vec<u64>,
+    /// The stream's last sequence as its server states it: a lost tail ends before it.
+    last: Option<u64>,
+}
+
+/// What names the stream itself in a failure about its sequences.
+pub const STREAM_SUBJECT: &str = "(the stream)";
 
 impl<'k> Auditor<'k> {
     pub fn new(keys: &'k PublicKeys) -> Self {
@@ -192,7 +216,16 @@ impl<'k> Auditor<'k> {
             failure_count: 0,
             checked: 0,
             threads,
+            sequences: None,
         }
+    }
+
+    /// The events pushed are a whole stream from sequence 1 (a live stream, the archive, an
+    /// export): a sequence that holds no event, up to `last` when the source states its last
+    /// sequence, is a failure ([`FailureReason::MissingSequences`]).
+    pub fn whole_stream(mut self, last: Option<u64>) -> Self {
+        self.sequences = Some(SequenceBook { seen: vec![], last });
+        self
     }
 
     pub fn checked(&self) -> u64 {
@@ -205,6 +238,9 @@ impl<'k> Auditor<'k> {
 
     pub fn push(&mut self, ev: &RecordedEvent) {
         self.checked += 1;
+        if let Some(book) = &mut self.sequences {
+            book.seen.push(ev.sequence);
+        }
         self.buffer.push(ev.clone());
         if self.buffer.len() >= FLUSH_PER_THREAD * self.threads {
             self.flush();
@@ -295,6 +331,12 @@ impl<'k> Auditor<'k> {
 
     pub fn finish(mut self) -> AuditReport {
         self.flush();
+        if let Some(book) = self.sequences.take() {
+            for (first, last) in book.missing() {
+                let reason = FailureReason::MissingSequences { first, last };
+                self.fail(first, STREAM_SUBJECT, None, reason);
+            }
+        }
         let mut failures = std::mem::take(&mut self.failures);
         failures.sort_by_key(|f| (f.sequence, severity(&f.reason)));
         reclassify_swaps(&mut failures);
@@ -304,6 +346,28 @@ impl<'k> Auditor<'k> {
             failures,
             failure_count: self.failure_count,
         }
+    }
+}
+
+impl SequenceBook {
+    /// The ranges of sequences from 1 to the last (seen or stated) that hold no event.
+    fn missing(mut self) -> Vec<(u64, u64)> {
+        self.seen.sort_unstable();
+        self.seen.dedup();
+        let mut gaps = vec![];
+        let mut next = 1;
+        for &s in &self.seen {
+            if s > next {
+                gaps.push((next, s - 1));
+            }
+            next = next.max(s + 1);
+        }
+        if let Some(last) = self.last {
+            if last >= next {
+                gaps.push((next, last));
+            }
+        }
+        gaps
     }
 }
 
@@ -435,7 +499,7 @@ pub(crate) fn signature_parts(
 }
 
 /// An event whose signature has been checked: the only way domain code reads a payload.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct VerifiedEvent {
     pub sequence: u64,
     pub hash: EventHash,
@@ -477,7 +541,8 @@ pub async fn audit_party<R: crate::log::EventReader>(
     mut progress: impl FnMut(u64),
 ) -> Result<AuditReport, crate::log::ReadError> {
     use futures::StreamExt;
-    let mut auditor = Auditor::new(keys);
+    let extent = reader.extent(party).await?;
+    let mut auditor = Auditor::new(keys).whole_stream(Some(extent.last));
     let mut events = reader.read_party(party, 1).await?;
     while let Some(ev) = events.next().await {
         auditor.push(&ev?);

@@ -270,6 +270,10 @@ impl Quantity {
             .checked_mul(1000)
             .and_then(|v| v.checked_add(frac_t))
             .ok_or_else(|| QuantityError::TooLarge(s.into()))?;
+        // "-0" says nothing a "0" does not, and a signed minus on nothing is a client bug.
+        if neg && v == 0 {
+            return Err(QuantityError::NotANumber(s.into()));
+        }
         Ok(Quantity(if neg { -v } else { v }))
     }
 }
@@ -327,6 +331,9 @@ mod tests {
         assert_eq!(Quantity::parse("0.125").unwrap().to_string(), "0.125");
         assert_eq!(Quantity::parse("3").unwrap().to_string(), "3");
         assert_eq!(Quantity::parse("1.10").unwrap().decimals(), 1);
+        assert!(Quantity::parse("-0").is_err());
+        assert!(Quantity::parse("-0.000").is_err());
+        assert_eq!(Quantity::parse("-1.5").unwrap().thousandths(), -1500);
         assert!(matches!(
             Quantity::parse("1.2345"),
             Err(QuantityError::TooPrecise(_))

@@ -33,6 +33,6 @@ pub use hash::EventHash;
 pub use keyring::{KeyId, KeyringStore, PartyKeyring, PublicKeys, Signer};
 pub use log::{
     AggregateChange, AggregatePosition, AppendError, Commit, Committed, EventAppender, EventData,
-    EventReader, ExpectedPosition, ReadError, RecordedEvent,
+    EventReader, ExpectedPosition, ReadError, RecordedEvent, StreamExtent,
 };
 pub use party::PartyCode;

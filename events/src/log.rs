@@ -260,6 +260,52 @@ pub trait EventReader: Send + Sync {
 
     /// Sequence of the Party stream's last event (0 when empty).
     fn head(&self, party: PartyCode) -> impl Future<Output = Result<u64, ReadError>> + Send;
+
+    /// What the Party's stream holds: first and last sequence and how many events, from
+    /// which a lost event shows (the ledger never deletes one).
+    fn extent(
+        &self,
+        party: PartyCode,
+    ) -> impl Future<Output = Result<StreamExtent, ReadError>> + Send;
+}
+
+/// First and last sequence of a Party's stream and the number of events it holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamExtent {
+    /// 0 when the stream is empty.
+    pub first: u64,
+    pub last: u64,
+    pub stored: u64,
+}
+
+impl StreamExtent {
+    /// How many of the sequences 1..=last the stream lacks. Nothing is ever deleted from a
+    /// ledger stream, so anything but 0 is lost data: cut from a damaged block file, or never
+    /// synced before a power failure.
+    pub fn missing(&self) -> u64 {
+        self.last.saturating_sub(self.stored)
+    }
+}
+
+/// The message id of the `k`-th of `n` events of a multi-event commit: `<command id>:<k>/<n>`.
+/// The place in the batch lets a reader of any one event find the commit's last sequence
+/// ([`commit_last_sequence`]), since a batch is stored contiguously.
+pub fn batch_msg_id(command_id: Uuid, k: usize, n: usize) -> String {
+    format!("{command_id}:{k}/{n}")
+}
+
+/// The stream sequence of the last event of the commit that stored `sequence` with
+/// `msg_id`: the same read-your-writes position whichever of its events is read. Ids written
+/// before the place carried `/n` (`<command id>:<k>`) give the event's own sequence.
+pub fn commit_last_sequence(sequence: u64, msg_id: Option<&str>) -> u64 {
+    let place = msg_id
+        .and_then(|id| id.rsplit_once(':'))
+        .and_then(|(_, place)| place.split_once('/'))
+        .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+    match place {
+        Some((k, n)) if k >= 1 && k <= n => sequence + (n - k),
+        _ => sequence,
+    }
 }
 
 /// A commit turned into signed messages, ready for any backend to store.
@@ -290,6 +336,7 @@ pub fn seal(
     }
     let mut seen = std::collections::HashSet::new();
     let single = commit.event_count() == 1;
+    let total = commit.event_count();
     let mut out = Vec::with_capacity(commit.event_count());
     for change in &commit.changes {
         if !seen.insert(&change.aggregate) {
@@ -328,7 +375,7 @@ pub fn seal(
             let msg_id = if single {
                 commit.command_id.to_string()
             } else {
-                format!("{}:{}", commit.command_id, out.len() + 1)
+                batch_msg_id(commit.command_id, out.len() + 1, total)
             };
             out.push(SealedEvent {
                 aggregate: change.aggregate.clone(),
@@ -344,4 +391,24 @@ pub fn seal(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_event_of_a_batch_names_the_commits_last_sequence() {
+        let id = Uuid::now_v7();
+        // Three events at sequences 10, 11, 12.
+        for (k, seq) in [(1, 10), (2, 11), (3, 12)] {
+            let msg = batch_msg_id(id, k, 3);
+            assert_eq!(commit_last_sequence(seq, Some(&msg)), 12, "{msg}");
+        }
+        // A single event, an id from before the batch size was written, or none.
+        assert_eq!(commit_last_sequence(7, Some(&id.to_string())), 7);
+        assert_eq!(commit_last_sequence(7, Some(&format!("{id}:2"))), 7);
+        assert_eq!(commit_last_sequence(7, None), 7);
+        assert_eq!(commit_last_sequence(7, Some(&format!("{id}:4/3"))), 7);
+    }
 }

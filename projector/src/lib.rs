@@ -11,6 +11,7 @@
 //!   others standing by; follows every Party's stream.
 //! - [`replay`]: rebuild into fresh tables from sequence 1 and swap.
 //! - [`status`]: checkpoints, heads and lag, as Prometheus text at `/metrics`.
+//! - [`storable`]: the stand-ins for text PostgreSQL cannot hold (a NUL in a signed event).
 
 pub mod archive;
 pub mod batch;
@@ -19,6 +20,7 @@ pub mod read_models;
 pub mod replay;
 pub mod runner;
 pub mod status;
+pub mod storable;
 
 use ecites_events::{PartyCode, ReadError};
 
@@ -87,6 +89,12 @@ pub enum ProjectionError {
         sequence: u64,
         checkpoint: u64,
     },
+    #[error("the stream of Party {party} ends at sequence {last}, below the {checkpoint} already applied: the log lost its tail (and may be reusing those sequences for new events); see `ecites audit verify` and `ecites restore`")]
+    StreamShrank {
+        party: PartyCode,
+        last: u64,
+        checkpoint: u64,
+    },
     #[error("another `ecites replay` is running on this database")]
     ReplayRunning,
     #[error("PostgreSQL: {0}")]
@@ -95,4 +103,49 @@ pub enum ProjectionError {
     Db(#[from] db::DbError),
     #[error("reading the log: {0}")]
     Read(#[from] ReadError),
+}
+
+impl ProjectionError {
+    /// Whether trying again later may succeed without anyone changing anything: the log or
+    /// the database went away (a restart, a leader change, a dropped connection). An event
+    /// that cannot be applied, or a stream that lacks one, fails the same way every time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Event { .. }
+            | Self::Verification { .. }
+            | Self::MissingSequence { .. }
+            | Self::StreamShrank { .. } => false,
+            Self::ReplayRunning => true,
+            Self::Sql(e) => sql_transient(e),
+            Self::Db(db::DbError::Sql(e)) => sql_transient(e),
+            Self::Db(_) => true,
+            Self::Read(_) => true,
+        }
+    }
+
+    /// The stream sequence this error is about, when there is one.
+    pub fn sequence(&self) -> Option<u64> {
+        match self {
+            Self::Event { sequence, .. }
+            | Self::Verification { sequence, .. }
+            | Self::MissingSequence { sequence, .. } => Some(*sequence),
+            Self::StreamShrank { last, .. } => Some(*last + 1),
+            _ => None,
+        }
+    }
+}
+
+/// A database error caused by the data (SQLSTATE class 22 "data exception", 23 "integrity
+/// constraint violation") fails again on the same batch; anything else (I/O, a closed pool, an
+/// administrator shutdown, a serialisation failure) may pass on the next try.
+fn sql_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => !d
+            .code()
+            .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::TypeNotFound { .. } => false,
+        _ => true,
+    }
 }

@@ -17,14 +17,62 @@ pub enum Role {
     Starting,
     Standby,
     Active,
+    /// The projection cannot work now (its database is unreachable); it tries again.
     Failed(String),
     Stopped,
+}
+
+/// How an active projection follows one Party's stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Following {
+    /// Not started yet (or the projection stands by).
+    #[default]
+    NotYet,
+    /// Subscribed and applying.
+    Following,
+    /// The log or the database went away (a NATS restart, a leader change); subscribing
+    /// again from the checkpoint.
+    Reconnecting(String),
+    /// An event cannot be applied (or the stream lacks one); tried again now and then, so a
+    /// restored log or a newer projector resumes without a restart. Other Parties go on.
+    Failed { sequence: u64, reason: String },
+}
+
+impl Following {
+    /// The word for health answers: never the error's text, which may name the database.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::NotYet => "starting",
+            Self::Following => "following",
+            Self::Reconnecting(_) => "reconnecting",
+            Self::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// What the log holds of a Party's stream compared with a complete one: a stream never
+/// deletes, so every sequence from 1 to the last must be there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Integrity {
+    /// Sequences between 1 and the stream's last that the stream does not hold.
+    pub missing: u64,
+    /// The stream's last sequence is below what a projection already applied: the log lost
+    /// its tail (e.g. unsynced writes lost on a power failure).
+    pub shrunk_below: Option<u64>,
+}
+
+impl Integrity {
+    pub fn complete(&self) -> bool {
+        self.missing == 0 && self.shrunk_below.is_none()
+    }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PartyProgress {
     pub checkpoint: u64,
     pub head: u64,
+    pub following: Following,
+    pub integrity: Integrity,
     /// Events applied by this instance since it started.
     pub applied: u64,
     /// Seconds from the server storing the batch's first event to its commit here.
@@ -99,6 +147,54 @@ impl Status {
         });
     }
 
+    pub fn set_following(&self, p: Projection, party: PartyCode, following: Following) {
+        self.with(|i| i.parties.entry((p, party)).or_default().following = following);
+    }
+
+    /// Records what the stream holds (a stream whose last sequence fell below a projection's
+    /// checkpoint lost its tail); the Party's integrity when it changed.
+    pub fn set_extent(
+        &self,
+        party: PartyCode,
+        extent: ecites_events::StreamExtent,
+    ) -> Option<Integrity> {
+        self.with(|i| {
+            let applied = Projection::ALL
+                .iter()
+                .filter_map(|p| i.parties.get(&(*p, party)))
+                .map(|g| g.checkpoint)
+                .max()
+                .unwrap_or(0);
+            let integrity = Integrity {
+                missing: extent.missing(),
+                shrunk_below: (extent.last < applied).then_some(applied),
+            };
+            let mut changed = false;
+            for p in Projection::ALL {
+                let e = i.parties.entry((p, party)).or_default();
+                e.head = extent.last;
+                changed |= e.integrity != integrity;
+                e.integrity = integrity.clone();
+            }
+            changed.then_some(integrity)
+        })
+        .flatten()
+    }
+
+    /// Every Party whose stream is not complete, with what is wrong.
+    pub fn incomplete_streams(&self) -> Vec<(PartyCode, Integrity)> {
+        self.with(|i| {
+            let mut out: BTreeMap<PartyCode, Integrity> = BTreeMap::new();
+            for ((_, party), g) in &i.parties {
+                if !g.integrity.complete() {
+                    out.insert(*party, g.integrity.clone());
+                }
+            }
+            out.into_iter().collect()
+        })
+        .unwrap_or_default()
+    }
+
     pub fn progress(&self, p: Projection, party: PartyCode) -> PartyProgress {
         self.with(|i| i.parties.get(&(p, party)).cloned())
             .flatten()
@@ -124,11 +220,14 @@ impl Status {
                 let v = u8::from(matches!(role, Role::Failed(_)));
                 let _ = writeln!(out, "ecites_projection_failed{{projection=\"{}\"}} {v}", p.name());
             }
-            let metrics: [Metric; 4] = [
+            let metrics: [Metric; 7] = [
                 ("ecites_projection_checkpoint", "Last stream sequence applied.", |g| g.checkpoint.to_string()),
                 ("ecites_stream_head", "Last stream sequence in the log.", |g| g.head.to_string()),
                 ("ecites_projection_lag_events", "Stream head minus checkpoint.", |g| g.head.saturating_sub(g.checkpoint).to_string()),
                 ("ecites_projection_lag_seconds", "From the log storing the last batch's first event to its commit.", |g| format!("{:.6}", g.last_lag_seconds)),
+                ("ecites_projection_following", "1 while the projection follows the Party's stream (0: starting, reconnecting or failed).", |g| u8::from(g.following == Following::Following).to_string()),
+                ("ecites_stream_missing_events", "Sequences from 1 to the stream's last that the stream does not hold (a stream never deletes: anything but 0 is lost data).", |g| g.integrity.missing.to_string()),
+                ("ecites_stream_shrunk", "1 when the stream's last sequence fell below what the projection applied (the log lost its tail).", |g| u8::from(g.integrity.shrunk_below.is_some()).to_string()),
             ];
             for (name, help, value) in metrics {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
@@ -140,21 +239,60 @@ impl Status {
         out
     }
 
-    fn health(&self) -> (bool, serde_json::Value) {
+    /// Whether every projection works and follows every Party, and every stream is complete;
+    /// with the words that say so. No error text: that goes to the log.
+    pub fn health(&self) -> (bool, serde_json::Value) {
         self.with(|i| {
-            let roles: BTreeMap<&str, String> = i
-                .roles
-                .iter()
-                .map(|(p, r)| (p.name(), format!("{r:?}")))
-                .collect();
-            let failed = i.roles.values().any(|r| matches!(r, Role::Failed(_)));
-            (!failed, json!({ "service": crate::SERVICE, "status": if failed { "failed" } else { "ok" }, "projections": roles }))
+            let mut ok = true;
+            let mut projections = serde_json::Map::new();
+            for (p, role) in &i.roles {
+                let (word, role_ok) = match role {
+                    Role::Active => ("active", true),
+                    Role::Standby => ("standby", true),
+                    Role::Starting => ("starting", false),
+                    Role::Failed(_) => ("unavailable", false),
+                    Role::Stopped => ("stopped", false),
+                };
+                let mut parties = serde_json::Map::new();
+                let mut all_following = true;
+                if *role == Role::Active {
+                    for ((q, party), g) in &i.parties {
+                        if q == p {
+                            all_following &= g.following == Following::Following;
+                            parties.insert(party.to_string(), json!({ "following": g.following.word(), "checkpoint": g.checkpoint }));
+                        }
+                    }
+                }
+                ok &= role_ok && all_following;
+                projections.insert(p.name().into(), json!({ "role": word, "parties": parties }));
+            }
+            let mut streams = serde_json::Map::new();
+            for ((p, party), g) in &i.parties {
+                if *p == Projection::Archive {
+                    let complete = g.integrity.complete();
+                    ok &= complete;
+                    streams.insert(party.to_string(), json!({
+                        "last_sequence": g.head,
+                        "complete": complete,
+                        "missing_events": g.integrity.missing,
+                        "shrunk_below": g.integrity.shrunk_below,
+                    }));
+                }
+            }
+            ok &= !i.roles.is_empty();
+            (ok, json!({
+                "service": crate::SERVICE,
+                "status": if ok { "ok" } else { "degraded" },
+                "projections": projections,
+                "streams": streams,
+            }))
         })
         .unwrap_or((false, json!({ "status": "unknown" })))
     }
 }
 
-/// `/health` (503 when a projection stopped on an event) and `/metrics`.
+/// `/health` (503 unless every projection follows every Party and every stream is complete)
+/// and `/metrics`.
 pub fn router(status: Status) -> Router {
     Router::new()
         .route("/health", get(health))

@@ -74,32 +74,36 @@ impl Viewer {
 pub enum Reach {
     /// Every row of the Party: every role but the trader.
     Party,
-    /// A trader: the rows of these organisations (of the viewer's Party) only.
-    Organisations(Vec<Uuid>),
+    /// A trader: the rows of these organisations of `party` (the viewer's own) only. The
+    /// Party is part of the reach because organisation ids are chosen by clients: another
+    /// Party may hold the same id.
+    Organisations { party: PartyCode, ids: Vec<Uuid> },
 }
 
 impl Reach {
     /// The reach of `viewer`, as the read models list it now.
-    pub async fn of(viewer: &Viewer, pool: &PgPool) -> Result<Self, ApiError> {
+    pub async fn of(viewer: &Viewer, party: PartyCode, pool: &PgPool) -> Result<Self, ApiError> {
         if !viewer.is_trader() {
             return Ok(Reach::Party);
         }
-        let organisations = sqlx::query_scalar(
+        // A trader is a user of its own Party only: the membership rows of another Party that
+        // happen to name the same user id or organisation id grant nothing here.
+        let ids = sqlx::query_scalar(
             "SELECT m.organisation_id FROM organisation_members m \
-             JOIN organisations o ON o.organisation_id = m.organisation_id \
-             WHERE m.user_id = $1 AND o.party = $2 ORDER BY m.organisation_id",
+             JOIN organisations o ON o.party = m.party AND o.organisation_id = m.organisation_id \
+             WHERE m.party = $2 AND m.user_id = $1 ORDER BY m.organisation_id",
         )
         .bind(&viewer.user_id)
-        .bind(viewer.party.as_str())
+        .bind(party.as_str())
         .fetch_all(pool)
         .await?;
-        Ok(Reach::Organisations(organisations))
+        Ok(Reach::Organisations { party, ids })
     }
 
     /// `column` (an organisation id) within the reach, as a condition; `None` when the viewer
     /// reads the whole Party.
     pub fn condition(&self, column: &str) -> Option<Vec<Part>> {
-        let Reach::Organisations(mine) = self else {
+        let Reach::Organisations { ids: mine, .. } = self else {
             return None;
         };
         Some(match mine.as_slice() {
@@ -126,9 +130,16 @@ impl Reach {
     /// `outer IN (SELECT key FROM table WHERE organisation_id within the reach)`, for rows that
     /// reach their organisation through another table; `None` when the viewer reads the Party.
     pub fn through(&self, outer: &str, key: &str, table: &str) -> Option<Vec<Part>> {
-        let mut parts = vec![Part::Sql(format!(
-            "{outer} IN (SELECT {key} FROM {table} WHERE "
-        ))];
+        let Reach::Organisations { party, .. } = self else {
+            return None;
+        };
+        let mut parts = vec![
+            Part::Sql(format!(
+                "{outer} IN (SELECT {key} FROM {table} WHERE party = "
+            )),
+            Part::Bind(Bind::Text(party.as_str().into())),
+            Part::Sql(" AND ".into()),
+        ];
         parts.extend(self.condition("organisation_id")?);
         parts.push(Part::Sql(")".into()));
         Some(parts)
@@ -180,19 +191,29 @@ mod tests {
     fn a_trader_reaches_the_organisations_listing_it_only() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         assert_eq!(sql(Reach::Party.condition("p.organisation_id")), None);
-        let none = Reach::Organisations(vec![]);
+        let lk: PartyCode = "LK".parse().expect("party");
+        let none = Reach::Organisations {
+            party: lk,
+            ids: vec![],
+        };
         assert_eq!(sql(none.condition("c")).as_deref(), Some("false"));
         assert_eq!(
             sql(none.through("m.permit_id", "permit_id", "permits")).as_deref(),
-            Some("m.permit_id IN (SELECT permit_id FROM permits WHERE false)")
+            Some("m.permit_id IN (SELECT permit_id FROM permits WHERE party = <Text(\"LK\")> AND false)")
         );
         // One organisation: an equality, which the (organisation_id, updated_at) index serves.
-        let one = Reach::Organisations(vec![a]);
+        let one = Reach::Organisations {
+            party: lk,
+            ids: vec![a],
+        };
         assert_eq!(
             sql(one.condition("p.organisation_id")),
             Some(format!("p.organisation_id = <Uuid({a})>"))
         );
-        let two = Reach::Organisations(vec![a, b]);
+        let two = Reach::Organisations {
+            party: lk,
+            ids: vec![a, b],
+        };
         assert_eq!(
             sql(two.condition("c")),
             Some(format!("c = ANY(<Uuids([{a}, {b}])>)"))

@@ -182,7 +182,7 @@ pub async fn organisation(
          'members', COALESCE((SELECT jsonb_agg(jsonb_build_object('user_id', m.user_id, \
            'capacity', m.capacity, 'agency_organisation_id', m.agency_organisation_id, \
            'added_at', m.added_at) ORDER BY m.added_at, m.user_id) \
-           FROM organisation_members m WHERE m.organisation_id = o.organisation_id), '[]'::jsonb)) \
+           FROM organisation_members m WHERE m.party = o.party AND m.organisation_id = o.organisation_id), '[]'::jsonb)) \
          FROM organisations o",
     );
     let mut w = party_where(&ctx, "o.party");

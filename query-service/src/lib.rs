@@ -74,7 +74,7 @@ impl Ctx {
         party: PartyCode,
         read_position: i64,
     ) -> Result<Self, ApiError> {
-        let reach = auth::Reach::of(&viewer, pool).await?;
+        let reach = auth::Reach::of(&viewer, party, pool).await?;
         Ok(Self {
             viewer,
             party,

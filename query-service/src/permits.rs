@@ -281,7 +281,7 @@ async fn one_permit(
     let mut qb = sqlx::QueryBuilder::new(format!(
         "SELECT jsonb_build_object({}) || jsonb_build_object('state', p.state, 'lines', \
          COALESCE((SELECT jsonb_agg(jsonb_build_object({}) ORDER BY l.line_no) \
-         FROM permit_lines l WHERE l.permit_id = p.permit_id), '[]'::jsonb)) FROM permits p",
+         FROM permit_lines l WHERE l.party = p.party AND l.permit_id = p.permit_id), '[]'::jsonb)) FROM permits p",
         columns.join(", "),
         lines.join(", "),
     ));

@@ -146,7 +146,7 @@ async fn an_agent_reads_its_client_s_permits_and_organisations_stay_apart() {
         &h.pool,
         &format!(
             "INSERT INTO organisation_members VALUES
-               ('{ORG_A}', 'trader_b@LK', 'agent', '{ORG_B}', '2025-01-01T00:00:00Z')"
+               ('{ORG_A}', 'trader_b@LK', 'agent', '{ORG_B}', '2025-01-01T00:00:00Z', 'LK')"
         ),
     )
     .await;

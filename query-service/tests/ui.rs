@@ -88,6 +88,42 @@ async fn sign_in_sets_an_http_only_session_cookie_and_a_csrf_cookie() {
     // Another Party's user is refused here.
     let a = page(&r, "/ui/LK", Some("ke_officer")).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    // Signing out is a state change: it needs the session's CSRF token.
+    let token = csrf
+        .strip_prefix("ecites_csrf=")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let logout = |body: String| {
+        Request::post("/ui/logout")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(
+                "cookie",
+                format!("ecites_session=trader_a; ecites_csrf={token}"),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for forged in [
+        String::new(),
+        "csrf=".into(),
+        format!("csrf={}x", &token[1..]),
+    ] {
+        let a = answer(r.clone().oneshot(logout(forged.clone())).await.unwrap()).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{forged:?}: {}", a.text());
+        assert!(a.headers.get("set-cookie").is_none());
+    }
+    let a = answer(
+        r.clone()
+            .oneshot(logout(format!("csrf={token}")))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    assert_eq!(a.header("location"), Some("/query/ui/login"));
+    assert_eq!(a.headers.get_all("set-cookie").iter().count(), 2);
     h.drop_database().await;
 }
 

@@ -31,7 +31,7 @@ async fn a_trader_registers_sees_and_manages_its_own_organisation_only() {
         &format!(
             "UPDATE organisations SET name = '<b>Alpha</b> & Co' WHERE organisation_id = '{ORG_A}';
              INSERT INTO organisation_members VALUES
-               ('{ORG_A}', 'trader@LK', 'member', NULL, '2024-01-03T00:00:00Z')"
+               ('{ORG_A}', 'trader@LK', 'member', NULL, '2024-01-03T00:00:00Z', 'LK')"
         ),
     )
     .await;

@@ -150,7 +150,9 @@ fn verify_file(path: &Path, keys: &PublicKeys, out: &mut dyn Write) -> anyhow::R
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(size / 1024, format!("{}", path.display()));
-    let mut auditor = Auditor::new(keys);
+    // An export is a Party's stream from sequence 1; its last sequence is not stated, so a
+    // cut tail shows only through the signed tree heads.
+    let mut auditor = Auditor::new(keys).whole_stream(None);
     for ev in read_lines(BufReader::new(file)) {
         let ev = ev?;
         bar.inc((ev.body.len() as u64 * 4 / 3 + 200) / 1024);
@@ -195,7 +197,7 @@ pub(crate) async fn verify_archive(
     keys: &PublicKeys,
 ) -> anyhow::Result<AuditReport> {
     use futures::StreamExt;
-    let mut auditor = Auditor::new(keys);
+    let mut auditor = Auditor::new(keys).whole_stream(None);
     let mut events = ecites_projector::archive::read(pool.clone(), party.to_string());
     while let Some(ev) = events.next().await {
         auditor.push(&ev?);

@@ -162,6 +162,7 @@ pub async fn app(
         }
     });
     let (command_api, api_state, imports) = command_api(config, log, &rings, &parties).await?;
+    let api_sessions = api_state.clone();
     let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
     if config.expiry_interval_secs > 0 {
         let every = std::time::Duration::from_secs(config.expiry_interval_secs);
@@ -186,10 +187,18 @@ pub async fn app(
         base: "/query".into(),
         command_base: String::new(),
     });
+    let health = status.clone();
+    let metrics = MetricsReaders {
+        token: config.metrics_token.clone(),
+        sessions: api_sessions,
+    };
     Ok(Router::new()
         .route(
             "/health",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+            get(move || {
+                let health = health.clone();
+                async move { health_answer(&health) }
+            }),
         )
         .route(
             "/api/public-keys",
@@ -197,11 +206,80 @@ pub async fn app(
         )
         .merge(command_api)
         .nest("/command", ecites_command::router())
-        .nest("/projector", ecites_projector::status::router(status))
+        .nest(
+            "/projector",
+            ecites_projector::status::router(status).layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| {
+                    let metrics = metrics.clone();
+                    async move { metrics.gate(req, next).await }
+                },
+            )),
+        )
         .nest(
             "/query",
             ecites_query::router(query).merge(ecites_query::ui::router(ui)),
         ))
+}
+
+/// `/health`: 200 when every projection follows every Party and every stream is complete,
+/// else 503, with the words that say what is not (never an error's text).
+fn health_answer(status: &Status) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (ok, body) = status.health();
+    let code = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}
+
+/// Who reads `/projector/metrics`: the configured scraper token, or a system operator's
+/// session. `/projector/health` stays open (it holds no error text).
+#[derive(Clone)]
+struct MetricsReaders {
+    token: Option<String>,
+    sessions: Arc<ApiState<JetStreamLog>>,
+}
+
+impl MetricsReaders {
+    async fn gate(
+        &self,
+        req: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        if !req.uri().path().ends_with("/metrics") || self.allows(req.headers()) {
+            return next.run(req).await;
+        }
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the metrics token (metrics_token) or a system operator's session\n",
+        )
+            .into_response()
+    }
+
+    fn allows(&self, headers: &axum::http::HeaderMap) -> bool {
+        let Some(token) = ecites_query::auth::bearer(headers) else {
+            return false;
+        };
+        if let Some(expected) = &self.token {
+            if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+                return true;
+            }
+        }
+        // Metrics name every Party: a user of one Party reads none of them.
+        self.sessions
+            .users
+            .session(token)
+            .is_some_and(|p| p.role == Role::SystemOperator)
+    }
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing of the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn command_api(

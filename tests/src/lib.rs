@@ -9,6 +9,7 @@ pub mod generate;
 pub mod race;
 pub mod readside;
 pub mod speciesplus;
+pub mod system;
 
 use ecites_events::audit::{audit_party, AuditReport};
 use ecites_events::jetstream::{JetStreamLog, LogConfig};

@@ -92,4 +92,7 @@ impl EventReader for RaceGate {
     async fn head(&self, party: PartyCode) -> Result<u64, ReadError> {
         self.log.head(party).await
     }
+    async fn extent(&self, party: PartyCode) -> Result<ecites_events::StreamExtent, ReadError> {
+        self.log.extent(party).await
+    }
 }

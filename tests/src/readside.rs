@@ -3,8 +3,9 @@
 
 use crate::{env_url, lk, TestLedger};
 use ecites_events::EventReader;
+use ecites_events::PartyCode;
 use ecites_projector::runner::ProjectorConfig;
-use ecites_projector::status::Status;
+use ecites_projector::status::{Following, Status};
 use ecites_projector::{batch, db, Projection, ProjectionError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,12 +61,44 @@ impl RunningProjector {
         self.task.await.expect("projector task")
     }
 
-    /// Waits until it ended by itself (a failure), at most `limit`.
-    pub async fn ended(self, limit: Duration) -> Result<(), ProjectionError> {
-        tokio::time::timeout(limit, self.task)
-            .await
-            .expect("the projector should have stopped")
-            .expect("projector task")
+    /// Waits until `projection` holds `party` (an event it cannot apply, a lost event), at
+    /// most `limit`; what it says.
+    pub async fn held(
+        &self,
+        projection: Projection,
+        party: PartyCode,
+        limit: Duration,
+    ) -> Following {
+        let start = Instant::now();
+        loop {
+            let f = self.status.progress(projection, party).following;
+            if matches!(f, Following::Failed { .. }) {
+                return f;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{} never held {party}: {f:?}",
+                projection.name()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until `projection` follows `party` again, at most `limit`.
+    pub async fn following(&self, projection: Projection, party: PartyCode, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            let f = self.status.progress(projection, party).following;
+            if f == Following::Following {
+                return;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{} does not follow {party}: {f:?}",
+                projection.name()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

@@ -124,11 +124,18 @@ async fn a_retried_atomic_batch_is_stored_once() {
         change(&b, ExpectedPosition::New, vec![event(2)]),
     ]);
     let first = t.log.append(c.clone()).await.unwrap();
-    assert!(matches!(
-        t.log.append(c).await,
-        Err(AppendError::Duplicate { .. })
-    ));
+    match t.log.append(c.clone()).await {
+        Err(AppendError::Duplicate { sequence, .. }) => assert_eq!(sequence, first.last_sequence),
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
     assert_eq!(t.log.head(lk()).await.unwrap(), first.last_sequence);
+    // Later events on the batch's subjects do not move the position its retry names.
+    let at = ExpectedPosition::At(first.positions[0].1);
+    t.log.append(single(&a, at, 3)).await.unwrap();
+    match t.log.append(c).await {
+        Err(AppendError::Duplicate { sequence, .. }) => assert_eq!(sequence, first.last_sequence),
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
 }
 
 #[tokio::test]

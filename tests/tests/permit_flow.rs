@@ -74,9 +74,18 @@ async fn an_appendix_ii_export_from_application_to_a_used_permit() {
     let id = approved_application(&api).await;
     let signatory = api.login("signatory-1").await;
     let customs = api.login("customs").await;
-    let (status, out) = api.act(&signatory, &id, "issue", json!({})).await;
+    let issue = json!({"command_id": Uuid::now_v7()});
+    let issue_path = format!("/api/LK/permits/{id}/issue");
+    let (status, out) = api
+        .call(&issue_path, Some(&signatory), Some(issue.clone()))
+        .await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert!(out["position"].as_str().unwrap().starts_with("LK:"));
+    // The atomic issuance's retry (its answer was lost) names the very same position.
+    let (status, again) = api.call(&issue_path, Some(&signatory), Some(issue)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["duplicate"], true, "{again}");
+    assert_eq!(again["position"], out["position"], "{again}");
 
     let (_, permit) = api
         .call(&format!("/api/LK/permits/{id}"), Some(&customs), None)
@@ -86,6 +95,32 @@ async fn an_appendix_ii_export_from_application_to_a_used_permit() {
     assert_eq!(permit["permit_number"], format!("LK/{year}/000001"));
     assert_eq!(permit["security_stamp"], 1);
     assert_eq!(permit["conditions"], json!(["skins tagged"]));
+
+    // Customs record the day the consignment left: within the validity, not before the
+    // issuance, not in the future; a quantity of "-0" is no quantity.
+    let head = api.head().await;
+    let on = |date: String| json!({"lines": [{"line_no": 1, "actual_quantity": "80"}], "port": "CMB", "endorsed_on": date});
+    let ahead = ecites_events::cites::IsoDate(
+        time::OffsetDateTime::now_utc().date() + time::Duration::days(10),
+    );
+    for date in ["1970-01-01".to_string(), ahead.to_string()] {
+        let (status, out) = api.act(&customs, &id, "endorse", on(date.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{date}: {out}");
+        assert_eq!(out["violations"][0]["rule"], "PERMIT-ENDORSE-DATE", "{out}");
+        assert_eq!(out["violations"][0]["field"], "endorsed_on", "{out}");
+    }
+    let minus_zero = json!({"lines": [{"line_no": 1, "actual_quantity": "-0"}], "port": "CMB", "endorsed_on": today()});
+    let (status, out) = api.act(&customs, &id, "endorse", minus_zero).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{out}");
+    assert_eq!(
+        out["violations"][0]["field"], "lines[0].actual_quantity",
+        "{out}"
+    );
+    assert_eq!(
+        api.head().await,
+        head,
+        "a refused endorsement wrote something"
+    );
 
     let endorse = |q: u32| json!({"lines": [{"line_no": 1, "actual_quantity": q.to_string()}], "port": "CMB", "endorsed_on": today()});
     let (status, out) = api.act(&customs, &id, "endorse", endorse(101)).await;
@@ -264,6 +299,65 @@ async fn the_openapi_document_lists_every_command() {
             "{action}"
         );
     }
+}
+
+#[tokio::test]
+async fn quotas_reviewers_and_parties_must_name_real_things() {
+    let api = api().await;
+    let admin = api.login("admin").await;
+    let officer = api.login("officer").await;
+    let trader = api.login("trader-a").await;
+    let head = api.head().await;
+    let quota = |year: i32, term: &str, unit: Option<&str>| json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year, "term": term, "unit": unit, "annual": "10"});
+    let this_year = time::OffsetDateTime::now_utc().year();
+    for (body, field) in [
+        (quota(-1, "SKI", None), "year"),
+        (quota(0, "SKI", None), "year"),
+        (quota(this_year + 50, "SKI", None), "year"),
+        (quota(this_year, "skins of any kind", None), "term"),
+        (quota(this_year, "SKI", Some("a few")), "unit"),
+    ] {
+        let (status, out) = api
+            .call("/api/LK/quotas/q-bad", Some(&admin), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {out}");
+        assert_eq!(out["violations"][0]["rule"], "QUOTA-DEFINITION", "{out}");
+        assert_eq!(out["violations"][0]["field"], field, "{out}");
+    }
+    // A review is assigned to an officer of the Party, not to any string.
+    let (status, body) = api
+        .call(
+            "/api/LK/permits",
+            Some(&trader),
+            Some(json!({"command_id": Uuid::now_v7(), "application": python_export()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let head_after_submission = api.head().await;
+    let id = body["permit_id"].as_str().unwrap();
+    for nobody in ["nobody", "trader-b", &"x".repeat(5000)] {
+        let (status, out) = api
+            .act(&officer, id, "assign", json!({"officer_id": nobody}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+        assert_eq!(out["violations"][0]["rule"], "DATA-USER", "{out}");
+        assert_eq!(out["violations"][0]["field"], "officer_id", "{out}");
+    }
+    assert_eq!(
+        api.head().await,
+        head_after_submission,
+        "a refusal wrote something"
+    );
+    assert!(head_after_submission > head);
+    // A Party this deployment does not serve is not found, not unavailable.
+    let (status, out) = api
+        .call(
+            &format!("/api/XX/permits/{}", Uuid::now_v7()),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{out}");
 }
 
 #[tokio::test]

@@ -151,8 +151,8 @@ async fn a_fee_paid_from_a_prepayment_account_debits_it_in_the_same_batch() {
         .unwrap()
         .unwrap();
     let debited = account_events(&api, &account).await.pop().unwrap();
-    assert_eq!(paid.msg_id, Some(format!("{command_id}:1")));
-    assert_eq!(debited.msg_id, Some(format!("{command_id}:2")));
+    assert_eq!(paid.msg_id, Some(format!("{command_id}:1/2")));
+    assert_eq!(debited.msg_id, Some(format!("{command_id}:2/2")));
     assert_eq!(debited.sequence, paid.sequence + 1);
     let keys = api.ledger.public_keys();
     let v = verify_event(&debited, &keys).unwrap();

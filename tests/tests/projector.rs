@@ -1,11 +1,12 @@
 //! The projector on real NATS and PostgreSQL: incremental projection equals a rebuild, one
 //! active instance per projection with a standby that takes over, an event it cannot apply
-//! stops it at that sequence, and a replay killed with SIGKILL resumes to the same tables.
+//! holds that Party's projection at that sequence (and nothing else), and a replay killed with
+//! SIGKILL resumes to the same tables.
 
 use ecites_events::{EventAppender, EventData, EventReader, ExpectedPosition};
 use ecites_projector::replay::Replay;
-use ecites_projector::status::Role;
-use ecites_projector::{db, Projection, ProjectionError};
+use ecites_projector::status::{Following, Role};
+use ecites_projector::{db, Projection};
 use ecites_tests::generate::append_permits;
 use ecites_tests::readside::*;
 use ecites_tests::*;
@@ -183,7 +184,7 @@ async fn two_instances_only_one_applies_and_the_standby_takes_over() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_it_cannot_apply_stops_it_at_that_sequence() {
+async fn an_event_it_cannot_apply_holds_that_party_at_that_sequence_and_nothing_else() {
     let ledger = TestLedger::new().await;
     let url = test_database().await;
     append_permits(&ledger.log, 0, 2, 2025, 2).await;
@@ -206,25 +207,29 @@ async fn an_event_it_cannot_apply_stops_it_at_that_sequence() {
     append_permits(&ledger.log, 2, 1, 2025, 1).await;
 
     let projector = RunningProjector::start_with(&ledger, &url, 1);
-    let err = projector
-        .ended(WAIT)
-        .await
-        .expect_err("the projector must stop");
-    match &err {
-        ProjectionError::Event {
-            sequence,
-            event_type,
-            ..
-        } => {
+    let held = projector.held(Projection::ReadModels, lk(), WAIT).await;
+    match &held {
+        Following::Failed { sequence, reason } => {
             assert_eq!(*sequence, committed.last_sequence);
-            assert_eq!(event_type, "PermitTeleported");
+            assert!(reason.contains("PermitTeleported"), "{reason}");
+            assert!(
+                reason.contains(&format!("sequence {}", committed.last_sequence)),
+                "{reason}"
+            );
         }
-        other => panic!("unexpected error {other}"),
+        other => panic!("unexpected state {other:?}"),
     }
+    // The archive keeps every verified event, whatever its type.
+    caught_up(&ledger, &url, Projection::Archive, WAIT).await;
+    let (ok, health) = projector.status.health();
+    assert!(!ok, "health must not be ok while a Party is held: {health}");
+    assert_eq!(
+        health["projections"]["read_models"]["parties"]["LK"]["following"],
+        "failed"
+    );
     assert!(
-        err.to_string()
-            .contains(&format!("sequence {}", committed.last_sequence)),
-        "{err}"
+        !health.to_string().contains("Teleported"),
+        "health holds no error text: {health}"
     );
     let pool = db::pool(&url, db::ACTIVE_SCHEMA, 1).await.unwrap();
     let cp = ecites_projector::batch::checkpoint(&pool, lk())
@@ -235,6 +240,10 @@ async fn an_event_it_cannot_apply_stops_it_at_that_sequence() {
         committed.last_sequence - 1,
         "nothing after the bad event was applied or skipped"
     );
+    projector
+        .stop()
+        .await
+        .expect("a held Party does not stop the projector");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,12 +2,12 @@
 //! Authority), deposits (the Management Authority), the balance and statement. Debits are not
 //! a route of their own: a permit fee paid with `{"prepayment_debit": {"account_id": …}}` is.
 
+use super::body::JsonBody;
 use super::permits::{body, party};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::account::{AccountCommand, AccountError};
 use crate::handler::Accepted;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -40,7 +40,7 @@ pub async fn open<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
     let b: OpenBody = body(raw)?;
@@ -76,7 +76,7 @@ pub async fn deposit<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, Uuid)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
     let b: DepositBody = body(raw)?;

@@ -3,11 +3,11 @@
 //! change a role, disable, issue a new link; and the public `POST /api/set-password` that
 //! uses a link. Refusals write nothing; every change is in the users' audit trail.
 
+use super::body::{typed, JsonBody};
 use super::problem::{Problem, Violation};
 use super::users::{SetPasswordLink, UserError, Users, MIN_PASSWORD_CHARS};
 use super::{Authenticated, SessionLookup};
 use crate::handler::auth::{Principal, Role};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -58,9 +58,8 @@ fn invalid(rule: &str, field: &str, message: impl Into<String>) -> Problem {
 }
 
 /// The JSON body; an unknown or badly typed field is a 400 naming it.
-fn parse<T: DeserializeOwned>(raw: Result<Json<Value>, JsonRejection>) -> Result<T, Problem> {
-    let Json(v) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    serde_json::from_value(v).map_err(|e| Problem::bad_request(e.to_string()))
+fn parse<T: DeserializeOwned>(raw: JsonBody) -> Result<T, Problem> {
+    typed(raw.0)
 }
 
 /// Only the Party's own administrator manages its users.
@@ -182,7 +181,7 @@ async fn add<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     admin_of(&who, &code)?;
     let b: AddBody = parse(raw)?;
@@ -206,7 +205,7 @@ async fn set_role<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     admin_of(&who, &code)?;
     let b: RoleBody = parse(raw)?;
@@ -226,7 +225,7 @@ async fn disable<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     admin_of(&who, &code)?;
     let Empty {} = parse(raw)?;
@@ -239,7 +238,7 @@ async fn enable<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     admin_of(&who, &code)?;
     let Empty {} = parse(raw)?;
@@ -251,7 +250,7 @@ async fn reissue<S: UserAdmin>(
     State(api): State<Arc<S>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     admin_of(&who, &code)?;
     let Empty {} = parse(raw)?;
@@ -276,7 +275,7 @@ struct SetPasswordBody {
 
 async fn set_password<S: UserAdmin>(
     State(api): State<Arc<S>>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let b: SetPasswordBody = parse(raw)?;
     if b.password.chars().count() < MIN_PASSWORD_CHARS || b.password.len() > MAX_PASSWORD_BYTES {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin_users;
+pub mod body;
 pub mod documents;
 pub mod openapi;
 pub mod organisations;
@@ -15,12 +16,12 @@ pub mod users_audit;
 
 use crate::handler::auth::Principal;
 use crate::handler::CommandHandler;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use body::{typed, JsonBody};
 use ecites_events::{EventAppender, EventReader, PartyCode};
 use problem::Problem;
 use serde::Deserialize;
@@ -84,10 +85,10 @@ struct Login {
 
 async fn login<L: Send + Sync + 'static>(
     State(api): State<Arc<ApiState<L>>>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
-    let Json(v) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let b: Login = serde_json::from_value(v).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let JsonBody(v) = raw;
+    let b: Login = typed(v)?;
     // Hashing is deliberately slow: keep it off the async workers.
     let result =
         tokio::task::spawn_blocking(move || api.users.login(b.party, &b.user_id, &b.password))

@@ -1,13 +1,13 @@
 //! Trader organisations over HTTP: self-registration, verification and suspension by the
 //! Management Authority, members and agents; idempotent by `command_id` like the permits.
 
+use super::body::{typed, JsonBody};
 use super::permits::{body, party};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::organisation::{OrganisationCommand, OrganisationError};
 use crate::domain::registration_number::{self, NumberError};
 use crate::handler::Accepted;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -39,7 +39,7 @@ pub async fn register<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
     let b: RegisterBody = body(raw)?;
@@ -111,21 +111,20 @@ const RELEASE_NUMBER: &str = "release-registration-number";
 
 /// The command named by the URL's last segment, with its command id, from its JSON body.
 fn command(action: &str, v: Value) -> Result<(Uuid, OrganisationCommand), Problem> {
-    let de = |e: serde_json::Error| Problem::bad_request(e.to_string());
     Ok(match action {
         "verify" => {
-            let b: Verify = serde_json::from_value(v).map_err(de)?;
+            let b: Verify = typed(v)?;
             (b.command_id, OrganisationCommand::Verify { note: b.note })
         }
         "suspend" => {
-            let b: Suspend = serde_json::from_value(v).map_err(de)?;
+            let b: Suspend = typed(v)?;
             (
                 b.command_id,
                 OrganisationCommand::Suspend { reason: b.reason },
             )
         }
         "add-member" => {
-            let b: AddMember = serde_json::from_value(v).map_err(de)?;
+            let b: AddMember = typed(v)?;
             let command = OrganisationCommand::AddMember {
                 user_id: b.user_id,
                 capacity: b.capacity,
@@ -133,7 +132,7 @@ fn command(action: &str, v: Value) -> Result<(Uuid, OrganisationCommand), Proble
             (b.command_id, command)
         }
         "remove-member" => {
-            let b: RemoveMember = serde_json::from_value(v).map_err(de)?;
+            let b: RemoveMember = typed(v)?;
             let command = OrganisationCommand::RemoveMember { user_id: b.user_id };
             (b.command_id, command)
         }
@@ -148,16 +147,39 @@ fn command(action: &str, v: Value) -> Result<(Uuid, OrganisationCommand), Proble
     })
 }
 
+/// ORG-MEMBER-USER (ours): a member or agent is a trader account of the organisation's own
+/// Party. A user id of another Party names nobody here, and listing it must not let that user
+/// read anything of this Party (issue #17).
+fn member_is_a_trader_of<L>(
+    api: &ApiState<L>,
+    party: PartyCode,
+    user_id: &str,
+) -> Result<(), Problem> {
+    use crate::handler::auth::Role;
+    match api.users.role_of(party, user_id) {
+        Some(Role::Trader) => Ok(()),
+        Some(_) => Err(Problem::refused(
+            "ORG-MEMBER-USER",
+            "user_id",
+            format!("{user_id:?} is not a trader account of {party}"),
+        )),
+        None => Err(Problem::refused(
+            "ORG-MEMBER-USER",
+            "user_id",
+            format!("{party} has no user {user_id:?}; the Party admin opens trader accounts"),
+        )),
+    }
+}
+
 pub async fn act<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, id, action)): Path<(String, Uuid, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
     if action == RELEASE_NUMBER {
-        let b: ReleaseNumber =
-            serde_json::from_value(body(raw)?).map_err(|e| Problem::bad_request(e.to_string()))?;
+        let b: ReleaseNumber = body(raw)?;
         let done = api
             .handler
             .release_registration_number(&who, party, id, b.command_id, &b.reason)
@@ -165,6 +187,9 @@ pub async fn act<L: EventAppender + EventReader>(
         return Ok(accepted(done, StatusCode::OK));
     }
     let (command_id, command) = command(&action, body(raw)?)?;
+    if let OrganisationCommand::AddMember { user_id, .. } = &command {
+        member_is_a_trader_of(&api, party, user_id)?;
+    }
     let done = api
         .handler
         .handle_organisation(&who, party, id, command_id, command)

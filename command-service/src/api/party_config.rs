@@ -2,6 +2,7 @@
 //! national list, changed by the Party's administrator only and idempotent by `command_id`;
 //! read by any user of the Party.
 
+use super::body::JsonBody;
 use super::permits::{body, party};
 use super::problem::{Problem, Violation};
 use super::{ApiState, Authenticated};
@@ -9,7 +10,6 @@ use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
 use crate::domain::context::FeeRule;
 use crate::domain::party_config::{PartyConfigCommand as C, PartyConfigError};
 use crate::handler::auth::Principal;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -65,7 +65,7 @@ async fn set_retrospective<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: RetrospectiveBody = body(raw)?;
@@ -90,7 +90,7 @@ async fn set_stamps<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: StampRangeBody = body(raw)?;
@@ -142,7 +142,7 @@ async fn set_fees<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: FeesBody = body(raw)?;
@@ -188,7 +188,7 @@ async fn set_measure<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: MeasureBody = body(raw)?;
@@ -215,7 +215,7 @@ async fn revoke_measure<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: RevokeBody = body(raw)?;
@@ -238,7 +238,7 @@ async fn add_species<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: AddSpeciesBody = body(raw)?;
@@ -261,7 +261,7 @@ async fn remove_species<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, taxon_id)): Path<(String, u64)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: CommandOnly = body(raw)?;

@@ -1,11 +1,11 @@
 //! The permit commands over HTTP: JSON in, JSON out, idempotent by `command_id`.
 
+use super::body::{typed, JsonBody};
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::permit::PermitCommand;
 use crate::domain::rules::data::ApplicationForm;
 use crate::handler::Accepted;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -17,11 +17,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub(super) fn body<T: serde::de::DeserializeOwned>(
-    raw: Result<Json<Value>, JsonRejection>,
-) -> Result<T, Problem> {
-    let Json(value) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    serde_json::from_value(value).map_err(|e| Problem::bad_request(e.to_string()))
+pub(super) fn body<T: serde::de::DeserializeOwned>(raw: JsonBody) -> Result<T, Problem> {
+    typed(raw.0)
 }
 
 pub(super) fn party(code: &str) -> Result<PartyCode, Problem> {
@@ -54,7 +51,7 @@ pub async fn submit<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
     let b: SubmitBody = body(raw)?;
@@ -94,7 +91,7 @@ pub async fn assess<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = party(&code)?;
     let b: AssessBody = body(raw)?;
@@ -230,68 +227,67 @@ struct Lost {
 fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
     let parse = |v: Value| -> Result<_, Problem> { Ok(v) };
     let v = parse(raw)?;
-    let de = |e: serde_json::Error| Problem::bad_request(e.to_string());
     Ok(match action {
         "return" => {
-            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            let b: Reason = typed(v)?;
             PermitCommand::ReturnForChanges { reason: b.reason }
         }
         "resubmit" => {
-            let b: Resubmit = serde_json::from_value(v).map_err(de)?;
+            let b: Resubmit = typed(v)?;
             PermitCommand::Resubmit {
                 form: b.application,
             }
         }
         "withdraw" => {
-            let b: OptionalReason = serde_json::from_value(v).map_err(de)?;
+            let b: OptionalReason = typed(v)?;
             PermitCommand::Withdraw { reason: b.reason }
         }
         "assign" => {
-            let b: Assign = serde_json::from_value(v).map_err(de)?;
+            let b: Assign = typed(v)?;
             PermitCommand::AssignReviewer {
                 officer_id: b.officer_id,
             }
         }
         "legal-acquisition" => {
-            let b: Legal = serde_json::from_value(v).map_err(de)?;
+            let b: Legal = typed(v)?;
             PermitCommand::RecordLegalAcquisition {
                 evidence: b.evidence,
                 note: b.note,
             }
         }
         "request-opinion" => {
-            let b: RequestOpinion = serde_json::from_value(v).map_err(de)?;
+            let b: RequestOpinion = typed(v)?;
             PermitCommand::RequestScientificOpinion {
                 lines: b.lines,
                 question: b.question,
             }
         }
         "opinion" => {
-            let b: Opinion = serde_json::from_value(v).map_err(de)?;
+            let b: Opinion = typed(v)?;
             PermitCommand::GiveScientificOpinion {
                 lines: b.lines,
                 recipient_suitably_equipped: b.recipient_suitably_equipped,
             }
         }
         "approve" => {
-            let b: Approve = serde_json::from_value(v).map_err(de)?;
+            let b: Approve = typed(v)?;
             PermitCommand::Approve {
                 conditions: b.conditions,
             }
         }
         "reject" => {
-            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            let b: Reason = typed(v)?;
             PermitCommand::Reject { reason: b.reason }
         }
         "payment" => {
-            let b: Payment = serde_json::from_value(v).map_err(de)?;
+            let b: Payment = typed(v)?;
             PermitCommand::RecordPayment {
                 amount: b.amount,
                 method: b.method,
             }
         }
         "waive-fee" => {
-            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            let b: Reason = typed(v)?;
             PermitCommand::WaiveFee { reason: b.reason }
         }
         "issue" => PermitCommand::Issue {
@@ -303,7 +299,7 @@ fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
                 .map(String::from),
         },
         "endorse" => {
-            let b: Endorse = serde_json::from_value(v).map_err(de)?;
+            let b: Endorse = typed(v)?;
             PermitCommand::Endorse {
                 lines: b.lines,
                 port: b.port,
@@ -312,12 +308,12 @@ fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
             }
         }
         "cancel" => {
-            let b: Reason = serde_json::from_value(v).map_err(de)?;
+            let b: Reason = typed(v)?;
             PermitCommand::Cancel { reason: b.reason }
         }
         "expire" => PermitCommand::Expire,
         "report-lost" => {
-            let b: Lost = serde_json::from_value(v).map_err(de)?;
+            let b: Lost = typed(v)?;
             PermitCommand::ReportLost {
                 stolen: b.stolen,
                 note: b.note,
@@ -357,18 +353,43 @@ pub async fn act<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, id, action)): Path<(String, Uuid, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let party = party(&code)?;
-    let Json(value) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let CommandId { command_id } = serde_json::from_value(value.clone())
-        .map_err(|e| Problem::bad_request(format!("command_id: {e}")))?;
+    let JsonBody(value) = raw;
+    let CommandId { command_id } = typed(value.clone())?;
     let command = command(&action, value)?;
+    if let PermitCommand::AssignReviewer { officer_id } = &command {
+        reviewer_exists(&api, party, officer_id)?;
+    }
     let done = api
         .handler
         .handle(&who, party, id, command_id, command)
         .await?;
     Ok(accepted(done, StatusCode::OK))
+}
+
+/// DATA-USER (ours): the officer a review is assigned to is a Management Authority officer or
+/// signatory of the Party, not any string.
+fn reviewer_exists<L>(
+    api: &ApiState<L>,
+    party: PartyCode,
+    officer_id: &str,
+) -> Result<(), Problem> {
+    use crate::handler::auth::Role;
+    match api.users.role_of(party, officer_id) {
+        Some(Role::MaOfficer | Role::MaSignatory) => Ok(()),
+        Some(_) => Err(Problem::refused(
+            "DATA-USER",
+            "officer_id",
+            format!("{officer_id:?} is not a Management Authority officer of {party}"),
+        )),
+        None => Err(Problem::refused(
+            "DATA-USER",
+            "officer_id",
+            format!("{party} has no user {officer_id:?}"),
+        )),
+    }
 }
 
 pub async fn show<L: EventAppender + EventReader>(

@@ -173,18 +173,31 @@ impl From<HandlerError> for Problem {
                 "The permit changed meanwhile",
                 detail,
             ),
-            HandlerError::Integrity(_) => Problem::new(
-                S::INTERNAL_SERVER_ERROR,
-                "integrity",
-                "The log failed verification",
-                detail,
+            HandlerError::Read(ecites_events::ReadError::UnknownParty(party)) => Problem::new(
+                S::NOT_FOUND,
+                "unknown-party",
+                "Unknown Party",
+                format!("Party {party} has no ledger here"),
             ),
-            HandlerError::Append(_) | HandlerError::Read(_) => Problem::new(
-                S::SERVICE_UNAVAILABLE,
-                "log-unavailable",
-                "The ledger is unavailable",
-                detail,
-            ),
+            // What failed inside is for the operator's log, not for the caller.
+            HandlerError::Integrity(_) => {
+                tracing::error!(error = %detail, "a command met a log that fails verification");
+                Problem::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "integrity",
+                    "The log failed verification",
+                    "the ledger refused to decide on events that fail verification; the operator has been told",
+                )
+            }
+            HandlerError::Append(_) | HandlerError::Read(_) => {
+                tracing::warn!(error = %detail, "the log is unavailable to a command");
+                Problem::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "log-unavailable",
+                    "The ledger is unavailable",
+                    "the ledger cannot be reached now; nothing was written unless a retry with the same command_id says so",
+                )
+            }
         }
     }
 }

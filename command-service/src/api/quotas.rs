@@ -1,9 +1,9 @@
 //! Setting a Party's export quotas over HTTP.
 
+use super::body::JsonBody;
 use super::problem::Problem;
 use super::{ApiState, Authenticated};
 use crate::domain::codes::SourceCode;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 use ecites_events::cites::Quantity;
@@ -33,7 +33,7 @@ pub async fn set<L: EventAppender + EventReader>(
     State(api): State<Arc<ApiState<L>>>,
     Authenticated(who): Authenticated,
     Path((code, quota_id)): Path<(String, String)>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let party = super::permits::party(&code)?;
     let b: QuotaBody = super::permits::body(raw)?;

@@ -5,10 +5,10 @@
 //! mounts [`router`] with it. One import at a time per Party.
 
 use super::admin_users::admin_of;
+use super::body::{typed, JsonBody};
 use super::problem::{Problem, Violation};
 use super::{Authenticated, SessionLookup};
 use crate::handler::auth::Principal;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -137,12 +137,11 @@ async fn start<S: SessionLookup + Send + Sync>(
     State(s): State<Arc<ImportApi<S>>>,
     Authenticated(who): Authenticated,
     Path(code): Path<String>,
-    raw: Result<Json<Value>, JsonRejection>,
+    raw: JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     admin_of(&who, &code)?;
-    let Json(v) = raw.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let b: StartBody =
-        serde_json::from_value(v).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let JsonBody(v) = raw;
+    let b: StartBody = typed(v)?;
     let source: ImportSource = serde_json::from_value(b.source)
         .map_err(|_| refused("IMPORT-SOURCE", "source", "saved or live".into()))?;
     let progress = s.imports.start(&who, source).map_err(|e| match e {

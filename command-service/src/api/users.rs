@@ -2,7 +2,8 @@
 //!
 //! Users live in a JSON file beside the keys (`users.json`): only ids, roles and password
 //! hashes, never plain passwords. Sessions are random 256-bit bearer tokens held in memory;
-//! a restart logs everyone out.
+//! a restart logs everyone out. A session ends after [`SESSION_IDLE`] unused and at the
+//! latest [`SESSION_ABSOLUTE`] after sign-in.
 //!
 //! A Party admin adds a user without a password: the user gets a one-time set-password link
 //! (a random 256-bit token, only its SHA-256 stored, valid [`SET_PASSWORD_TTL`]) and chooses
@@ -28,6 +29,11 @@ use uuid::Uuid;
 pub const SET_PASSWORD_TTL: time::Duration = time::Duration::hours(72);
 /// The shortest password a user may choose.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// A session nobody used for this long has ended (a screen left signed in at a counter).
+pub const SESSION_IDLE: time::Duration = time::Duration::minutes(30);
+/// A session ends this long after sign-in however much it is used (a stolen token works for
+/// a working day at most).
+pub const SESSION_ABSOLUTE: time::Duration = time::Duration::hours(12);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -100,11 +106,44 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
 
 type Records = HashMap<(PartyCode, String), UserRecord>;
 
+/// A signed-in user, until idle or too old.
+struct Session {
+    principal: Principal,
+    /// Unix seconds.
+    started: i64,
+    /// Unix seconds of the last use; updated under the read lock.
+    last_seen: std::sync::atomic::AtomicI64,
+}
+
+/// How long sessions last: idle and absolute.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLifetimes {
+    pub idle: time::Duration,
+    pub absolute: time::Duration,
+}
+
+impl Default for SessionLifetimes {
+    fn default() -> Self {
+        Self {
+            idle: SESSION_IDLE,
+            absolute: SESSION_ABSOLUTE,
+        }
+    }
+}
+
+impl Session {
+    fn live(&self, now: i64, life: SessionLifetimes) -> bool {
+        let last = self.last_seen.load(std::sync::atomic::Ordering::Relaxed);
+        now - self.started < life.absolute.whole_seconds() && now - last < life.idle.whole_seconds()
+    }
+}
+
 /// The users of the deployment and their sessions.
 #[derive(Default)]
 pub struct Users {
     records: RwLock<Records>,
-    sessions: RwLock<HashMap<String, Principal>>,
+    sessions: RwLock<HashMap<String, Session>>,
+    lifetimes: SessionLifetimes,
     file: Option<PathBuf>,
     audit: AuditLog,
 }
@@ -395,7 +434,7 @@ impl Users {
             .sessions
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        sessions.retain(|_, p| !(p.party == party && p.user_id == user_id));
+        sessions.retain(|_, s| !(s.principal.party == party && s.principal.user_id == user_id));
     }
 
     /// Reads the users file again (a user or link added by the CLI while `serve` runs).
@@ -439,15 +478,45 @@ impl Users {
             party: record.party,
             organisation_id: record.organisation_id,
         };
-        self.sessions
-            .write()
-            .ok()?
-            .insert(token.clone(), principal.clone());
+        let now = now_unix();
+        let session = Session {
+            principal: principal.clone(),
+            started: now,
+            last_seen: now.into(),
+        };
+        let mut sessions = self.sessions.write().ok()?;
+        // Ended sessions go at each sign-in, so the table holds live ones only.
+        sessions.retain(|_, s| s.live(now, self.lifetimes));
+        sessions.insert(token.clone(), session);
         Some((token, principal))
     }
 
+    /// The session's user, while the session lives; using it keeps it from going idle.
     pub fn session(&self, token: &str) -> Option<Principal> {
-        self.sessions.read().ok()?.get(token).cloned()
+        let sessions = self.sessions.read().ok()?;
+        let s = sessions.get(token)?;
+        let now = now_unix();
+        if !s.live(now, self.lifetimes) {
+            return None;
+        }
+        s.last_seen.store(now, std::sync::atomic::Ordering::Relaxed);
+        Some(s.principal.clone())
+    }
+
+    /// Sets how long sessions last (the defaults are [`SESSION_IDLE`], [`SESSION_ABSOLUTE`]).
+    pub fn with_session_lifetimes(mut self, lifetimes: SessionLifetimes) -> Self {
+        self.lifetimes = lifetimes;
+        self
+    }
+
+    /// The role of a user of `party`, if there is such a user (disabled or not).
+    pub fn role_of(&self, party: PartyCode, user_id: &str) -> Option<Role> {
+        let key = (party, user_id.to_string());
+        let known = |users: &Self| users.records.read().ok()?.get(&key).map(|r| r.role);
+        known(self).or_else(|| {
+            self.refresh().ok()?;
+            known(self)
+        })
     }
 
     /// Ends a session (the browser's logout); an unknown token is a no-op.
@@ -584,5 +653,46 @@ mod tests {
         assert_eq!(cookie_session(&headers(no_csrf_cookie, Some("abc"))), None);
         let empty = "ecites_session=tok; ecites_csrf=";
         assert_eq!(cookie_session(&headers(empty, Some(""))), None);
+    }
+}
+
+#[cfg(test)]
+mod session_tests {
+    use super::*;
+
+    fn signed_in(lifetimes: SessionLifetimes) -> Option<Principal> {
+        let users = Users::default().with_session_lifetimes(lifetimes);
+        let lk: PartyCode = "LK".parse().expect("party");
+        users
+            .add(
+                lk,
+                "officer",
+                Role::MaOfficer,
+                None,
+                "a long enough password",
+            )
+            .expect("add");
+        let (token, _) = users
+            .login(lk, "officer", "a long enough password")
+            .expect("login");
+        users.session(&token)
+    }
+
+    #[test]
+    fn a_session_lives_until_idle_or_too_old() {
+        assert!(signed_in(SessionLifetimes::default()).is_some());
+        let idle = SessionLifetimes {
+            idle: time::Duration::ZERO,
+            ..SessionLifetimes::default()
+        };
+        assert!(signed_in(idle).is_none(), "an idle session ended");
+        let old = SessionLifetimes {
+            absolute: time::Duration::ZERO,
+            ..SessionLifetimes::default()
+        };
+        assert!(
+            signed_in(old).is_none(),
+            "a session past its absolute lifetime ended"
+        );
     }
 }

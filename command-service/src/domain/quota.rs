@@ -46,6 +46,83 @@ impl QuotaEvent {
     }
 }
 
+/// The first year a CITES quota can be for: the Convention entered into force on 1 July 1975.
+pub const FIRST_QUOTA_YEAR: i32 = 1975;
+/// How many years ahead of the decision date a quota may be set (quotas are communicated for
+/// the coming year, sometimes a few).
+pub const QUOTA_YEARS_AHEAD: i32 = 5;
+
+/// QUOTA-DEFINITION (Res. Conf. 14.7 (Rev. CoP19) annex: a quota is for a calendar year, in a
+/// unit and for a type of specimen of the standard lists): the year is a real quota year, the
+/// term and unit are codes of the shipped lists and go together, the amount is not negative.
+pub fn check_definition(
+    d: &QuotaSet,
+    reference: &dyn super::context::Reference,
+    today: ecites_events::cites::IsoDate,
+) -> Vec<super::rules::Finding> {
+    use super::rules::Finding;
+    const RULE: &str = "QUOTA-DEFINITION";
+    const SOURCE: &str = "Res. Conf. 14.7";
+    let mut out = vec![];
+    let last = today.0.year() + QUOTA_YEARS_AHEAD;
+    if !(FIRST_QUOTA_YEAR..=last).contains(&d.year) {
+        out.push(
+            Finding::refuse(
+                RULE,
+                SOURCE,
+                format!(
+                    "{} is not a quota year: from {FIRST_QUOTA_YEAR} to {last}",
+                    d.year
+                ),
+            )
+            .at("year"),
+        );
+    }
+    if let Some(term) = d.term.as_deref() {
+        if !reference.is_term(term) {
+            out.push(
+                Finding::refuse(
+                    RULE,
+                    SOURCE,
+                    format!("{term:?} is not a term code of the annual-report guidelines"),
+                )
+                .at("term"),
+            );
+        }
+    }
+    if let Some(unit) = d.unit.as_deref() {
+        if !reference.is_unit(unit) {
+            out.push(
+                Finding::refuse(
+                    RULE,
+                    SOURCE,
+                    format!("{unit:?} is not a unit code of the annual-report guidelines"),
+                )
+                .at("unit"),
+            );
+        }
+    }
+    if let (Some(term), true) = (d.term.as_deref(), out.is_empty()) {
+        if !reference.unit_allowed_for_term(term, d.unit.as_deref()) {
+            out.push(
+                Finding::refuse(
+                    RULE,
+                    SOURCE,
+                    format!(
+                        "{term} is not counted in {}",
+                        d.unit.as_deref().unwrap_or("number of specimens")
+                    ),
+                )
+                .at("unit"),
+            );
+        }
+    }
+    if d.annual < Quantity::ZERO {
+        out.push(Finding::refuse(RULE, SOURCE, "a quota cannot be negative").at("annual"));
+    }
+    out
+}
+
 /// A quota with what is reserved by issued permits and settled by endorsed ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Quota {

@@ -156,7 +156,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             }
             let event =
                 decode(&v, &upcasters).map_err(|e| HandlerError::Integrity(e.to_string()))?;
-            folded.applied.insert(v.envelope.command_id, ev.sequence);
+            // The commit's last sequence, as its first answer named it, whichever aggregate
+            // of an atomic batch this is.
+            let last = ecites_events::log::commit_last_sequence(ev.sequence, ev.msg_id.as_deref());
+            folded.applied.insert(v.envelope.command_id, last);
             folded.position = ExpectedPosition::At(AggregatePosition {
                 version: v.envelope.version,
                 sequence: ev.sequence,

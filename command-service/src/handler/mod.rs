@@ -197,6 +197,8 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         party: PartyCode,
         id: Uuid,
     ) -> Result<PermitState, HandlerError> {
+        // A Party this deployment does not serve has no permits here (404, not a log error).
+        self.base_settings(party)?;
         let loaded = self.load_permit(&Self::permit_ref(party, id)).await?;
         let state = loaded.state;
         if loaded.position == ExpectedPosition::New {
@@ -397,13 +399,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             }
             .into());
         }
-        if !definition.annual.is_positive()
-            && definition.annual != ecites_events::cites::Quantity::ZERO
-        {
-            return Err(HandlerError::Invalid(
-                "annual: a quota cannot be negative".into(),
-            ));
-        }
+        let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date());
+        let findings = crate::domain::quota::check_definition(&definition, self.reference(), today);
+        crate::domain::rules::verdict(findings)
+            .map_err(|f| HandlerError::Refused(PermitError::Rules(f)))?;
         let agg = quotas::quota_ref(party, quota_id)?;
         for _ in 0..ATTEMPTS {
             let (q, pos) = self.load_quota(&agg).await?;

@@ -197,6 +197,33 @@ async fn send_batch(log: &JetStreamLog, sealed: &[SealedEvent]) -> Result<bytes:
     Err("empty batch".into())
 }
 
+/// The last sequence of our commit that landed earlier, from any of its messages that is
+/// still its subject's last: a batch is stored contiguously and each message's id carries its
+/// place (`<command id>:<k>` of `n`), so the retry names the very position the first answer
+/// named, not that of later events on the same subjects.
+fn landed_last_sequence(
+    heads: &HashMap<&crate::AggregateRef, (u64, Option<String>)>,
+    ours: &str,
+    n: usize,
+) -> u64 {
+    heads
+        .values()
+        .find_map(|(seq, id)| {
+            let id = id.as_deref()?;
+            let rest = id.strip_prefix(ours)?;
+            match rest.strip_prefix(':') {
+                Some(k) if k.contains('/') => {
+                    Some(crate::log::commit_last_sequence(*seq, Some(id)))
+                }
+                // An id from before the place carried the batch size.
+                Some(k) => Some(seq + n as u64 - k.parse::<u64>().ok()?),
+                None if rest.is_empty() => Some(*seq),
+                None => None,
+            }
+        })
+        .unwrap_or_else(|| heads.values().map(|(s, _)| *s).max().unwrap_or(0))
+}
+
 /// The server refused an expectation. Either our own earlier attempt landed (its ack was lost,
 /// and on 2.15 the retry answers "wrong last sequence" rather than "duplicate"), or another
 /// writer got there first. The subjects' last messages tell which.
@@ -221,17 +248,16 @@ async fn resolve_stale(
         };
         heads.insert(&ev.aggregate, head);
     }
+    let ours = commit.command_id.to_string();
     let ours_landed = sealed.iter().any(|ev| {
-        heads.get(&ev.aggregate).is_some_and(|(_, id)| {
-            id.as_deref()
-                .is_some_and(|id| id.starts_with(&commit.command_id.to_string()))
-        })
+        heads
+            .get(&ev.aggregate)
+            .is_some_and(|(_, id)| id.as_deref().is_some_and(|id| id.starts_with(&ours)))
     });
     if ours_landed {
-        let sequence = heads.values().map(|(s, _)| *s).max().unwrap_or(0);
         return AppendError::Duplicate {
             command_id: commit.command_id,
-            sequence,
+            sequence: landed_last_sequence(&heads, &ours, sealed.len()),
         };
     }
     let stale = sealed

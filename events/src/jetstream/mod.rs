@@ -319,4 +319,17 @@ impl EventReader for JetStreamLog {
             .map_err(|e| ReadError::Unavailable(e.to_string()))?;
         Ok(info.state.last_sequence)
     }
+
+    async fn extent(&self, party: PartyCode) -> Result<crate::log::StreamExtent, ReadError> {
+        let stream = self.stream_for_read(party).await?;
+        let info = stream
+            .get_info()
+            .await
+            .map_err(|e| ReadError::Unavailable(e.to_string()))?;
+        Ok(crate::log::StreamExtent {
+            first: info.state.first_sequence,
+            last: info.state.last_sequence,
+            stored: info.state.messages,
+        })
+    }
 }

@@ -95,11 +95,20 @@ pub(super) async fn read_party(
         })
         .await
         .map_err(|e| ReadError::Unavailable(e.to_string()))?;
-    let events = consumed(consumer).await?;
     if !bounded {
-        return Ok(events);
+        return Ok(consumed(consumer).await?.map(|r| r.map(|(e, _)| e)).boxed());
     }
-    Ok(until(events, move |e| e.sequence >= head))
+    // The head may hold no event (its block was damaged, its write never synced): a read that
+    // waited for it would never end. It ends at the head or when nothing is pending, which
+    // is exact at each delivery.
+    if consumer.cached_info().num_pending == 0 {
+        return Ok(futures::stream::empty().boxed());
+    }
+    let events = consumed(consumer).await?;
+    let ends = until(events, move |(e, pending)| {
+        e.sequence >= head || *pending == 0
+    });
+    Ok(ends.map(|r| r.map(|(e, _)| e)).boxed())
 }
 
 /// Streams the events on every aggregate of one type of a Party, up to the last one stored
@@ -133,15 +142,19 @@ pub(super) async fn read_type(
     }
     let events = consumed(consumer).await?;
     let mut seen = 0u64;
-    Ok(until(events, move |_| {
+    let ends = until(events, move |_| {
         seen += 1;
         seen >= total
-    }))
+    });
+    Ok(ends.map(|r| r.map(|(e, _)| e)).boxed())
 }
+
+/// An event and how many the consumer still had pending after it.
+type Pending = (RecordedEvent, u64);
 
 async fn consumed(
     consumer: Consumer<OrderedConfig>,
-) -> Result<BoxStream<'static, Result<RecordedEvent, ReadError>>, ReadError> {
+) -> Result<BoxStream<'static, Result<Pending, ReadError>>, ReadError> {
     let messages = consumer
         .messages()
         .await
@@ -152,10 +165,11 @@ async fn consumed(
             let info = m
                 .info()
                 .map_err(|e| ReadError::Unavailable(e.to_string()))?;
-            let (sequence, stored_at) = (info.stream_sequence, info.published);
+            let (sequence, stored_at, pending) =
+                (info.stream_sequence, info.published, info.pending);
             let msg = m.message;
             let headers = msg.headers.unwrap_or_default();
-            Ok(RecordedEvent {
+            let event = RecordedEvent {
                 sequence,
                 subject: msg.subject.to_string(),
                 key_id: header(&headers, h::KEY_ID),
@@ -163,17 +177,18 @@ async fn consumed(
                 msg_id: header(&headers, h::MSG_ID),
                 stored_at,
                 body: msg.payload,
-            })
+            };
+            Ok((event, pending))
         })
         .boxed())
 }
 
 /// Ends `events` right after the event for which `last` says so, or after an error, without
 /// polling the consumer again: it would wait for an event that may never come.
-fn until(
-    events: BoxStream<'static, Result<RecordedEvent, ReadError>>,
-    last: impl FnMut(&RecordedEvent) -> bool + Send + 'static,
-) -> BoxStream<'static, Result<RecordedEvent, ReadError>> {
+fn until<T: Send + 'static>(
+    events: BoxStream<'static, Result<T, ReadError>>,
+    last: impl FnMut(&T) -> bool + Send + 'static,
+) -> BoxStream<'static, Result<T, ReadError>> {
     futures::stream::unfold(
         (events, false, last),
         |(mut inner, done, mut last)| async move {

@@ -13,7 +13,7 @@ pub mod rows;
 use crate::ProjectionError;
 use ecites_events::audit::VerifiedEvent;
 use ecites_events::schema::Upcasters;
-use ecites_events::RecordedEvent;
+use ecites_events::{PartyCode, RecordedEvent};
 use permit_view::PermitView;
 use rows::{DocumentTally, LineRow, PaymentRow, PermitRow, SpeciesTally, TimelineRow};
 use sqlx::types::Json;
@@ -22,8 +22,9 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// What a batch of permit events changes, gathered before anything is written.
-#[derive(Default)]
+/// A batch is one Party's (one stream), so every key below is that Party's.
 struct PermitChanges {
+    party: PartyCode,
     views: HashMap<Uuid, PermitView>,
     /// Permits in the order first touched, so writes are deterministic.
     order: Vec<Uuid>,
@@ -43,10 +44,22 @@ pub async fn apply(
     events: &[VerifiedEvent],
     up: &Upcasters,
 ) -> Result<(), ProjectionError> {
+    let Some(party) = events.first().map(|e| e.envelope.party) else {
+        return Ok(());
+    };
+    // Text PostgreSQL cannot hold (a NUL) gets a stand-in here, once for the whole batch.
+    let storable = storable_events(events);
+    let events = storable.as_deref().unwrap_or(events);
     let permit_ids = touched_permits(events)?;
     let mut changes = PermitChanges {
-        views: load_views(tx, &permit_ids).await?,
-        ..PermitChanges::default()
+        party,
+        views: load_views(tx, party, &permit_ids).await?,
+        order: vec![],
+        timeline: vec![],
+        payments: vec![],
+        species: BTreeMap::new(),
+        documents: BTreeMap::new(),
+        status_before: HashMap::new(),
     };
     for (rec, ev) in recorded.iter().zip(events) {
         let fail = |reason: String| ProjectionError::Event {
@@ -62,6 +75,23 @@ pub async fn apply(
         }
     }
     changes.write(tx).await
+}
+
+/// The batch with every event made storable, when any needed it.
+fn storable_events(events: &[VerifiedEvent]) -> Option<Vec<VerifiedEvent>> {
+    let changed: Vec<(usize, VerifiedEvent)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| crate::storable::event(e).map(|s| (i, s)))
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    let mut all: Vec<VerifiedEvent> = events.to_vec();
+    for (i, e) in changed {
+        all[i] = e;
+    }
+    Some(all)
 }
 
 fn permit_id(ev: &VerifiedEvent) -> Result<Uuid, ProjectionError> {
@@ -87,13 +117,15 @@ fn touched_permits(events: &[VerifiedEvent]) -> Result<Vec<Uuid>, ProjectionErro
 
 async fn load_views(
     tx: &mut PgConnection,
+    party: PartyCode,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, PermitView>, ProjectionError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let rows: Vec<(Json<PermitView>,)> =
-        sqlx::query_as("SELECT state FROM permits WHERE permit_id = ANY($1)")
+        sqlx::query_as("SELECT state FROM permits WHERE party = $1 AND permit_id = ANY($2)")
+            .bind(party.as_str())
             .bind(ids)
             .fetch_all(&mut *tx)
             .await?;
@@ -152,7 +184,8 @@ impl PermitChanges {
             .bind(to_json(&permits)?)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM permit_lines WHERE permit_id = ANY($1)")
+        sqlx::query("DELETE FROM permit_lines WHERE party = $1 AND permit_id = ANY($2)")
+            .bind(self.party.as_str())
             .bind(&self.order)
             .execute(&mut *tx)
             .await?;
@@ -279,18 +312,23 @@ async fn insert_json<T: serde::Serialize>(
     Ok(())
 }
 
-/// Rows as JSON text: PostgreSQL parses `json` text faster than it converts `jsonb`.
+/// Rows as JSON text: PostgreSQL parses `json` text faster than it converts `jsonb`. Text it
+/// cannot hold (a NUL, from a header or an event) gets its stand-in ([`crate::storable`]).
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(rows: &T) -> Result<String, ProjectionError> {
-    serde_json::to_string(rows).map_err(|e| ProjectionError::Event {
+    let json = serde_json::to_string(rows).map_err(|e| ProjectionError::Event {
         sequence: 0,
         event_type: String::new(),
         reason: format!("a read-model row could not be encoded: {e}"),
+    })?;
+    Ok(match crate::storable::json_text(&json) {
+        std::borrow::Cow::Borrowed(_) => json,
+        std::borrow::Cow::Owned(safe) => safe,
     })
 }
 
 const UPSERT_PERMITS: &str =
     "INSERT INTO permits SELECT * FROM json_populate_recordset(NULL::permits, $1::json) \
-ON CONFLICT (permit_id) DO UPDATE SET \
+ON CONFLICT (party, permit_id) DO UPDATE SET \
 organisation_id = EXCLUDED.organisation_id, document_type = EXCLUDED.document_type, \
 status = EXCLUDED.status, exporting_country = EXCLUDED.exporting_country, \
 importing_country = EXCLUDED.importing_country, permit_number = EXCLUDED.permit_number, \

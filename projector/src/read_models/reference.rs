@@ -76,10 +76,11 @@ async fn organisation(
 ) -> Result<(), Problem> {
     let id = uuid_id(ev)?;
     let e = &ev.envelope;
+    let party = e.party.to_string();
     let seq = ev.sequence as i64;
     let status = |s: &'static str| {
-        sqlx::query("UPDATE organisations SET status = $2, version = $3, last_sequence = $4 WHERE organisation_id = $1 AND last_sequence < $4")
-            .bind(id).bind(s).bind(e.version as i64).bind(seq)
+        sqlx::query("UPDATE organisations SET status = $2, version = $3, last_sequence = $4 WHERE party = $5 AND organisation_id = $1 AND last_sequence < $4")
+            .bind(id).bind(s).bind(e.version as i64).bind(seq).bind(party.clone())
     };
     match e.event_type.as_str() {
         OrganisationRegistered::EVENT_TYPE => {
@@ -89,7 +90,16 @@ async fn organisation(
                 .bind(p.country.to_string()).bind(e.occurred_at).bind(e.version as i64).bind(seq)
                 .execute(&mut *tx).await?;
             // The registrant is the organisation's first member.
-            add_member(tx, id, &e.actor.user_id, "member", None, e.occurred_at).await?;
+            add_member(
+                tx,
+                &party,
+                id,
+                &e.actor.user_id,
+                "member",
+                None,
+                e.occurred_at,
+            )
+            .await?;
         }
         OrganisationVerified::EVENT_TYPE => {
             let _: OrganisationVerified = ev.decode(up)?;
@@ -107,15 +117,16 @@ async fn organisation(
                     agency_organisation_id,
                 } => ("agent", agency_organisation_id),
             };
-            add_member(tx, id, &p.user_id, capacity, agency, e.occurred_at).await?;
+            add_member(tx, &party, id, &p.user_id, capacity, agency, e.occurred_at).await?;
         }
         MemberRemoved::EVENT_TYPE => {
             let p: MemberRemoved = ev.decode(up)?;
             sqlx::query(
-                "DELETE FROM organisation_members WHERE organisation_id = $1 AND user_id = $2",
+                "DELETE FROM organisation_members WHERE party = $3 AND organisation_id = $1 AND user_id = $2",
             )
             .bind(id)
             .bind(p.user_id)
+            .bind(&party)
             .execute(&mut *tx)
             .await?;
         }
@@ -126,14 +137,15 @@ async fn organisation(
 
 async fn add_member(
     tx: &mut PgConnection,
+    party: &str,
     id: Uuid,
     user: &str,
     capacity: &str,
     agency: Option<Uuid>,
     at: time::OffsetDateTime,
 ) -> Result<(), Problem> {
-    sqlx::query("INSERT INTO organisation_members VALUES ($1,$2,$3,$4,$5) ON CONFLICT (organisation_id, user_id) DO UPDATE SET capacity = EXCLUDED.capacity, agency_organisation_id = EXCLUDED.agency_organisation_id")
-        .bind(id).bind(user).bind(capacity).bind(agency).bind(at)
+    sqlx::query("INSERT INTO organisation_members (organisation_id, user_id, capacity, agency_organisation_id, added_at, party) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (party, organisation_id, user_id) DO UPDATE SET capacity = EXCLUDED.capacity, agency_organisation_id = EXCLUDED.agency_organisation_id")
+        .bind(id).bind(user).bind(capacity).bind(agency).bind(at).bind(party)
         .execute(&mut *tx).await?;
     Ok(())
 }
@@ -196,14 +208,15 @@ async fn quota(tx: &mut PgConnection, ev: &VerifiedEvent, up: &Upcasters) -> Res
     let id = e.aggregate_id.to_string();
     let seq = ev.sequence as i64;
     let change = |reserved: i64, used: i64| {
-        sqlx::query("UPDATE quotas SET reserved_thousandths = reserved_thousandths + $2, used_thousandths = used_thousandths + $3, last_sequence = $4 WHERE quota_id = $1 AND last_sequence < $4")
-            .bind(id.clone()).bind(reserved).bind(used).bind(seq)
+        sqlx::query("UPDATE quotas SET reserved_thousandths = reserved_thousandths + $2, used_thousandths = used_thousandths + $3, last_sequence = $4 WHERE party = $5 AND quota_id = $1 AND last_sequence < $4")
+            .bind(id.clone()).bind(reserved).bind(used).bind(seq).bind(e.party.to_string())
     };
     match e.event_type.as_str() {
         QuotaSet::EVENT_TYPE => {
             let p: QuotaSet = ev.decode(up)?;
             sqlx::query("INSERT INTO quotas VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,0,$11,$12) \
-                ON CONFLICT (quota_id) DO UPDATE SET annual_thousandths = EXCLUDED.annual_thousandths, notes = EXCLUDED.notes, \
+                ON CONFLICT (party, quota_id) DO UPDATE SET annual_thousandths = EXCLUDED.annual_thousandths, notes = EXCLUDED.notes, \
+                year = EXCLUDED.year, taxon_id = EXCLUDED.taxon_id, scientific_name = EXCLUDED.scientific_name, \
                 term = EXCLUDED.term, unit = EXCLUDED.unit, source = EXCLUDED.source, domestic = EXCLUDED.domestic, \
                 last_sequence = EXCLUDED.last_sequence WHERE quotas.last_sequence < EXCLUDED.last_sequence")
                 .bind(&id).bind(e.party.to_string()).bind(p.taxon_id as i64).bind(p.scientific_name)
@@ -272,8 +285,8 @@ async fn prepayment(
         }
         other => return Err(Problem::Unknown(format!("prepayment event {other:?}"))),
     };
-    sqlx::query("UPDATE prepayment_accounts SET balance_minor = balance_minor + $2, last_sequence = $3 WHERE account_id = $1 AND last_sequence < $3")
-        .bind(id).bind(amount.minor_units).bind(seq)
+    sqlx::query("UPDATE prepayment_accounts SET balance_minor = balance_minor + $2, last_sequence = $3 WHERE party = $4 AND account_id = $1 AND last_sequence < $3")
+        .bind(id).bind(amount.minor_units).bind(seq).bind(e.party.to_string())
         .execute(&mut *tx).await?;
     let money = MoneyEvent {
         kind: kind.0,

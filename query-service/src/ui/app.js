@@ -465,7 +465,13 @@
   // What admin.js (loaded after this script) shares rather than repeats.
   window.ecites = { csrf: csrf, put: put, show: show, digits: digits, minorUnits: minorUnits };
 
+  // The sign-out form carries the double-submit token like every other state change.
+  function signOutToken() {
+    document.querySelectorAll('form.logout input[name=csrf]').forEach(function (i) { i.value = csrf(); });
+  }
+
   document.addEventListener('DOMContentLoaded', keepQueryInLanguageLinks);
+  document.addEventListener('DOMContentLoaded', signOutToken);
   document.addEventListener('submit', submit);
   document.addEventListener('click', click);
   document.addEventListener('click', extraClick);

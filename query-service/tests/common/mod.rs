@@ -129,8 +129,8 @@ async fn seed(pool: &PgPool) {
                ('{ORG_A}', 'LK', 'Alpha Exports', 'R-1', 'LK', 'verified', '2024-01-01T00:00:00Z', 1, 1),
                ('{ORG_B}', 'LK', 'Beta Traders', 'R-2', 'LK', 'verified', '2024-01-02T00:00:00Z', 1, 2);
              INSERT INTO organisation_members VALUES
-               ('{ORG_A}', 'trader_a@LK', 'member', NULL, '2024-01-01T00:00:00Z'),
-               ('{ORG_B}', 'trader_b@LK', 'member', NULL, '2024-01-02T00:00:00Z');
+               ('{ORG_A}', 'trader_a@LK', 'member', NULL, '2024-01-01T00:00:00Z', 'LK'),
+               ('{ORG_B}', 'trader_b@LK', 'member', NULL, '2024-01-02T00:00:00Z', 'LK');
              INSERT INTO permits (permit_id, party, organisation_id, document_type, status,
                  exporting_country, importing_country, permit_number, issued_on, valid_until,
                  submitted_at, updated_at, fee_minor, fee_currency, paid_minor, species,

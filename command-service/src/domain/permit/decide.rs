@@ -193,7 +193,14 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
                 endorsed_on,
                 transport_document,
             },
-        ) => endorse(state, lines, port, *endorsed_on, transport_document.clone()),
+        ) => endorse(
+            state,
+            lines,
+            port,
+            *endorsed_on,
+            transport_document.clone(),
+            ctx,
+        ),
         (S::Issued, C::Cancel { reason }) => {
             require_text("reason", reason)?;
             Ok(vec![E::PermitCancelled(PermitCancelled {
@@ -471,6 +478,7 @@ fn endorse(
     port: &str,
     on: ecites_events::cites::IsoDate,
     transport: Option<String>,
+    ctx: &DecisionContext,
 ) -> Decision {
     let app = content(state)?;
     let permit = state
@@ -480,6 +488,7 @@ fn endorse(
     require_text("port", port)?;
     let target = endorsement::EndorsementTarget {
         permit_number: &permit.permit_number,
+        issued_on: permit.issued_on,
         valid_until: permit.valid_until,
         lines: &app.lines,
         already_endorsed: state.endorsement.is_some(),
@@ -488,6 +497,7 @@ fn endorse(
     let all = [
         endorsement::one_consignment(&target),
         endorsement::valid(&target, on),
+        endorsement::date(&target, on, ctx.today),
         endorsement::quantity(&target, lines),
     ]
     .concat();

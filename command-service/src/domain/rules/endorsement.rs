@@ -7,6 +7,7 @@ use ecites_events::payloads::permit::{EndorsedLine, PermitLine};
 /// What endorsement needs to know of the permit.
 pub struct EndorsementTarget<'a> {
     pub permit_number: &'a str,
+    pub issued_on: IsoDate,
     pub valid_until: IsoDate,
     pub lines: &'a [PermitLine],
     pub already_endorsed: bool,
@@ -45,6 +46,31 @@ pub fn valid(t: &EndorsementTarget, on: IsoDate) -> Vec<Finding> {
             format!("permit {} expired on {}", t.permit_number, t.valid_until),
         )
         .at("endorsed_on")];
+    }
+    vec![]
+}
+
+/// How far ahead of the ledger's date (UTC) an endorsement may be dated: at a border east of
+/// Greenwich the local date is already tomorrow for some hours of the day.
+pub const ENDORSE_DATE_AHEAD_DAYS: i64 = 1;
+
+/// PERMIT-ENDORSE-DATE (Art. VI.2, Res. Conf. 12.3 Annex 2 box 14): the date of export lies
+/// within the permit's validity, from its issuance, and is not in the future. Customs record
+/// the day the consignment left, not a day chosen to fit.
+pub fn date(t: &EndorsementTarget, on: IsoDate, today: IsoDate) -> Vec<Finding> {
+    let refuse = |message: String| {
+        vec![Finding::refuse("PERMIT-ENDORSE-DATE", "Art. VI.2", message).at("endorsed_on")]
+    };
+    if on.0 < t.issued_on.0 {
+        return refuse(format!(
+            "permit {} was issued on {}; a consignment cannot have left on it on {on}",
+            t.permit_number, t.issued_on
+        ));
+    }
+    if on.0 > today.0 + time::Duration::days(ENDORSE_DATE_AHEAD_DAYS) {
+        return refuse(format!(
+            "{on} is in the future (today is {today}): endorse with the date the consignment left"
+        ));
     }
     vec![]
 }

@@ -224,12 +224,14 @@ fn endorse(quantity: i64, on: &str) -> C {
 fn endorsement_quantity_once_and_validity() {
     let events = issued();
     given(&events)
-        .when(endorse(101, "2026-12-01"))
+        .when(endorse(101, "2026-11-28"))
         .refused_by("PERMIT-ENDORSE-QUANTITY");
-    given(&events)
+    let mut later = given(&events);
+    later.today = IsoDate::parse("2027-06-02").unwrap();
+    later
         .when(endorse(10, "2027-06-01"))
         .refused_by("PERMIT-ENDORSE-VALID");
-    let out = given(&events).when(endorse(80, "2026-12-01")).events();
+    let out = given(&events).when(endorse(80, "2026-11-28")).events();
     let mut used = events.clone();
     used.extend(out);
     assert_eq!(
@@ -237,8 +239,30 @@ fn endorsement_quantity_once_and_validity() {
         crate::domain::permit::PermitStatus::Used
     );
     given(&used)
-        .when(endorse(10, "2026-12-02"))
+        .when(endorse(10, "2026-11-29"))
         .refused_by("PERMIT-ONE-CONSIGNMENT");
+}
+
+#[test]
+fn the_date_of_export_lies_between_issuance_and_today() {
+    // Issued on 2026-11-28, the harness's today.
+    let events = issued();
+    for before in ["1970-01-01", "2026-11-27"] {
+        given(&events)
+            .when(endorse(10, before))
+            .refused_by("PERMIT-ENDORSE-DATE");
+    }
+    // A day ahead is tomorrow at a border east of Greenwich; ten days ahead is not a date of
+    // export.
+    given(&events)
+        .when(endorse(10, "2026-12-08"))
+        .refused_by("PERMIT-ENDORSE-DATE");
+    for on in ["2026-11-28", "2026-11-29"] {
+        assert!(
+            !given(&events).when(endorse(10, on)).events().is_empty(),
+            "{on}"
+        );
+    }
 }
 
 #[test]

@@ -123,6 +123,8 @@ fn page(
                             a.nav #nav-admin href=(ui.url(&format!("/{p}/admin"))) { (super::text::admin(lang).administration) }
                         }
                         form.logout method="post" action=(ui.url("/logout")) {
+                            // app.js copies the CSRF cookie in: a sign-out is a state change.
+                            input type="hidden" name="csrf" value="";
                             button.link type="submit" { (t.sign_out) }
                         }
                     } @else {

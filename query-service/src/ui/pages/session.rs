@@ -78,7 +78,40 @@ pub(in crate::ui) async fn login(
     res
 }
 
-pub(in crate::ui) async fn logout(State(ui): State<Arc<Ui>>, headers: HeaderMap) -> Response {
+/// The sign-out form's body: the double-submit token.
+#[derive(serde::Deserialize)]
+pub(in crate::ui) struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs out only with the CSRF token of the session's cookie (form field or header), so that
+/// no other page can end a user's session.
+pub(in crate::ui) async fn logout(
+    State(ui): State<Arc<Ui>>,
+    headers: HeaderMap,
+    form: Result<axum::Form<LogoutForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let form = form.ok();
+    let expected = super::super::cookie(&headers, super::super::CSRF_COOKIE);
+    let given = form
+        .as_ref()
+        .map(|f| f.0.csrf.as_str())
+        .filter(|s| !s.is_empty())
+        .or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+    let matches = match (expected, given) {
+        (Some(e), Some(g)) => {
+            e.len() == g.len() && e.bytes().zip(g.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+        }
+        _ => false,
+    };
+    if !matches {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "sign out with the page's button: the request did not carry the session's CSRF token\n",
+        )
+            .into_response();
+    }
     if let Some(token) = super::super::cookie(&headers, SESSION_COOKIE) {
         ui.login.logout(token);
     }
