@@ -273,6 +273,9 @@ fn valid(events: Vec<PartyConfigEvent>, violations: Vec<ConfigViolation>) -> Dec
     }
 }
 
+/// The largest security-stamp number: what a signed 64-bit integer holds.
+pub const MAX_STAMP: u64 = i64::MAX as u64;
+
 pub fn decide(state: &PartySettings, command: PartyConfigCommand) -> Decision {
     use PartyConfigCommand as C;
     use PartyConfigEvent as E;
@@ -284,6 +287,13 @@ pub fn decide(state: &PartySettings, command: PartyConfigCommand) -> Decision {
                     rule: "CONFIG-STAMP-RANGE",
                     field: "last".into(),
                     message: format!("a stamp range runs from a first number of at least 1 to a last number not below it, not {}..{}", range.first, range.last),
+                });
+            } else if range.last > MAX_STAMP {
+                // Every reader stores a stamp as a signed 64-bit number (PostgreSQL bigint).
+                bad.push(ConfigViolation {
+                    rule: "CONFIG-STAMP-RANGE",
+                    field: "last".into(),
+                    message: format!("security stamp numbers end at {MAX_STAMP}"),
                 });
             }
             valid(vec![E::SecurityStampRangeSet(range)], bad)

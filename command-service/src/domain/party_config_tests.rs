@@ -347,3 +347,20 @@ fn each_command_records_its_own_event_type() {
         assert_eq!(events[0].to_data().unwrap().event_type, expected);
     }
 }
+
+#[test]
+fn a_stamp_range_holds_numbers_every_reader_can_store() {
+    use ecites_events::payloads::party_config::SecurityStampRangeSet;
+    let range = |first, last| {
+        PartyConfigCommand::SetSecurityStampRange(SecurityStampRangeSet { first, last })
+    };
+    accepted(&defaults(), range(1, MAX_STAMP));
+    assert_eq!(
+        refused_fields(&defaults(), range(1, MAX_STAMP + 1)),
+        [("CONFIG-STAMP-RANGE", "last".to_string())]
+    );
+    assert_eq!(
+        refused_fields(&defaults(), range(0, 10)),
+        [("CONFIG-STAMP-RANGE", "last".to_string())]
+    );
+}
