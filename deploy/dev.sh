@@ -18,6 +18,8 @@ eval "$("$STACK" env)"
 export ECITES_KEYS_DIR="$ECITES_HOME/keys"
 export ECITES_USERS_FILE="$ECITES_HOME/users.json"
 export ECITES_LISTEN="${ECITES_LISTEN:-127.0.0.1:8080}"
+# Prometheus-style access to /projector/metrics for the local run only.
+export ECITES_METRICS_TOKEN="${ECITES_METRICS_TOKEN:-dev-metrics-token}"
 
 # Debug profile on purpose: it shares artifacts with the test build. Build
 # once up front so the progress is visible and later `cargo run`s are instant.
@@ -40,8 +42,9 @@ eCITES ledger (dev) for Party $PARTY
   health:        http://$ECITES_LISTEN/health
   command API:   http://$ECITES_LISTEN/api/openapi.json
   query API:     http://$ECITES_LISTEN/query/api/openapi.json
-  metrics:       http://$ECITES_LISTEN/projector/metrics
-  demo users:    trader, officer, signatory, scientist, customs, auditor, admin
+  metrics:       http://$ECITES_LISTEN/projector/metrics (Authorization: Bearer $ECITES_METRICS_TOKEN)
+  demo users:    trader, broker (a customs broker of another firm), officer, signatory,
+                 scientist, customs, auditor, admin
                  (password: demo-password-not-for-production; log in with
                  POST /api/login {"party":"$PARTY","user_id":"officer","password":"..."})
   NATS:          $ECITES_NATS_URL  (monitor $ECITES_NATS_MONITOR_URL)

@@ -366,15 +366,15 @@ async function organisationAndPayments() {
   await page.locator('#organisation-status[data-status="verified"]').waitFor();
   await page.locator('#members tr[data-member="trader"]').waitFor();
   const add = page.locator('form[data-action="add-member"]');
-  await add.getByLabel('User name').fill('broker-1');
+  await add.getByLabel('User name').fill('broker');
   await add.getByLabel('Capacity').selectOption({ label: 'Agent' });
   await submitAndFollow(page, add, 'adding an agent');
-  const agent = page.locator('#members tr[data-member="broker-1"]');
+  const agent = page.locator('#members tr[data-member="broker"]');
   await agent.waitFor();
   assert.match(await agent.textContent(), /Agent/);
   await shot(page, 'trader-organisation-with-agent');
   await submitAndFollow(page, agent.locator('form[data-action="remove-member"]'), 'removing the agent');
-  assert.equal(await page.locator('#members tr[data-member="broker-1"]').count(), 0);
+  assert.equal(await page.locator('#members tr[data-member="broker"]').count(), 0);
 
   // The officer suspends the organisation, the trader sees it, the officer verifies it again.
   page = officer.page;

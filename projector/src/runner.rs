@@ -68,6 +68,13 @@ pub async fn run<R: EventReader + 'static>(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ProjectionError> {
     let (stop, stopped) = watch::channel(false);
+    // Every Party is named from the start, so health is not ok before each one follows.
+    for projection in Projection::ALL {
+        status.set_role(projection, Role::Starting);
+        for party in &parties {
+            status.set_following(projection, *party, Following::NotYet);
+        }
+    }
     let mut set = JoinSet::new();
     for projection in Projection::ALL {
         set.spawn(run_projection(

@@ -176,10 +176,15 @@ pub const DEMO_ORGANISATION: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0
 pub const DEMO_PASSWORD: &str = "demo-password-not-for-production";
 
 /// One user of each role for a local demo; existing users are left alone.
+/// The demo customs broker's own firm: a broker is a trader account of its agency, which the
+/// demo trader's organisation can list as its agent.
+pub const DEMO_BROKER_AGENCY: Uuid = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002);
+
 pub fn demo_users(config: &Config, party: PartyCode, out: &mut dyn Write) -> anyhow::Result<()> {
     let users = Users::load(&config.users_file)?;
     for (id, role) in [
         ("trader", Role::Trader),
+        ("broker", Role::Trader),
         ("officer", Role::MaOfficer),
         ("signatory", Role::MaSignatory),
         ("scientist", Role::SaExpert),
@@ -187,7 +192,11 @@ pub fn demo_users(config: &Config, party: PartyCode, out: &mut dyn Write) -> any
         ("auditor", Role::Auditor),
         ("admin", Role::PartyAdmin),
     ] {
-        let org = (role == Role::Trader).then_some(DEMO_ORGANISATION);
+        let org = match (id, role) {
+            ("broker", _) => Some(DEMO_BROKER_AGENCY),
+            (_, Role::Trader) => Some(DEMO_ORGANISATION),
+            _ => None,
+        };
         match users.add(party, id, role, org, DEMO_PASSWORD) {
             Ok(()) => writeln!(out, "demo user {id} ({}) added", role.as_str())?,
             Err(ecites_command::api::users::UserError::Exists(_)) => {}

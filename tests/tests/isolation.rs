@@ -270,3 +270,29 @@ async fn two_parties_with_the_same_ids_see_nothing_of_each_other() {
         "a rebuild answers differently from the projection"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_name_every_party_so_only_the_operator_reads_them() {
+    let sys = TestSystem::builder()
+        .party("LK")
+        .party("KE")
+        .user("LK", "admin", Role::PartyAdmin, None)
+        .user("LK", "operator", Role::SystemOperator, None)
+        .build()
+        .await;
+    sys.healthy(WAIT).await;
+    let admin = sys.login("LK", "admin").await;
+    let operator = sys.login("LK", "operator").await;
+    for token in [None, Some(admin.as_str()), Some("not-a-session")] {
+        let (status, out) = sys.call("GET", "/projector/metrics", token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{out}");
+    }
+    let (status, out) = sys.call("GET", "/projector/metrics", Some(&operator), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let text = out.as_str().unwrap_or_default();
+    assert!(text.contains("ecites_projection_following{projection=\"read_models\",party=\"KE\"} 1"), "{text}");
+    // Health is public and says what follows, without the text of any error.
+    let (status, health) = sys.call("GET", "/projector/health", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert_eq!(health["projections"]["read_models"]["parties"]["LK"]["following"], "following");
+}
