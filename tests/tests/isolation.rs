@@ -287,12 +287,20 @@ async fn metrics_name_every_party_so_only_the_operator_reads_them() {
         let (status, out) = sys.call("GET", "/projector/metrics", token, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{out}");
     }
-    let (status, out) = sys.call("GET", "/projector/metrics", Some(&operator), None).await;
+    let (status, out) = sys
+        .call("GET", "/projector/metrics", Some(&operator), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{out}");
     let text = out.as_str().unwrap_or_default();
-    assert!(text.contains("ecites_projection_following{projection=\"read_models\",party=\"KE\"} 1"), "{text}");
+    assert!(
+        text.contains("ecites_projection_following{projection=\"read_models\",party=\"KE\"} 1"),
+        "{text}"
+    );
     // Health is public and says what follows, without the text of any error.
     let (status, health) = sys.call("GET", "/projector/health", None, None).await;
     assert_eq!(status, StatusCode::OK, "{health}");
-    assert_eq!(health["projections"]["read_models"]["parties"]["LK"]["following"], "following");
+    assert_eq!(
+        health["projections"]["read_models"]["parties"]["LK"]["following"],
+        "following"
+    );
 }

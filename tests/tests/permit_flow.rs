@@ -285,6 +285,27 @@ async fn a_retried_command_is_applied_once() {
     assert_eq!((first, second), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(out["duplicate"], true);
     assert_eq!(api.ledger.log.head(lk()).await.unwrap(), head + 1);
+
+    // Without a client-chosen permit id, the retry answers the first permit's id, which exists.
+    let body = json!({"command_id": Uuid::now_v7(), "application": python_export()});
+    let (status, first) = api
+        .call("/api/LK/permits", Some(&trader), Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = api.call("/api/LK/permits", Some(&trader), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["permit_id"], first["permit_id"], "{again}");
+    assert_eq!(again["position"], first["position"], "{again}");
+    let (status, _) = api
+        .call(
+            &format!("/api/LK/permits/{}", first["permit_id"].as_str().unwrap()),
+            Some(&trader),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api.ledger.log.head(lk()).await.unwrap(), head + 2);
 }
 
 #[tokio::test]

@@ -63,7 +63,9 @@ pub async fn submit<L: EventAppender + EventReader>(
         organisation_id,
         form: b.application,
     };
-    let permit_id = b.permit_id.unwrap_or_else(Uuid::now_v7);
+    let permit_id = b.permit_id.unwrap_or_else(|| {
+        crate::domain::permit::submission_permit_id(party, &who.user_id, b.command_id)
+    });
     let done = api
         .handler
         .handle(&who, party, permit_id, b.command_id, command)

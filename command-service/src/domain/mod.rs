@@ -13,3 +13,4 @@ pub mod registration_number;
 pub mod rules;
 #[cfg(test)]
 pub mod testing;
+pub mod units;

@@ -152,11 +152,18 @@ impl Quota {
 
     /// The quota as the rules see it.
     pub fn state(&self, quota_id: &str) -> Option<QuotaState> {
+        self.state_releasing(quota_id, None)
+    }
+
+    /// The quota as the rules see it when the reservations of permit `released` are released
+    /// in the same commit (a replacement: its consignment is counted once, not twice).
+    pub fn state_releasing(&self, quota_id: &str, released: Option<Uuid>) -> Option<QuotaState> {
         let d = self.definition.as_ref()?;
         let reserved = self
             .reservations
-            .values()
-            .fold(Quantity::ZERO, |a, q| a.checked_add(*q).unwrap_or(a));
+            .iter()
+            .filter(|((permit, _), _)| Some(*permit) != released)
+            .fold(Quantity::ZERO, |a, (_, q)| a.checked_add(*q).unwrap_or(a));
         Some(QuotaState {
             quota_id: quota_id.into(),
             taxon_id: d.taxon_id,
@@ -172,7 +179,49 @@ impl Quota {
     }
 }
 
-/// The quota events that permit events imply, by quota id.
+/// `events` of one quota counted in the quota's unit: a reservation or export converted from
+/// the line's unit (`unit_of(permit, line)`, rounded up when finer than a thousandth, as the
+/// issuance check counted it), a settlement or release at what was actually reserved.
+pub fn in_quota_unit(
+    quota: &Quota,
+    events: Vec<QuotaEvent>,
+    unit_of: impl Fn(Uuid, u32) -> Option<String>,
+) -> Vec<QuotaEvent> {
+    let to = quota.definition.as_ref().and_then(|d| d.unit.clone());
+    let counted = |q: Quantity, permit: Uuid, line: u32| {
+        super::units::convert(q, unit_of(permit, line).as_deref(), to.as_deref())
+            .map_or(q, |c| c.quantity())
+    };
+    let reserved = |permit: Uuid, line: u32, fallback: Quantity| {
+        quota
+            .reservations
+            .get(&(permit, line))
+            .copied()
+            .unwrap_or_else(|| counted(fallback, permit, line))
+    };
+    events
+        .into_iter()
+        .map(|e| match e {
+            QuotaEvent::Reserved(mut r) => {
+                r.quantity = counted(r.quantity, r.permit_id, r.line_no);
+                QuotaEvent::Reserved(r)
+            }
+            QuotaEvent::Settled(mut s) => {
+                s.reserved = reserved(s.permit_id, s.line_no, s.reserved);
+                s.exported = counted(s.exported, s.permit_id, s.line_no);
+                QuotaEvent::Settled(s)
+            }
+            QuotaEvent::Released(mut r) => {
+                r.quantity = reserved(r.permit_id, r.line_no, r.quantity);
+                QuotaEvent::Released(r)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// The quota events that permit events imply, by quota id, in the lines' units (see
+/// [`in_quota_unit`]).
 pub fn consequences(
     permit_id: Uuid,
     before: &PermitState,

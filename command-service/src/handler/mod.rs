@@ -264,12 +264,16 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         self.authorize_permit(a.who, party, &command, &loaded.state)
             .await?;
         let settings = self.party_settings(party).await?;
-        // Only issuance checks quotas (QUOTA-EXCEEDED); other commands need not read them.
+        let replaced = self.replaced_permit(party, &command, &loaded.state).await?;
+        // Only issuance checks quotas (QUOTA-EXCEEDED); other commands need not read them. A
+        // replacement sees the old permit's reservations released, as its commit releases them.
         let quotas = match command {
-            PermitCommand::Issue { .. } => self.quota_states(party).await?,
+            PermitCommand::Issue { .. } => {
+                let releasing = replaced.as_ref().map(|r| r.target.permit_id);
+                self.quota_states(party, releasing).await?
+            }
             _ => vec![],
         };
-        let replaced = self.replaced_permit(party, &command, &loaded.state).await?;
         let ctx = DecisionContext {
             today: (self.today)(),
             reference: self.reference.as_ref(),
@@ -370,10 +374,19 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 None => grouped.push((id, vec![e])),
             }
         }
+        let unit_of = |permit: Uuid, line: u32| {
+            permits
+                .iter()
+                .find(|(id, _, _)| *id == permit)
+                .and_then(|(_, state, _)| state.content.as_ref())
+                .and_then(|c| c.lines.iter().find(|l| l.line_no == line))
+                .and_then(|l| l.unit.clone())
+        };
         let mut out = vec![];
         for (id, evs) in grouped {
             let agg = quotas::quota_ref(party, &id)?;
             let (q, pos) = self.load_quota(&agg).await?;
+            let evs = quota::in_quota_unit(&q, evs, unit_of);
             out.push((agg, q, evs, pos));
         }
         Ok(out)

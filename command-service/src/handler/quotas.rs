@@ -9,6 +9,7 @@ use ecites_events::{
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use uuid::Uuid;
 
 #[derive(Default)]
 pub struct QuotaBook {
@@ -105,15 +106,17 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
 
     /// Every quota of the Party as the rules see it, including quotas set through another
     /// instance since the last look.
+    /// `releasing`: a permit whose reservations the same commit releases (it is replaced).
     pub(super) async fn quota_states(
         &self,
         party: PartyCode,
+        releasing: Option<Uuid>,
     ) -> Result<Vec<QuotaState>, HandlerError> {
         self.load_quota_index(party).await?;
         let mut out = vec![];
         for id in self.quotas.known(party) {
             let (quota, _) = self.load_quota(&quota_ref(party, &id)?).await?;
-            out.extend(quota.state(&id));
+            out.extend(quota.state_releasing(&id, releasing));
         }
         Ok(out)
     }

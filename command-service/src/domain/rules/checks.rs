@@ -21,6 +21,10 @@ pub const DATA: Evaluated = &[
 
 /// The application rules, at submission, resubmission and approval.
 pub const APPLICATION: Evaluated = &[
+    (
+        "DOC-ISSUING-PARTY",
+        "Art. III.2, III.3, III.4, III.5, IV.2, IV.4, IV.5, IV.6, V.2, V.3, VII.2, VII.5",
+    ),
     ("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT", "Art. III.2(d)"),
     (
         "DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT",
@@ -67,6 +71,7 @@ pub const ISSUANCE: Evaluated = &[
     ("PERMIT-REPLACEMENT", "Res. Conf. 12.3"),
     ("PERMIT-NO-RETROSPECTIVE", "Res. Conf. 12.3"),
     ("QUOTA-EXCEEDED", "Res. Conf. 12.3, 14.7"),
+    ("QUOTA-UNIT", "Res. Conf. 14.7"),
     ("DOMESTIC-QUOTA", "stricter domestic measure"),
     ("PERMIT-VALIDITY", "Art. VI.2, Res. Conf. 12.3"),
     ("PERMIT-NUMBERING", "Res. Conf. 12.3"),

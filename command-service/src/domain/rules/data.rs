@@ -163,6 +163,16 @@ impl Checker<'_> {
     }
 }
 
+/// A number of specimens (no unit) or of items of a counting unit is whole: 2.5 specimens
+/// are not a quantity a customs officer can check.
+fn counts_whole(unit: Option<&str>) -> bool {
+    const COUNTED: &[&str] = &[
+        "BAG", "BAK", "BOT", "BOX", "BSK", "CAN", "CAS", "CRT", "FLA", "HRN", "ITE", "PAI", "PCS",
+        "SET", "SHP", "SID", "SKI",
+    ];
+    unit.is_none_or(|u| COUNTED.contains(&u))
+}
+
 fn document_type(s: &str) -> Option<DocumentType> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
 }
@@ -203,8 +213,24 @@ pub fn check_form(
         );
     }
     let is_import = doc == Some(DocumentType::ImportPermit);
+    // Specimens introduced from the sea come from no State: the State of introduction is the
+    // only country of the certificate (Art. I(e), IV.6), recorded as exporter and importer.
+    let from_sea = doc == Some(DocumentType::IntroductionFromTheSea);
     let exporting = match &form.exporting_country {
+        Some(code) if from_sea => {
+            c.refuse(
+                "DATA-COUNTRY",
+                "exporting_country".into(),
+                format!("a certificate of introduction from the sea has no exporting State (the specimens come from the marine environment outside any State's jurisdiction), not {code:?}"),
+            );
+            None
+        }
         Some(code) => c.country("exporting_country".into(), code),
+        None if from_sea => form
+            .importing_country
+            .as_deref()
+            .and_then(|code| code.parse::<PartyCode>().ok())
+            .or(Some(party)),
         None if !is_import => Some(party),
         None => {
             c.refuse(
@@ -217,7 +243,7 @@ pub fn check_form(
     };
     let importing = match &form.importing_country {
         Some(code) => c.country("importing_country".into(), code),
-        None if is_import => Some(party),
+        None if is_import || from_sea => Some(party),
         None => {
             c.refuse(
                 "DATA-COUNTRY",
@@ -227,7 +253,7 @@ pub fn check_form(
             None
         }
     };
-    if exporting.is_some() && exporting == importing {
+    if exporting.is_some() && exporting == importing && !from_sea {
         c.refuse(
             "DATA-COUNTRY",
             "importing_country".into(),
@@ -344,6 +370,16 @@ fn check_line(
         );
     }
     let quantity = c.quantity(f("quantity"), &l.quantity);
+    if let Some(q) = quantity.filter(|q| q.decimals() > 0 && counts_whole(unit.as_deref())) {
+        c.refuse(
+            "DATA-QUANTITY",
+            f("quantity"),
+            format!(
+                "{q} {} are counted in whole numbers; give a unit of measure (KIL, LTR, MTR…) for a part",
+                unit.as_deref().unwrap_or("specimens")
+            ),
+        );
+    }
     let origin = c.reference(f("origin"), &l.origin);
     if let (Some(o), Some(e)) = (&origin, exporting) {
         if o.country == e {

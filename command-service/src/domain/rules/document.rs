@@ -9,13 +9,78 @@ fn appendix_of(app: &ApplicationContent, i: usize) -> Option<Appendix> {
     app.lines[i].listing.as_ref().map(|l| l.appendix)
 }
 
-/// DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT (Art. III.2(d)).
+/// DOC-ISSUING-PARTY (Art. III.2, III.3, III.4, III.5, IV.2, IV.4, IV.5, IV.6, V.2, V.3,
+/// VII.2, VII.5): a Management Authority issues documents for its own State's trade only. The
+/// State of export or re-export issues export permits, re-export certificates, certificates of
+/// origin and the pre-Convention and captive-breeding certificates that travel as them; the
+/// State of import issues import permits; the State of introduction issues certificates of
+/// introduction from the sea, for specimens landed in its own territory.
+pub fn issuing_party(app: &ApplicationContent) -> Vec<Finding> {
+    const RULE: &str = "DOC-ISSUING-PARTY";
+    let party = app.issuing_party;
+    let (field, country, sources, role) = match app.document_type {
+        DocumentType::ImportPermit => (
+            "importing_country",
+            app.importing_country,
+            "Art. III.3, IV.4",
+            "import permit: the importing country",
+        ),
+        DocumentType::IntroductionFromTheSea => (
+            "importing_country",
+            app.importing_country,
+            "Art. III.5, IV.6",
+            "certificate of introduction from the sea: the State of introduction",
+        ),
+        DocumentType::ReExportCertificate => (
+            "exporting_country",
+            app.exporting_country,
+            "Art. III.4, IV.5, V.4",
+            "re-export certificate: the re-exporting country",
+        ),
+        DocumentType::CertificateOfOrigin => (
+            "exporting_country",
+            app.exporting_country,
+            "Art. V.3",
+            "certificate of origin: the exporting country",
+        ),
+        DocumentType::PreConventionCertificate | DocumentType::CaptiveBreedingCertificate => (
+            "exporting_country",
+            app.exporting_country,
+            "Art. VII.2, VII.5",
+            "certificate: the exporting country",
+        ),
+        DocumentType::ExportPermit => (
+            "exporting_country",
+            app.exporting_country,
+            "Art. III.2, IV.2, V.2",
+            "export permit: the exporting country",
+        ),
+    };
+    if country == party {
+        return vec![];
+    }
+    vec![Finding::refuse(
+        RULE,
+        sources,
+        format!("{party} issues documents for its own trade only; on this {role} is {country}, not {party}"),
+    )
+    .at(field)]
+}
+
+/// Specimens of Appendix I deemed to be in Appendix II (Art. VII.4, Res. Conf. 12.10 and 9.19):
+/// animals bred in captivity and plants artificially propagated for commercial purposes in an
+/// operation registered with the Secretariat (source D). They need no import permit.
+fn deemed_appendix_ii(line: &PermitLine) -> bool {
+    line.source == SourceCode::RegisteredOperation
+}
+
+/// DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT (Art. III.2(d)); not for source D (Art. VII.4).
 pub fn app1_export_needs_import_permit(app: &ApplicationContent) -> Vec<Finding> {
     if app.document_type != DocumentType::ExportPermit {
         return vec![];
     }
     (0..app.lines.len())
-        .filter(|&i| appendix_of(app, i) == Some(Appendix::I))
+        .filter(|&i| appendix_of(app, i) == Some(Appendix::I) && !deemed_appendix_ii(&app.lines[i]))
         .filter(|&i| {
             app.lines[i]
                 .import_permit
@@ -33,13 +98,17 @@ pub fn app1_export_needs_import_permit(app: &ApplicationContent) -> Vec<Finding>
         .collect()
 }
 
-/// DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT (Art. III.4(c)).
+/// DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT (Art. III.4(c)); not for source D (Art. VII.4).
 pub fn app1_reexport_live_needs_import_permit(app: &ApplicationContent) -> Vec<Finding> {
     if app.document_type != DocumentType::ReExportCertificate {
         return vec![];
     }
     (0..app.lines.len())
-        .filter(|&i| appendix_of(app, i) == Some(Appendix::I) && app.lines[i].term == "LIV")
+        .filter(|&i| {
+            appendix_of(app, i) == Some(Appendix::I)
+                && app.lines[i].term == "LIV"
+                && !deemed_appendix_ii(&app.lines[i])
+        })
         .filter(|&i| app.lines[i].import_permit.is_none())
         .map(|i| {
             Finding::refuse(
@@ -179,6 +248,7 @@ fn not_listed_message(app: &ApplicationContent, l: &PermitLine, ctx: &DecisionCo
 
 pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
     [
+        issuing_party(app),
         app1_export_needs_import_permit(app),
         app1_reexport_live_needs_import_permit(app),
         app2_import_permit_not_required(app),

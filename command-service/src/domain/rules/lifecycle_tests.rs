@@ -201,6 +201,39 @@ fn quota_exceeded_and_box_11a() {
     g.when(issue()).refused_by("DOMESTIC-QUOTA");
 }
 
+#[test]
+fn quota_unit_a_quota_holds_whatever_unit_the_line_is_in() {
+    let events = paid(approved());
+    let mut g = given(&events);
+    // 150,000 g of skins against a 100 kg quota: 150 kg, too much.
+    let line = &mut g.state.content.as_mut().expect("content").lines[0];
+    line.unit = Some("GRM".into());
+    line.quantity = Quantity::whole(150_000);
+    let mut kilos = quota(100, 0, false);
+    kilos.unit = Some("KIL".into());
+    g.quotas.push(kilos.clone());
+    g.when(issue()).refused_by("QUOTA-EXCEEDED");
+    // With room, box 11a counts the line in the quota's unit.
+    kilos.annual = Quantity::whole(200);
+    kilos.reserved = Quantity::whole(20);
+    g.quotas[0] = kilos.clone();
+    let out = g.when(issue()).events();
+    let E::PermitIssued(p) = &out[0] else {
+        panic!()
+    };
+    assert_eq!(p.quota_use[0].used_including_this, Quantity::whole(170));
+    assert_eq!(p.quota_use[0].annual_quota, Quantity::whole(200));
+    // A count cannot be held against a mass: refused, not ignored.
+    let mut counted = given(&events);
+    counted.quotas.push(kilos);
+    let found = counted.when(issue()).refused_by("QUOTA-UNIT");
+    let unit = found
+        .iter()
+        .find(|f| f.rule == "QUOTA-UNIT")
+        .and_then(|f| f.field.clone());
+    assert_eq!(unit.as_deref(), Some("lines[0].unit"));
+}
+
 fn issued() -> Vec<E> {
     let mut events = paid(approved());
     let out = given(&events).when(issue()).events();

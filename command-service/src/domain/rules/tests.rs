@@ -200,11 +200,113 @@ fn doc_sea_certificate() {
     given(&[])
         .when(submit(form.clone()))
         .refused_by("DOC-SEA-CERTIFICATE");
+    // The State of introduction issues it for specimens landed in its own territory: no
+    // importing foreign State, no exporting State.
     let mut sea = form;
     sea.document_type = "introduction_from_the_sea".into();
+    sea.importing_country = None;
+    let events = given(&[]).when(submit(sea.clone())).events();
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        (
+            s.content.importing_country.as_str(),
+            s.content.exporting_country.as_str()
+        ),
+        ("LK", "LK")
+    );
     given(&[])
-        .when(submit(sea))
+        .when(submit(sea.clone()))
         .accepted_without("DOC-SEA-CERTIFICATE");
+    let mut landed_elsewhere = sea.clone();
+    landed_elsewhere.importing_country = Some("DE".into());
+    given(&[])
+        .when(submit(landed_elsewhere))
+        .refused_by("DOC-ISSUING-PARTY");
+    let mut from_a_state = sea;
+    from_a_state.exporting_country = Some("IN".into());
+    given(&[])
+        .when(submit(from_a_state))
+        .refused_by("DATA-COUNTRY");
+}
+
+fn field_of<'f>(findings: &'f [crate::domain::rules::Finding], rule: &str) -> Option<&'f str> {
+    findings.iter().find(|f| f.rule == rule)?.field.as_deref()
+}
+
+#[test]
+fn doc_issuing_party_a_party_issues_for_its_own_trade_only() {
+    // LK's export permit, re-export certificate and certificate of origin are LK's exports.
+    for doc in [
+        "export_permit",
+        "re_export_certificate",
+        "certificate_of_origin",
+    ] {
+        let mut form = export(vec![line("Python regius", "W", "T", "SKI", "1")]);
+        form.document_type = doc.into();
+        form.exporting_country = Some("IN".into());
+        form.importing_country = Some("DE".into());
+        let found = given(&[])
+            .when(submit(form))
+            .refused_by("DOC-ISSUING-PARTY");
+        assert_eq!(
+            field_of(&found, "DOC-ISSUING-PARTY"),
+            Some("exporting_country"),
+            "{doc}"
+        );
+    }
+    // LK's import permit is for an import into LK.
+    let mut import = export(vec![line("Panthera tigris", "W", "S", "LIV", "1")]);
+    import.document_type = "import_permit".into();
+    import.exporting_country = Some("IN".into());
+    import.importing_country = Some("DE".into());
+    let found = given(&[])
+        .when(submit(import.clone()))
+        .refused_by("DOC-ISSUING-PARTY");
+    assert_eq!(
+        field_of(&found, "DOC-ISSUING-PARTY"),
+        Some("importing_country")
+    );
+    import.importing_country = None;
+    given(&[])
+        .when(submit(import))
+        .accepted_without("DOC-ISSUING-PARTY");
+}
+
+#[test]
+fn source_d_appendix_i_is_deemed_appendix_ii_and_needs_no_import_permit() {
+    // Panthera tigris (Appendix I) bred in a registered operation, exported commercially.
+    let mut l = line("Panthera tigris", "D", "T", "LIV", "1");
+    l.registered_operation = Some("A-LK-501".into());
+    let form = export(vec![l]);
+    given(&[])
+        .when(submit(form.clone()))
+        .accepted_without("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
+    // The same specimens from the wild need the import permit.
+    let wild = export(vec![line("Panthera tigris", "W", "S", "LIV", "1")]);
+    given(&[])
+        .when(submit(wild))
+        .refused_by("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT");
+}
+
+#[test]
+fn data_quantity_a_count_is_whole() {
+    let found = given(&[])
+        .when(submit(export(vec![line(
+            "Python regius",
+            "W",
+            "T",
+            "SKI",
+            "2.5",
+        )])))
+        .refused_by("DATA-QUANTITY");
+    assert_eq!(field_of(&found, "DATA-QUANTITY"), Some("lines[0].quantity"));
+    let mut area = line("Python regius", "W", "T", "SKI", "2.5");
+    area.unit = Some("SQM".into());
+    given(&[])
+        .when(submit(export(vec![area])))
+        .accepted_without("DATA-QUANTITY");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::{line_field, Finding};
 use crate::domain::context::{DecisionContext, QuotaState};
+use crate::domain::units;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::permit::{ApplicationContent, PermitLine, QuotaUse};
 
@@ -66,14 +67,18 @@ pub fn domestic_ban(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Find
     out
 }
 
+/// Whether quota `q` governs line `l`: the species, the year, and the term and source when the
+/// quota names them. Not the unit: a quota holds whatever unit the applicant writes, converted
+/// (QUOTA-UNIT when it cannot be).
 fn quota_matches(q: &QuotaState, l: &PermitLine, year: i32) -> bool {
     q.taxon_id == l.taxon_id
         && q.year == year
         && q.term.as_deref().is_none_or(|t| t == l.term)
-        && q.unit
-            .as_deref()
-            .is_none_or(|u| Some(u) == l.unit.as_deref())
         && q.source.is_none_or(|s| s == l.source)
+}
+
+fn unit_name(unit: Option<&str>) -> &str {
+    unit.unwrap_or("number of specimens")
 }
 
 /// QUOTA-EXCEEDED and DOMESTIC-QUOTA (Res. Conf. 12.3, 14.7): at issuance, reserved + settled +
@@ -89,6 +94,27 @@ pub fn quotas(
     let mut drawn: std::collections::HashMap<&str, Quantity> = Default::default();
     for (i, l) in app.lines.iter().enumerate() {
         for q in ctx.quotas.iter().filter(|q| quota_matches(q, l, year)) {
+            let Some(counted) = units::convert(l.quantity, l.unit.as_deref(), q.unit.as_deref())
+            else {
+                refusals.push(
+                    Finding::refuse(
+                        "QUOTA-UNIT",
+                        "Res. Conf. 14.7",
+                        format!(
+                            "quota {} for {} is in {}; line {} is in {}, which cannot be converted to it: state the quantity in {}",
+                            q.quota_id,
+                            l.scientific_name,
+                            unit_name(q.unit.as_deref()),
+                            l.line_no,
+                            unit_name(l.unit.as_deref()),
+                            unit_name(q.unit.as_deref()),
+                        ),
+                    )
+                    .at(line_field(i, "unit")),
+                );
+                continue;
+            };
+            let counted = counted.quantity();
             let before = drawn
                 .get(q.quota_id.as_str())
                 .copied()
@@ -97,7 +123,7 @@ pub fn quotas(
                 .reserved
                 .checked_add(q.settled)
                 .and_then(|u| u.checked_add(before))
-                .and_then(|u| u.checked_add(l.quantity))
+                .and_then(|u| u.checked_add(counted))
                 .unwrap_or(Quantity::from_thousandths(i64::MAX));
             if used > q.annual {
                 let (rule, source) = if q.domestic {
@@ -110,21 +136,19 @@ pub fn quotas(
                         rule,
                         source,
                         format!(
-                            "quota {} for {}: {} used or reserved + {} requested > {} annual quota",
+                            "quota {} for {}: {} used or reserved + {} requested > {} annual quota ({})",
                             q.quota_id,
                             l.scientific_name,
                             q.reserved.checked_add(q.settled).unwrap_or(q.annual),
-                            l.quantity,
-                            q.annual
+                            counted,
+                            q.annual,
+                            unit_name(q.unit.as_deref()),
                         ),
                     )
                     .at(line_field(i, "quantity")),
                 );
             } else {
-                drawn.insert(
-                    &q.quota_id,
-                    before.checked_add(l.quantity).unwrap_or(before),
-                );
+                drawn.insert(&q.quota_id, before.checked_add(counted).unwrap_or(before));
                 uses.push(QuotaUse {
                     line_no: l.line_no,
                     quota_id: q.quota_id.clone(),

@@ -1,0 +1,280 @@
+//! The Convention's answers an acceptance run found wrong (issue #10), through the command API
+//! on real NATS (and, for the quota list, the read side): each refusal names its rule and
+//! field and writes nothing; each corrected acceptance goes through.
+
+use axum::http::StatusCode;
+use ecites_command::handler::auth::Role;
+use ecites_events::PartyCode;
+use ecites_tests::api::TestApi;
+use ecites_tests::system::TestSystem;
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn api() -> TestApi {
+    TestApi::builder()
+        .trader("trader-a", "org-a")
+        .user("officer", Role::MaOfficer)
+        .user("signatory", Role::MaSignatory)
+        .user("sa", Role::SaExpert)
+        .user("admin", Role::PartyAdmin)
+        .verified_organisations()
+        .build()
+        .await
+}
+
+fn line(species: &str, source: &str, purpose: &str, term: &str, quantity: &str) -> Value {
+    json!({"species": species, "source": source, "purpose": purpose, "term": term, "quantity": quantity})
+}
+
+async fn submit(api: &TestApi, application: Value) -> (StatusCode, Value) {
+    let trader = api.login("trader-a").await;
+    let body = json!({"command_id": Uuid::now_v7(), "application": application});
+    api.call("/api/LK/permits", Some(&trader), Some(body)).await
+}
+
+/// Asserts a 422 by `rule` on `field`, with nothing written.
+async fn refused(api: &TestApi, application: Value, rule: &str, field: &str) {
+    let head = api.head().await;
+    let (status, out) = submit(api, application).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    let v = out["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {out}"));
+    assert_eq!(v["field"], field, "{out}");
+    assert_eq!(api.head().await, head, "a refusal wrote something");
+}
+
+#[tokio::test]
+async fn a_party_issues_documents_only_for_its_own_trade() {
+    let api = api().await;
+    let skins = json!([line("Python regius", "W", "T", "SKI", "10")]);
+    for doc in [
+        "export_permit",
+        "re_export_certificate",
+        "certificate_of_origin",
+    ] {
+        let app = json!({"document_type": doc, "exporting_country": "IN", "importing_country": "JP", "lines": skins});
+        refused(&api, app, "DOC-ISSUING-PARTY", "exporting_country").await;
+    }
+    let import = json!({"document_type": "import_permit", "exporting_country": "IN", "importing_country": "JP",
+        "lines": [line("Panthera tigris", "W", "S", "LIV", "1")]});
+    refused(&api, import, "DOC-ISSUING-PARTY", "importing_country").await;
+    // LK's own import from IN.
+    let import = json!({"document_type": "import_permit", "exporting_country": "IN",
+        "lines": [line("Panthera tigris", "W", "S", "LIV", "1")]});
+    let (status, out) = submit(&api, import).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+}
+
+#[tokio::test]
+async fn a_certificate_of_introduction_from_the_sea_names_no_foreign_state() {
+    let api = api().await;
+    let sea = |importing: Option<&str>| {
+        let mut app = json!({"document_type": "introduction_from_the_sea",
+            "lines": [line("Python regius", "X", "T", "SKI", "3")]});
+        if let Some(c) = importing {
+            app["importing_country"] = json!(c);
+        }
+        app
+    };
+    let (status, out) = submit(&api, sea(None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let (status, out) = submit(&api, sea(Some("LK"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    refused(
+        &api,
+        sea(Some("DE")),
+        "DOC-ISSUING-PARTY",
+        "importing_country",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn appendix_i_animals_from_a_registered_operation_need_no_import_permit() {
+    let api = api().await;
+    let mut tiger = line("Panthera tigris", "D", "T", "LIV", "2");
+    tiger["registered_operation"] = json!("A-LK-501");
+    let app =
+        json!({"document_type": "export_permit", "importing_country": "DE", "lines": [tiger]});
+    let (status, out) = submit(&api, app).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let officer = api.login("officer").await;
+    let id = out["permit_id"].as_str().unwrap();
+    for (action, body) in [
+        ("assign", json!({"officer_id": "officer"})),
+        (
+            "legal-acquisition",
+            json!({"evidence": ["a".repeat(64)], "note": "studbook checked"}),
+        ),
+        ("approve", json!({})),
+    ] {
+        let (status, out) = api.act(&officer, id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {out}");
+    }
+    let wild = json!({"document_type": "export_permit", "importing_country": "DE",
+        "lines": [line("Panthera tigris", "W", "S", "LIV", "2")]});
+    refused(
+        &api,
+        wild,
+        "DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT",
+        "lines[0].import_permit",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn current_term_codes_are_known_and_a_count_is_whole() {
+    let api = api().await;
+    for term in ["GIL", "WPR", "JWL"] {
+        let mut l = line("Python regius", "W", "T", term, "2");
+        l["unit"] = json!(if term == "GIL" { "KIL" } else { "GRM" });
+        let app =
+            json!({"document_type": "export_permit", "importing_country": "DE", "lines": [l]});
+        let (status, out) = submit(&api, app).await;
+        assert_ne!(
+            out["violations"][0]["rule"], "DATA-CODE",
+            "{term} is a term code: {status} {out}"
+        );
+    }
+    let app = json!({"document_type": "export_permit", "importing_country": "DE",
+        "lines": [line("Python regius", "W", "T", "SKI", "2.5")]});
+    refused(&api, app, "DATA-QUANTITY", "lines[0].quantity").await;
+}
+
+/// `application` approved, paid and issued by the signatory; the issuance's answer.
+async fn issue(api: &TestApi, application: Value) -> (String, StatusCode, Value) {
+    let id = api.submit_and_approve("trader-a", application, &[]).await;
+    let trader = api.login("trader-a").await;
+    let (_, state) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&trader), None)
+        .await;
+    let pay = json!({"command_id": Uuid::now_v7(), "amount": state["fee"], "method": {"e_payment": {"reference": "PAY-1"}}});
+    let (status, out) = api
+        .call(
+            &format!("/api/LK/permits/{id}/payment"),
+            Some(&trader),
+            Some(pay),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let signatory = api.login("signatory").await;
+    let (status, out) = api
+        .call(
+            &format!("/api/LK/permits/{id}/issue"),
+            Some(&signatory),
+            Some(json!({"command_id": Uuid::now_v7()})),
+        )
+        .await;
+    (id, status, out)
+}
+
+fn meat(quantity: &str, unit: &str) -> Value {
+    let mut l = line("Python regius", "W", "T", "MEA", quantity);
+    l["unit"] = json!(unit);
+    json!({"document_type": "export_permit", "importing_country": "DE", "lines": [l]})
+}
+
+async fn set_quota(api: &TestApi, annual: &str, unit: &str) {
+    let admin = api.login("admin").await;
+    let year = time::OffsetDateTime::now_utc().year();
+    let body = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year,
+        "term": "MEA", "unit": unit, "source": "W", "annual": annual});
+    let (status, out) = api
+        .call("/api/LK/quotas/lk-python-meat", Some(&admin), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+}
+
+#[tokio::test]
+async fn a_quota_holds_the_lines_whatever_their_unit() {
+    let api = api().await;
+    set_quota(&api, "100", "KIL").await;
+    let head = api.head().await;
+    let (_, status, out) = issue(&api, meat("150000", "GRM")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "QUOTA-EXCEEDED", "{out}");
+    assert!(
+        api.head().await > head,
+        "the submission and approval were written"
+    );
+    let (id, status, out) = issue(&api, meat("60000", "GRM")).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let officer = api.login("officer").await;
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&officer), None)
+        .await;
+    // Box 11a: 60 kg of the 100 kg quota.
+    assert_eq!(
+        permit["quota_use"][0]["used_including_this"], "60",
+        "{permit}"
+    );
+    assert_eq!(permit["quota_use"][0]["annual_quota"], "100", "{permit}");
+}
+
+#[tokio::test]
+async fn a_replacement_counts_its_consignment_once() {
+    let api = api().await;
+    set_quota(&api, "50", "KIL").await;
+    let (old, status, out) = issue(&api, meat("40", "KIL")).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let mut replacement = meat("40", "KIL");
+    replacement["replaces"] = json!({"permit_id": old, "reason": "damaged in transit"});
+    let (new, status, out) = issue(&api, replacement).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the old reservation is released in the same commit: {out}"
+    );
+    let officer = api.login("officer").await;
+    let (_, permit) = api
+        .call(&format!("/api/LK/permits/{new}"), Some(&officer), None)
+        .await;
+    assert_eq!(
+        permit["quota_use"][0]["used_including_this"], "40",
+        "{permit}"
+    );
+    let (_, before) = api
+        .call(&format!("/api/LK/permits/{old}"), Some(&officer), None)
+        .await;
+    assert_eq!(before["status"], "replaced", "{before}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_moved_to_another_year_is_listed_under_that_year_only() {
+    let sys = TestSystem::builder()
+        .party("LK")
+        .user("LK", "admin", Role::PartyAdmin, None)
+        .build()
+        .await;
+    let admin = sys.login("LK", "admin").await;
+    for year in [2026, 2027] {
+        let body = json!({"command_id": Uuid::now_v7(), "species": "Python regius", "year": year,
+            "term": "SKI", "annual": "10"});
+        let (status, out) = sys
+            .call("POST", "/api/LK/quotas/q-python", Some(&admin), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+    }
+    let lk: PartyCode = "LK".parse().unwrap();
+    sys.caught_up(lk, Duration::from_secs(60)).await;
+    let count = |year: i32| {
+        let (sys, admin) = (&sys, admin.clone());
+        async move {
+            let (_, out) = sys
+                .call(
+                    "GET",
+                    &format!("/query/api/LK/quotas?year={year}"),
+                    Some(&admin),
+                    None,
+                )
+                .await;
+            out["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+    assert_eq!((count(2026).await, count(2027).await), (0, 1));
+}
