@@ -126,6 +126,7 @@ const LINE_COLUMNS: &[(&str, &str)] = &[
     ("reexport_country", "l.reexport_country"),
     ("reexport_permit", "l.reexport_permit"),
     ("import_permit", "l.import_permit"),
+    ("export_permit", "l.export_permit"),
 ];
 
 static TRADE_RECORDS: ListSpec = ListSpec {

@@ -77,6 +77,7 @@ pub fn line(i: u64) -> PermitLine {
         unit: unit.map(str::to_string),
         description: None,
         marks: None,
+        export_permit: None,
         origin: reexport.then(|| DocumentReference {
             country: party("ID"),
             number: format!("ID/{i:06}"),

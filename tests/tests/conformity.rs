@@ -278,3 +278,49 @@ async fn a_quota_moved_to_another_year_is_listed_under_that_year_only() {
     };
     assert_eq!((count(2026).await, count(2027).await), (0, 1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_permit_names_the_export_permit_it_relies_on() {
+    let org = Uuid::now_v7();
+    let sys = TestSystem::builder()
+        .party("LK")
+        .user("LK", "trader", Role::Trader, Some(org))
+        .user("LK", "officer", Role::MaOfficer, None)
+        .build()
+        .await;
+    let trader = sys.login("LK", "trader").await;
+    let body = json!({"command_id": Uuid::now_v7(), "name": "Importer Ltd", "registration_number": "PV 9", "country": "LK"});
+    let (s, out) = sys
+        .call("POST", "/api/LK/organisations", Some(&trader), Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+    let officer = sys.login("LK", "officer").await;
+    let verify = json!({"command_id": Uuid::now_v7(), "note": "seen"});
+    let (s, out) = sys
+        .call(
+            "POST",
+            &format!("/api/LK/organisations/{org}/verify"),
+            Some(&officer),
+            Some(verify),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    let mut l = line("Python regius", "W", "T", "SKI", "4");
+    l["export_permit"] = json!({"country": "IN", "number": "IN-EX-1", "date": "2026-01-05"});
+    let app = json!({"document_type": "import_permit", "exporting_country": "IN", "lines": [l]});
+    let (s, out) = sys
+        .call(
+            "POST",
+            "/api/LK/permits",
+            Some(&trader),
+            Some(json!({"command_id": Uuid::now_v7(), "application": app})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+    sys.caught_up("LK".parse().unwrap(), Duration::from_secs(60))
+        .await;
+    let (_, records) = sys
+        .call("GET", "/query/api/LK/trade-records", Some(&officer), None)
+        .await;
+    assert_eq!(records["items"][0]["export_permit"], "IN-EX-1", "{records}");
+}

@@ -320,6 +320,25 @@ async fn the_openapi_document_lists_every_command() {
             "{action}"
         );
     }
+    assert!(doc["paths"]["/api/{party}/quotas/{quota_id}"]["post"].is_object());
+    // Every command describes its request body, from the types its handler parses.
+    let without: Vec<&String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, ops)| ops["post"].is_object() && !ops["post"]["requestBody"].is_object())
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        without.is_empty(),
+        "commands without a request body: {without:?}"
+    );
+    let endorse = &doc["paths"]["/api/{party}/permits/{id}/endorse"]["post"]["requestBody"];
+    let schema = endorse["content"]["application/json"]["schema"].to_string();
+    assert!(
+        schema.contains("endorsed_on") && schema.contains("actual_quantity"),
+        "{schema}"
+    );
 }
 
 #[tokio::test]

@@ -69,9 +69,11 @@ pub fn document() -> Value {
         paths.insert(format!("/api/{{party}}/permits/{{id}}/{action}"), json!({"post": {
             "summary": action_summary(action),
             "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": super::permits::action_body_schema(action)}}},
             "responses": {"200": {"description": "accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}}
         }}));
     }
+    super::quotas::openapi_paths(&mut paths);
     super::organisations::openapi_paths(&mut paths);
     super::party_config::openapi_paths(&mut paths);
     super::accounts::openapi_paths(&mut paths);

@@ -125,7 +125,7 @@ struct CommandId {
     command_id: Uuid,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Reason {
     #[serde(rename = "command_id")]
@@ -133,7 +133,7 @@ struct Reason {
     reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OptionalReason {
     #[serde(rename = "command_id")]
@@ -141,7 +141,7 @@ struct OptionalReason {
     reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Resubmit {
     #[serde(rename = "command_id")]
@@ -149,7 +149,7 @@ struct Resubmit {
     application: ApplicationForm,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Assign {
     #[serde(rename = "command_id")]
@@ -157,7 +157,7 @@ struct Assign {
     officer_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Legal {
     #[serde(rename = "command_id")]
@@ -167,7 +167,7 @@ struct Legal {
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestOpinion {
     #[serde(rename = "command_id")]
@@ -177,7 +177,7 @@ struct RequestOpinion {
     question: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Opinion {
     #[serde(rename = "command_id")]
@@ -187,7 +187,7 @@ struct Opinion {
     recipient_suitably_equipped: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Approve {
     #[serde(rename = "command_id")]
@@ -196,7 +196,7 @@ struct Approve {
     conditions: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Payment {
     #[serde(rename = "command_id")]
@@ -205,7 +205,7 @@ struct Payment {
     method: PaymentMethod,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Endorse {
     #[serde(rename = "command_id")]
@@ -216,13 +216,52 @@ struct Endorse {
     transport_document: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Lost {
     #[serde(rename = "command_id")]
     _c: Uuid,
     stolen: bool,
     note: Option<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Issue {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+    /// When the consignment already left and the Party allows the documented exceptions to
+    /// PERMIT-NO-RETROSPECTIVE: why the permit is issued after the fact.
+    retrospective_reason: Option<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CommandOnly {
+    #[serde(rename = "command_id")]
+    _c: Uuid,
+}
+
+/// The JSON Schema of the body of permit action `action`, for the OpenAPI document: the very
+/// types the handler parses.
+pub(super) fn action_body_schema(action: &str) -> Value {
+    use schemars::schema_for;
+    let schema = match action {
+        "return" | "reject" | "waive-fee" | "cancel" => schema_for!(Reason),
+        "resubmit" => schema_for!(Resubmit),
+        "withdraw" => schema_for!(OptionalReason),
+        "assign" => schema_for!(Assign),
+        "legal-acquisition" => schema_for!(Legal),
+        "request-opinion" => schema_for!(RequestOpinion),
+        "opinion" => schema_for!(Opinion),
+        "approve" => schema_for!(Approve),
+        "payment" => schema_for!(Payment),
+        "issue" => schema_for!(Issue),
+        "endorse" => schema_for!(Endorse),
+        "report-lost" => schema_for!(Lost),
+        _ => schema_for!(CommandOnly),
+    };
+    serde_json::to_value(schema).unwrap_or(Value::Null)
 }
 
 /// The command named by the URL's last segment, from its JSON body.
@@ -292,14 +331,14 @@ fn command(action: &str, raw: Value) -> Result<PermitCommand, Problem> {
             let b: Reason = typed(v)?;
             PermitCommand::WaiveFee { reason: b.reason }
         }
-        "issue" => PermitCommand::Issue {
-            permit_number: String::new(),
-            security_stamp: 0,
-            retrospective_reason: v
-                .get("retrospective_reason")
-                .and_then(Value::as_str)
-                .map(String::from),
-        },
+        "issue" => {
+            let b: Issue = typed(v)?;
+            PermitCommand::Issue {
+                permit_number: String::new(),
+                security_stamp: 0,
+                retrospective_reason: b.retrospective_reason,
+            }
+        }
         "endorse" => {
             let b: Endorse = typed(v)?;
             PermitCommand::Endorse {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QuotaBody {
     command_id: Uuid,
@@ -54,4 +54,16 @@ pub async fn set<L: EventAppender + EventReader>(
         .set_quota(&who, party, &quota_id, b.command_id, definition)
         .await?;
     Ok(Json(json!({ "quota_id": quota_id, "position": position })))
+}
+
+/// The quota route in the OpenAPI document.
+pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
+    let body = serde_json::to_value(schemars::schema_for!(QuotaBody)).unwrap_or(Value::Null);
+    paths.insert("/api/{party}/quotas/{quota_id}".into(), json!({"post": {
+        "summary": "Set or revise an export quota (Party admin or MA officer; QUOTA-DEFINITION: a year from 1975 to five years ahead, term and unit codes that go together; a line in another convertible unit is counted in the quota's, QUOTA-UNIT when it cannot be)",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": body}}},
+        "responses": {"200": {"description": "set", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "quota_id": {"type": "string"}, "position": {"type": "string"}}}}}}}
+    }}));
 }

@@ -69,10 +69,13 @@ pub fn upcasters() -> Upcasters {
         1,
         species::upcast_taxon_recorded_v1,
     );
-    permit::V2_ADDS_OPTIONAL_FIELDS.iter().fold(up, |up, t| {
+    let up = permit::V2_ADDS_OPTIONAL_FIELDS.iter().fold(up, |up, t| {
         up.register(t, 1, permit::upcast_v1_unchanged)
             .register(t, 2, permit::upcast_v2_no_checks)
-    })
+    });
+    permit::V4_ADDS_EXPORT_PERMIT
+        .iter()
+        .fold(up, |up, t| up.register(t, 3, permit::upcast_v1_unchanged))
 }
 
 #[cfg(test)]

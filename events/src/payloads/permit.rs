@@ -49,6 +49,10 @@ pub fn upcast_v2_no_checks(mut v: serde_json::Value) -> Result<serde_json::Value
     Ok(v)
 }
 
+/// The events whose v4 only added an optional field (`PermitLine.export_permit`): a v3
+/// payload is a valid v4 payload without it.
+pub const V4_ADDS_EXPORT_PERMIT: [&str; 2] = ["ApplicationSubmitted", "ApplicationResubmitted"];
+
 /// What a rule check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +147,11 @@ pub struct PermitLine {
     pub last_reexport: Option<DocumentReference>,
     /// The importing country's import permit (Appendix I exports, Art. III.2(d)).
     pub import_permit: Option<DocumentReference>,
+    /// On an import permit: the exporting country's export permit or re-export certificate
+    /// the import relies on, when it exists (the importer's annual report names it). Added in
+    /// v4 of the events that carry lines; absent in older ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_permit: Option<DocumentReference>,
     /// Box 12b: registration number of the operation (source D).
     pub registered_operation: Option<String>,
     /// Box 12b: acquisition date (pre-Convention specimens, source O).
@@ -194,7 +203,7 @@ pub struct ApplicationSubmitted {
     /// Every rule evaluated (v3).
     pub checks: Vec<RuleCheck>,
 }
-permit_event!(ApplicationSubmitted, "ApplicationSubmitted", 3);
+permit_event!(ApplicationSubmitted, "ApplicationSubmitted", 4);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -212,7 +221,7 @@ pub struct ApplicationResubmitted {
     /// Every rule evaluated (v3).
     pub checks: Vec<RuleCheck>,
 }
-permit_event!(ApplicationResubmitted, "ApplicationResubmitted", 3);
+permit_event!(ApplicationResubmitted, "ApplicationResubmitted", 4);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

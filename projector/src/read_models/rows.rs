@@ -109,6 +109,7 @@ pub struct LineRow<'a> {
     reexport_country: Option<String>,
     reexport_permit: Option<&'a str>,
     import_permit: Option<&'a str>,
+    export_permit: Option<&'a str>,
 }
 
 /// One row per line of the permit's application (trade records).
@@ -148,6 +149,7 @@ pub fn line_rows(v: &PermitView) -> Vec<LineRow<'_>> {
             reexport_country: l.last_reexport.as_ref().map(|d| d.country.to_string()),
             reexport_permit: l.last_reexport.as_ref().map(|d| d.number.as_str()),
             import_permit: l.import_permit.as_ref().map(|d| d.number.as_str()),
+            export_permit: l.export_permit.as_ref().map(|d| d.number.as_str()),
         })
         .collect()
 }

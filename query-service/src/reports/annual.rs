@@ -100,6 +100,8 @@ pub struct Line {
     pub origin_permit: Option<String>,
     pub reexport_country: Option<String>,
     pub reexport_permit: Option<String>,
+    /// On an import permit: the exporter's export permit or re-export certificate.
+    pub export_permit: Option<String>,
     pub permit_number: Option<String>,
     pub purpose: String,
     pub source: String,
@@ -177,8 +179,13 @@ pub fn build_row(party: &str, line: &Line, view: View, basis: Basis) -> Option<R
         View::Importer => {
             row.trading_partner = exporter.clone();
             row.import_permit = s(&line.permit_number);
-            // The exporter's document is known when the exporter re-exported (box 12a).
-            if line.reexport_country.is_some() && line.reexport_country == line.exporting_country {
+            // The exporter's document: the one the import permit names, else the exporter's
+            // re-export certificate when it re-exported (box 12a).
+            if line.export_permit.is_some() {
+                row.export_permit = s(&line.export_permit);
+            } else if line.reexport_country.is_some()
+                && line.reexport_country == line.exporting_country
+            {
                 row.export_permit = s(&line.reexport_permit);
             }
         }

@@ -45,7 +45,7 @@ fn sql(basis: Basis) -> &'static str {
             "SELECT appendix, scientific_name, kingdom, term, unit, quantity_thousandths, \
              endorsed_thousandths, exporting_country, importing_country, origin_country, \
              origin_permit, reexport_country, reexport_permit, permit_number, purpose, source, \
-             EXTRACT(YEAR FROM endorsed_on)::int AS year \
+             EXTRACT(YEAR FROM endorsed_on)::int AS year, export_permit \
              FROM permit_lines WHERE party = $1 AND document_type = ANY($2) \
              AND endorsed_thousandths <> 0 \
              AND endorsed_on >= make_date($3, 1, 1) AND endorsed_on < make_date($3 + 1, 1, 1) \
@@ -55,7 +55,7 @@ fn sql(basis: Basis) -> &'static str {
             "SELECT appendix, scientific_name, kingdom, term, unit, quantity_thousandths, \
              endorsed_thousandths, exporting_country, importing_country, origin_country, \
              origin_permit, reexport_country, reexport_permit, permit_number, purpose, source, \
-             EXTRACT(YEAR FROM issued_on)::int AS year \
+             EXTRACT(YEAR FROM issued_on)::int AS year, export_permit \
              FROM permit_lines WHERE party = $1 AND document_type = ANY($2) \
              AND status IN ('issued', 'used', 'expired') \
              AND issued_on >= make_date($3, 1, 1) AND issued_on < make_date($3 + 1, 1, 1) \
@@ -84,6 +84,7 @@ fn line(r: &PgRow) -> Result<Line, sqlx::Error> {
         purpose: r.try_get(14)?,
         source: r.try_get(15)?,
         year: r.try_get(16)?,
+        export_permit: r.try_get(17)?,
     })
 }
 

@@ -131,6 +131,19 @@ fn exporter_rows_state_what_was_endorsed() {
 }
 
 #[test]
+fn importer_rows_name_the_export_permit_the_import_permit_relies_on() {
+    let l = Line {
+        exporting_country: Some("DE".into()),
+        importing_country: Some("LK".into()),
+        export_permit: Some("DE-EX-42".into()),
+        ..line()
+    };
+    let row = build_row("LK", &l, View::Importer, Basis::Endorsed).unwrap();
+    assert_eq!(row.export_permit, "DE-EX-42");
+    assert_eq!(row.import_permit, "LK/2025/000001");
+}
+
+#[test]
 fn importer_rows_name_the_exporter_and_its_reexport_certificate() {
     let l = Line {
         exporting_country: Some("DE".into()),

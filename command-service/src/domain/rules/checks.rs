@@ -26,6 +26,7 @@ pub const APPLICATION: Evaluated = &[
         "Art. III.2, III.3, III.4, III.5, IV.2, IV.4, IV.5, IV.6, V.2, V.3, VII.2, VII.5",
     ),
     ("DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT", "Art. III.2(d)"),
+    ("DOC-IMPORT-PERMIT-AGE", "Res. Conf. 12.3"),
     (
         "DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT",
         "Art. III.4(c)",

@@ -38,6 +38,9 @@ pub struct LineForm {
     pub origin: Option<ReferenceForm>,
     pub last_reexport: Option<ReferenceForm>,
     pub import_permit: Option<ReferenceForm>,
+    /// On an import permit: the exporter's export permit or re-export certificate, when the
+    /// import relies on one that exists already (country, number, date).
+    pub export_permit: Option<ReferenceForm>,
     pub registered_operation: Option<String>,
     pub acquisition_date: Option<String>,
     pub seizure_reference: Option<String>,
@@ -392,6 +395,7 @@ fn check_line(
     }
     let last_reexport = c.reference(f("last_reexport"), &l.last_reexport);
     let import_permit = c.reference(f("import_permit"), &l.import_permit);
+    let export_permit = c.reference(f("export_permit"), &l.export_permit);
     let acquisition_date = l
         .acquisition_date
         .as_deref()
@@ -420,6 +424,7 @@ fn check_line(
         origin,
         last_reexport,
         import_permit,
+        export_permit,
         registered_operation: l.registered_operation.clone(),
         acquisition_date,
         seizure_reference: l.seizure_reference.clone(),

@@ -98,6 +98,40 @@ pub fn app1_export_needs_import_permit(app: &ApplicationContent) -> Vec<Finding>
         .collect()
 }
 
+/// DOC-IMPORT-PERMIT-AGE (Res. Conf. 12.3, validity of import permits; a warning): an export
+/// or re-export that relies on the importing country's import permit should not name one
+/// issued more than 12 months before, since an import permit is valid for 12 months at most.
+pub fn import_permit_age(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    if !matches!(
+        app.document_type,
+        DocumentType::ExportPermit | DocumentType::ReExportCertificate
+    ) {
+        return vec![];
+    }
+    let Some(limit) = ctx.today.0.replace_year(ctx.today.0.year() - 1).ok() else {
+        return vec![];
+    };
+    app.lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let p = l.import_permit.as_ref()?;
+            let date = p.date?;
+            (date.0 < limit).then(|| {
+                Finding::warn(
+                    "DOC-IMPORT-PERMIT-AGE",
+                    "Res. Conf. 12.3",
+                    format!(
+                        "import permit {} of {} was issued more than 12 months ago: an import permit is valid for 12 months at most; check that it is still valid",
+                        p.number, date
+                    ),
+                )
+                .at(line_field(i, "import_permit.date"))
+            })
+        })
+        .collect()
+}
+
 /// DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT (Art. III.4(c)); not for source D (Art. VII.4).
 pub fn app1_reexport_live_needs_import_permit(app: &ApplicationContent) -> Vec<Finding> {
     if app.document_type != DocumentType::ReExportCertificate {
@@ -250,6 +284,7 @@ pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
     [
         issuing_party(app),
         app1_export_needs_import_permit(app),
+        import_permit_age(app, ctx),
         app1_reexport_live_needs_import_permit(app),
         app2_import_permit_not_required(app),
         app3_document(app),

@@ -554,3 +554,31 @@ fn domestic_ban() {
     )])))
     .accepted_without("DOMESTIC-BAN");
 }
+
+#[test]
+fn doc_import_permit_age_warns_of_an_import_permit_older_than_12_months() {
+    // The harness's today is 2026-11-28.
+    let with_import_permit = |date: &str| {
+        let mut l = line("Panthera tigris", "W", "S", "LIV", "1");
+        l.import_permit = Some(crate::domain::rules::data::ReferenceForm {
+            country: "DE".into(),
+            number: "DE-IM-1".into(),
+            date: Some(date.into()),
+        });
+        export(vec![l])
+    };
+    let events = given(&[])
+        .when(submit(with_import_permit("2025-10-01")))
+        .events();
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
+    assert!(
+        s.warnings.iter().any(|w| w.rule == "DOC-IMPORT-PERMIT-AGE"),
+        "{:?}",
+        s.warnings
+    );
+    given(&[])
+        .when(submit(with_import_permit("2026-06-01")))
+        .accepted_without("DOC-IMPORT-PERMIT-AGE");
+}
