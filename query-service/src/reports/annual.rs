@@ -102,6 +102,8 @@ pub struct Line {
     pub reexport_permit: Option<String>,
     /// On an import permit: the exporter's export permit or re-export certificate.
     pub export_permit: Option<String>,
+    /// The taxon's listing in force now (catalogue) and since when, unless split by population.
+    pub listed: Option<(String, time::Date)>,
     pub permit_number: Option<String>,
     pub purpose: String,
     pub source: String,
@@ -131,6 +133,8 @@ pub struct Row {
     pub importer: String,
     /// Animalia / Plantae (blank when unknown).
     pub kingdom: String,
+    /// The taxon's listing in force now and since when (for AR-APPENDIX-YEAR).
+    pub listed: Option<(String, time::Date)>,
 }
 
 fn s(v: &Option<String>) -> String {
@@ -169,6 +173,7 @@ pub fn build_row(party: &str, line: &Line, view: View, basis: Basis) -> Option<R
         source: line.source.clone(),
         year: line.year.map(|y| y.to_string()).unwrap_or_default(),
         kingdom: line.kingdom.clone(),
+        listed: line.listed.clone(),
         ..Row::default()
     };
     match view {
@@ -255,6 +260,7 @@ impl Row {
             exporter,
             importer,
             kingdom: String::new(),
+            listed: None,
         }
     }
 }
@@ -412,6 +418,7 @@ pub fn validate(row_no: usize, row: &Row, codes: &Codes) -> Checked {
             format!("source {} is not valid for {}", row.source, row.kingdom),
         );
     }
+    c.warnings.extend(secondary(row_no, row, codes));
     if codes.terms.contains(&row.term)
         && codes.unit_valid(&row.unit)
         && !codes.term_unit_usual(&row.term, &row.unit)
@@ -434,3 +441,56 @@ pub fn validate(row_no: usize, row: &Row, codes: &Codes) -> Checked {
 #[cfg(test)]
 #[path = "annual_tests.rs"]
 mod tests;
+
+/// The Trade Database validator's secondary checks, as warnings: term–purpose, taxon–term
+/// (by kingdom) and the appendix of the year. Not checked: a wild-source row from outside the
+/// species' range (the catalogue records no distributions).
+fn secondary(row_no: usize, row: &Row, codes: &Codes) -> Vec<Finding> {
+    let mut out = vec![];
+    let mut warn = |column: &'static str, rule: &'static str, message: String| {
+        out.push(Finding {
+            row: row_no,
+            column,
+            rule,
+            message,
+        })
+    };
+    if codes.terms.contains(&row.term)
+        && codes.purposes.contains(&row.purpose)
+        && !codes.term_purpose_usual(&row.term, &row.purpose)
+    {
+        warn(
+            "PurposeCode",
+            "AR-TERM-PURPOSE",
+            format!("purpose {} is not a usual purpose for term {}", row.purpose, row.term),
+        );
+    }
+    let kingdom = row.kingdom.to_ascii_lowercase();
+    let other_kingdom = match kingdom.as_str() {
+        "animalia" => super::codes::PLANT_TERMS.contains(&row.term.as_str()),
+        "plantae" => super::codes::ANIMAL_TERMS.contains(&row.term.as_str()),
+        _ => false,
+    };
+    if other_kingdom {
+        warn(
+            "TermCode",
+            "AR-TAXON-TERM",
+            format!("term {} does not describe specimens of {} ({})", row.term, row.species_name, row.kingdom),
+        );
+    }
+    let year: Option<i32> = row.year.parse().ok();
+    if let (Some((appendix, since)), Some(year)) = (&row.listed, year) {
+        // The listing in force now covered the whole year: the row's appendix must be it.
+        if since.year() < year && appendix != &row.appendix && row.appendix != "N" {
+            warn(
+                "Appendix",
+                "AR-APPENDIX-YEAR",
+                format!(
+                    "{} has been in Appendix {appendix} since {since}, so in {year}; the row says {}",
+                    row.species_name, row.appendix
+                ),
+            );
+        }
+    }
+    out
+}

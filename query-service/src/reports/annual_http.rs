@@ -42,24 +42,28 @@ struct Summary {
 fn sql(basis: Basis) -> &'static str {
     match basis {
         Basis::Endorsed => {
-            "SELECT appendix, scientific_name, kingdom, term, unit, quantity_thousandths, \
-             endorsed_thousandths, exporting_country, importing_country, origin_country, \
-             origin_permit, reexport_country, reexport_permit, permit_number, purpose, source, \
-             EXTRACT(YEAR FROM endorsed_on)::int AS year, export_permit \
-             FROM permit_lines WHERE party = $1 AND document_type = ANY($2) \
-             AND endorsed_thousandths <> 0 \
-             AND endorsed_on >= make_date($3, 1, 1) AND endorsed_on < make_date($3 + 1, 1, 1) \
-             ORDER BY permit_number, line_no"
+            "SELECT l.appendix, l.scientific_name, l.kingdom, l.term, l.unit, l.quantity_thousandths, \
+             l.endorsed_thousandths, l.exporting_country, l.importing_country, l.origin_country, \
+             l.origin_permit, l.reexport_country, l.reexport_permit, l.permit_number, l.purpose, l.source, \
+             EXTRACT(YEAR FROM l.endorsed_on)::int AS year, l.export_permit, \
+             CASE WHEN t.annotation IS NULL THEN t.appendix END, t.listed_since \
+             FROM permit_lines l LEFT JOIN taxa t ON t.party = l.party AND t.taxon_id = l.taxon_id \
+             WHERE l.party = $1 AND l.document_type = ANY($2) \
+             AND l.endorsed_thousandths <> 0 \
+             AND l.endorsed_on >= make_date($3, 1, 1) AND l.endorsed_on < make_date($3 + 1, 1, 1) \
+             ORDER BY l.permit_number, l.line_no"
         }
         Basis::Issued => {
-            "SELECT appendix, scientific_name, kingdom, term, unit, quantity_thousandths, \
-             endorsed_thousandths, exporting_country, importing_country, origin_country, \
-             origin_permit, reexport_country, reexport_permit, permit_number, purpose, source, \
-             EXTRACT(YEAR FROM issued_on)::int AS year, export_permit \
-             FROM permit_lines WHERE party = $1 AND document_type = ANY($2) \
-             AND status IN ('issued', 'used', 'expired') \
-             AND issued_on >= make_date($3, 1, 1) AND issued_on < make_date($3 + 1, 1, 1) \
-             ORDER BY permit_number, line_no"
+            "SELECT l.appendix, l.scientific_name, l.kingdom, l.term, l.unit, l.quantity_thousandths, \
+             l.endorsed_thousandths, l.exporting_country, l.importing_country, l.origin_country, \
+             l.origin_permit, l.reexport_country, l.reexport_permit, l.permit_number, l.purpose, l.source, \
+             EXTRACT(YEAR FROM l.issued_on)::int AS year, l.export_permit, \
+             CASE WHEN t.annotation IS NULL THEN t.appendix END, t.listed_since \
+             FROM permit_lines l LEFT JOIN taxa t ON t.party = l.party AND t.taxon_id = l.taxon_id \
+             WHERE l.party = $1 AND l.document_type = ANY($2) \
+             AND l.status IN ('issued', 'used', 'expired') \
+             AND l.issued_on >= make_date($3, 1, 1) AND l.issued_on < make_date($3 + 1, 1, 1) \
+             ORDER BY l.permit_number, l.line_no"
         }
     }
 }
@@ -85,6 +89,10 @@ fn line(r: &PgRow) -> Result<Line, sqlx::Error> {
         source: r.try_get(15)?,
         year: r.try_get(16)?,
         export_permit: r.try_get(17)?,
+        listed: match (r.try_get::<Option<String>, _>(18)?, r.try_get::<Option<time::Date>, _>(19)?) {
+            (Some(appendix), Some(since)) => Some((appendix, since)),
+            _ => None,
+        },
     })
 }
 

@@ -10,6 +10,7 @@ const SOURCES: &str = include_str!("../../../schemas/codes/source_codes_utf8.csv
 const TERMS: &str = include_str!("../../../schemas/codes/term_codes_utf8.csv");
 const UNITS: &str = include_str!("../../../schemas/codes/unit_codes_utf8.csv");
 const TERM_UNITS: &str = include_str!("../../../schemas/codes/term_unit_pairs_utf8.csv");
+const TERM_PURPOSES: &str = include_str!("../../../schemas/codes/term_purpose_pairs_utf8.csv");
 const PARTIES: &str = include_str!("../../../schemas/codes/cites_parties.tsv");
 const ADDITIONS: &str = include_str!("../../../schemas/codes/additions.csv");
 
@@ -23,6 +24,8 @@ pub struct Codes {
     pub units: BTreeSet<String>,
     /// term → allowed units; "" is the blank unit (number of specimens).
     pub term_units: BTreeMap<String, BTreeSet<String>>,
+    /// term → the purposes the Trade Database's validation pairs expect.
+    pub term_purposes: BTreeMap<String, BTreeSet<String>>,
     /// Country, territory and Trade Database region codes (e.g. `XX` unknown).
     pub countries: BTreeSet<String>,
 }
@@ -83,6 +86,10 @@ impl Codes {
             c.terms.insert(term.clone());
             c.term_units.entry(term).or_default().insert(unit);
         }
+        for (term, row) in first_column(TERM_PURPOSES, b',') {
+            let purpose = row.get(1).unwrap_or("").trim().to_string();
+            c.term_purposes.entry(term).or_default().insert(purpose);
+        }
         for (_, row) in first_column(PARTIES, b'\t') {
             if let Some(code) = row.get(1).map(str::trim).filter(|s| !s.is_empty()) {
                 c.countries.insert(code.to_string());
@@ -108,6 +115,31 @@ impl Codes {
     }
 }
 
+impl Codes {
+    /// Whether the validation pairs expect this purpose for this term (a term without pairs:
+    /// nothing to say).
+    pub fn term_purpose_usual(&self, term: &str, purpose: &str) -> bool {
+        self.term_purposes
+            .get(term)
+            .is_none_or(|purposes| purposes.contains(purpose))
+    }
+}
+
+/// Terms that describe only plant specimens or only animal specimens: a row whose taxon is of
+/// the other kingdom is what the Trade Database's taxon–term check flags (e.g. timber of an
+/// animal, tusks of a plant). A proxy for its per-taxon pairs, which are not shipped; terms of
+/// both kingdoms (EXT, OIL, POW, DER, LIV, SPE…) are in neither list.
+pub const PLANT_TERMS: &[&str] = &[
+    "BAR", "CHP", "DPL", "FLO", "FPT", "FRN", "FRU", "GRS", "LOG", "LVS", "PLY", "ROO", "SAW",
+    "SEE", "STE", "TIC", "TIM", "TIP", "VEN", "WOO", "WPR",
+];
+pub const ANIMAL_TERMS: &[&str] = &[
+    "BAL", "BOC", "BOD", "BON", "BOP", "BPR", "CAL", "CAP", "CAV", "CLA", "EAR", "EGG", "EGL",
+    "FEA", "FIG", "FIN", "FOO", "GAB", "GAL", "GEN", "GIL", "HAI", "HAP", "HEA", "HOC", "HOP",
+    "HOR", "HOS", "HPR", "IJW", "IVC", "IVP", "IVS", "LEG", "MEA", "MUS", "QUI", "SCA", "SHE",
+    "SKE", "SKI", "SKP", "SKS", "SKU", "SWI", "TAI", "TEE", "TRO", "TUS", "VNM",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +155,9 @@ mod tests {
         assert!(c.term_unit_usual("CAV", "KIL"));
         assert!(c.term_unit_usual("LIV", ""));
         assert!(!c.term_unit_usual("CAV", "MTR"));
+        assert!(c.term_purpose_usual("MEA", "T"));
+        for t in PLANT_TERMS.iter().chain(ANIMAL_TERMS) {
+            assert!(c.terms.contains(*t), "{t} is a term code");
+        }
     }
 }
