@@ -138,6 +138,60 @@ static ACCOUNTS: ListSpec = ListSpec {
     tiebreak: "a.account_id",
 };
 
+static NATIONAL_ENTRIES: ListSpec = ListSpec {
+    name: "national_entries",
+    columns: &[
+        ("entry_id", "n.entry_id"),
+        ("kind", "n.kind"),
+        ("taxon_id", "n.taxon_id"),
+        ("scientific_name", "n.scientific_name"),
+        ("entry", "n.entry"),
+        ("notification", "n.notification"),
+        ("starts_on", "n.starts_on"),
+        ("ends_on", "n.ends_on"),
+        ("lifted_reason", "n.lifted_reason"),
+        ("source", "'national'"),
+    ],
+    from: "national_entries n",
+    sorts: &[
+        ("starts_on", "n.starts_on"),
+        ("scientific_name", "n.scientific_name"),
+        ("entry_id", "n.entry_id"),
+    ],
+    default_sort: "starts_on",
+    default_desc: true,
+    tiebreak: "n.entry_id",
+};
+
+/// `GET /api/{party}/national-entries?kind=&taxon_id=&in_force_on=`: the suspensions,
+/// reservations and Appendix III listings the Party recorded itself (beside the Species+
+/// data, whose entries are in `/species`).
+pub async fn national_entries(
+    State(state): State<Arc<QueryState>>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let p = Params::from(q);
+    let mut w = party_where(&ctx, "n.party");
+    let kinds = p.list("kind", Some(&["suspension", "reservation", "appendix_iii"]))?;
+    if !kinds.is_empty() {
+        w.bound("n.kind = ANY(", Bind::Texts(kinds), ")");
+    }
+    if let Some(t) = p.int("taxon_id", 0, i64::MAX)? {
+        w.eq("n.taxon_id", Bind::Int(t));
+    }
+    if let Some(on) = p.date("in_force_on")? {
+        w.bound("n.starts_on <= ", Bind::Date(on), "");
+        w.cond(vec![
+            Part::Sql("(n.ends_on IS NULL OR n.ends_on >= ".into()),
+            Part::Bind(Bind::Date(on)),
+            Part::Sql(")".into()),
+        ]);
+    }
+    listing::respond(&state.pool, &NATIONAL_ENTRIES, &w, &p, &headers).await
+}
+
 fn party_where(ctx: &Ctx, column: &str) -> Where {
     let mut w = Where::default();
     w.eq(column, Bind::Text(ctx.party().into()));

@@ -102,6 +102,7 @@ pub fn router(state: Arc<QueryState>) -> Router {
         .route("/organisations/{id}", get(catalogue::organisation))
         .route("/species", get(catalogue::species))
         .route("/quotas", get(catalogue::quotas))
+        .route("/national-entries", get(catalogue::national_entries))
         .route("/payments", get(catalogue::payments))
         .route("/prepayment-accounts", get(catalogue::prepayment_accounts))
         .route("/reports/annual", get(reports::annual_http::handler))

@@ -135,6 +135,24 @@ pub fn document() -> Value {
             quotas,
         ),
     );
+    let mut entries = vec![
+        query("kind", "comma list: suspension, reservation, appendix_iii"),
+        query("taxon_id", "taxon id"),
+        query(
+            "in_force_on",
+            "YYYY-MM-DD: only the entries that apply on that day",
+        ),
+    ];
+    entries.extend(list_params(
+        "starts_on (default, newest first), scientific_name, entry_id",
+    ));
+    paths.insert(
+        "/api/{party}/national-entries".into(),
+        op(
+            "Suspensions, reservations and Appendix III listings the Party recorded itself (source: national, with the Notification), beside the Species+ data of /species",
+            entries,
+        ),
+    );
     let mut payments = vec![
         query("permit_id", "permit id (UUID)"),
         query("account_id", "prepayment account id (UUID)"),

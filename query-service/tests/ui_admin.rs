@@ -65,6 +65,9 @@ impl Directory for TestLogin {
                 "domestic_measures": [{"id": "GAZ-2026-1", "taxon_id": 101, "scientific_name": "Python regius",
                     "description": "No wild exports", "banned_purposes": [], "banned_sources": ["W"]}],
                 "national_list": [{"taxon_id": 106, "scientific_name": "Varanus salvator", "note": "protected locally"}],
+                "national_entries": [{"id": "SUSP-TG-1", "entry": {"kind": "suspension", "country": "TG", "applies_to_import": false},
+                    "taxon_id": null, "scientific_name": null, "notification": "Notification No. 2026/041",
+                    "starts_on": "2026-01-01", "ends_on": null}],
             }))
         })
     }
@@ -191,6 +194,20 @@ async fn the_admin_pages_show_users_fees_in_major_units_quotas_and_measures() {
     assert!(
         measures.contains("data-measure=\"GAZ-2026-1\"") && measures.contains("Varanus salvator")
     );
+    // The Party's own entries, with where each comes from, and the forms that record them.
+    assert!(measures.contains("data-entry=\"SUSP-TG-1\""), "{measures}");
+    assert!(measures.contains("Notification No. 2026/041") && measures.contains("National entry"));
+    for form in [
+        "record-suspension",
+        "record-reservation",
+        "record-listing",
+        "lift-entry",
+    ] {
+        assert!(
+            measures.contains(&format!("data-action=\"{form}\"")),
+            "{form}"
+        );
+    }
     assert!(measures.contains("/api/LK/config/domestic-measures/GAZ-2026-1/revoke"));
     assert!(measures.contains("/api/LK/config/national-list/106/remove"));
 

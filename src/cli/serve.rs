@@ -78,6 +78,7 @@ impl Directory for CommandLogin {
                 "fees": s.fees,
                 "domestic_measures": s.domestic_measures,
                 "national_list": s.national_list,
+                "national_entries": s.national_entries,
             }))
         })
     }

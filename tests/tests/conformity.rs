@@ -324,3 +324,111 @@ async fn an_import_permit_names_the_export_permit_it_relies_on() {
         .await;
     assert_eq!(records["items"][0]["export_permit"], "IN-EX-1", "{records}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_records_lifts_and_lists_its_own_suspensions() {
+    let org = Uuid::now_v7();
+    let sys = TestSystem::builder()
+        .party("LK")
+        .user("LK", "trader", Role::Trader, Some(org))
+        .user("LK", "officer", Role::MaOfficer, None)
+        .user("LK", "admin", Role::PartyAdmin, None)
+        .build()
+        .await;
+    let trader = sys.login("LK", "trader").await;
+    let body = json!({"command_id": Uuid::now_v7(), "name": "Exporter Ltd", "registration_number": "PV 7", "country": "LK"});
+    let (s, out) = sys
+        .call("POST", "/api/LK/organisations", Some(&trader), Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+    let officer = sys.login("LK", "officer").await;
+    let verify = json!({"command_id": Uuid::now_v7(), "note": "seen"});
+    let (s, out) = sys
+        .call(
+            "POST",
+            &format!("/api/LK/organisations/{org}/verify"),
+            Some(&officer),
+            Some(verify),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    let admin = sys.login("LK", "admin").await;
+    let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date());
+    let record = json!({"command_id": Uuid::now_v7(), "entry": {"kind": "suspension", "country": "DE", "applies_to_import": true},
+        "species": "Python regius", "notification": "Notification No. 2026/041", "starts_on": "2026-01-01"});
+    let (s, out) = sys
+        .call(
+            "POST",
+            "/api/LK/config/national-entries/susp-de-python",
+            Some(&admin),
+            Some(record),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    // A trader may not record one.
+    let forged = json!({"command_id": Uuid::now_v7(), "entry": {"kind": "reservation", "appendix": "II"},
+        "species": "Python regius", "notification": "mine", "starts_on": "2026-01-01"});
+    let (s, _) = sys
+        .call(
+            "POST",
+            "/api/LK/config/national-entries/x",
+            Some(&trader),
+            Some(forged),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let submit = || {
+        json!({"command_id": Uuid::now_v7(), "application": {"document_type": "export_permit", "importing_country": "DE",
+        "lines": [line("Python regius", "W", "T", "SKI", "2")]}})
+    };
+    let (s, out) = sys
+        .call("POST", "/api/LK/permits", Some(&trader), Some(submit()))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["violations"][0]["rule"], "SUSPENSION", "{out}");
+    assert!(out.to_string().contains("2026/041"), "{out}");
+    let lk: PartyCode = "LK".parse().unwrap();
+    sys.caught_up(lk, Duration::from_secs(60)).await;
+    let (_, entries) = sys
+        .call(
+            "GET",
+            &format!("/query/api/LK/national-entries?in_force_on={today}"),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        entries["items"][0]["entry_id"], "susp-de-python",
+        "{entries}"
+    );
+    assert_eq!(entries["items"][0]["source"], "national", "{entries}");
+
+    let lift = json!({"command_id": Uuid::now_v7(), "lifted_on": today.to_string(), "reason": "withdrawn by Notification 2026/090"});
+    let (s, out) = sys
+        .call(
+            "POST",
+            "/api/LK/config/national-entries/susp-de-python/lift",
+            Some(&admin),
+            Some(lift),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    let (s, out) = sys
+        .call("POST", "/api/LK/permits", Some(&trader), Some(submit()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+    sys.caught_up(lk, Duration::from_secs(60)).await;
+    let (_, entries) = sys
+        .call(
+            "GET",
+            &format!("/query/api/LK/national-entries?in_force_on={today}"),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        entries["items"].as_array().map(Vec::len),
+        Some(0),
+        "{entries}"
+    );
+}

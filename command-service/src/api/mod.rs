@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin_users;
 pub mod body;
 pub mod documents;
+pub mod national_entries;
 pub mod openapi;
 pub mod organisations;
 pub mod party_config;

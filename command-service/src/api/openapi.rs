@@ -76,6 +76,7 @@ pub fn document() -> Value {
     super::quotas::openapi_paths(&mut paths);
     super::organisations::openapi_paths(&mut paths);
     super::party_config::openapi_paths(&mut paths);
+    super::national_entries::openapi_paths(&mut paths);
     super::accounts::openapi_paths(&mut paths);
     super::documents::openapi_paths(&mut paths);
     super::admin_users::openapi_paths(&mut paths);

@@ -49,6 +49,7 @@ pub fn routes<L: EventAppender + EventReader + 'static>() -> Router<Arc<ApiState
             "/api/{party}/config/retrospective-issue",
             post(set_retrospective::<L>),
         )
+        .merge(super::national_entries::routes::<L>())
 }
 
 #[derive(Deserialize)]
@@ -103,7 +104,7 @@ async fn set_stamps<L: EventAppender + EventReader>(
 }
 
 /// Every configuration route ends here: the command through the handler, its answer.
-async fn configure<L: EventAppender + EventReader>(
+pub(super) async fn configure<L: EventAppender + EventReader>(
     api: &ApiState<L>,
     who: &Principal,
     party: PartyCode,
@@ -284,6 +285,7 @@ async fn show<L: EventAppender + EventReader>(
         "national_list": s.national_list,
         "security_stamps": s.security_stamps.map(|(first, last)| json!({"first": first, "last": last})),
         "retrospective_exceptions": s.retrospective_exceptions,
+        "national_entries": s.national_entries,
         "position": position,
     })))
 }
@@ -325,6 +327,12 @@ impl From<PartyConfigError> for Problem {
                 StatusCode::CONFLICT,
                 "already-listed",
                 "Already on the national list",
+                detail,
+            ),
+            PartyConfigError::UnknownEntry(_) => Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "No such national entry in force",
                 detail,
             ),
         }

@@ -79,6 +79,9 @@ pub struct PartySettings {
     /// 12.3): a permit for a consignment that already left may be issued with the officer's
     /// recorded reason. Off unless the Party's configuration says so.
     pub retrospective_exceptions: bool,
+    /// Suspensions, reservations and Appendix III listings the Party recorded itself
+    /// (`domain::national_entries`), lifted ones with their last day.
+    pub national_entries: Vec<ecites_events::payloads::party_config::NationalEntryRecorded>,
 }
 
 impl PartySettings {
@@ -97,6 +100,7 @@ impl PartySettings {
             }],
             security_stamps: None,
             retrospective_exceptions: false,
+            national_entries: vec![],
         }
     }
 

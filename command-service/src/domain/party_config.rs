@@ -28,6 +28,9 @@ pub enum PartyConfigCommand {
     SetSecurityStampRange(SecurityStampRangeSet),
     /// Allows or withdraws the documented exceptions to PERMIT-NO-RETROSPECTIVE.
     SetRetrospectiveIssuePolicy(RetrospectiveIssuePolicySet),
+    /// Records a suspension, reservation or Appendix III listing, or revises it (same id).
+    RecordNationalEntry(NationalEntryRecorded),
+    LiftNationalEntry(NationalEntryLifted),
 }
 
 impl PartyConfigCommand {
@@ -40,6 +43,8 @@ impl PartyConfigCommand {
             Self::RemoveFromNationalList { .. } => "remove a species from the national list",
             Self::SetSecurityStampRange(_) => "set the security-stamp range",
             Self::SetRetrospectiveIssuePolicy(_) => "set the retrospective-issue policy",
+            Self::RecordNationalEntry(_) => "record a national entry",
+            Self::LiftNationalEntry(_) => "lift a national entry",
         }
     }
 }
@@ -53,6 +58,8 @@ pub enum PartyConfigEvent {
     NationalListSpeciesRemoved(NationalListSpeciesRemoved),
     SecurityStampRangeSet(SecurityStampRangeSet),
     RetrospectiveIssuePolicySet(RetrospectiveIssuePolicySet),
+    NationalEntryRecorded(NationalEntryRecorded),
+    NationalEntryLifted(NationalEntryLifted),
 }
 
 impl PartyConfigEvent {
@@ -65,6 +72,8 @@ impl PartyConfigEvent {
             Self::NationalListSpeciesRemoved(e) => EventData::from_payload(e),
             Self::SecurityStampRangeSet(e) => EventData::from_payload(e),
             Self::RetrospectiveIssuePolicySet(e) => EventData::from_payload(e),
+            Self::NationalEntryRecorded(e) => EventData::from_payload(e),
+            Self::NationalEntryLifted(e) => EventData::from_payload(e),
         }
     }
 
@@ -77,6 +86,8 @@ impl PartyConfigEvent {
             Self::NationalListSpeciesRemoved(_) => NationalListSpeciesRemoved::EVENT_TYPE,
             Self::SecurityStampRangeSet(_) => SecurityStampRangeSet::EVENT_TYPE,
             Self::RetrospectiveIssuePolicySet(_) => RetrospectiveIssuePolicySet::EVENT_TYPE,
+            Self::NationalEntryRecorded(_) => NationalEntryRecorded::EVENT_TYPE,
+            Self::NationalEntryLifted(_) => NationalEntryLifted::EVENT_TYPE,
         }
     }
 
@@ -96,6 +107,8 @@ impl PartyConfigEvent {
             RetrospectiveIssuePolicySet::EVENT_TYPE => {
                 ev.decode(up).map(Self::RetrospectiveIssuePolicySet)
             }
+            NationalEntryRecorded::EVENT_TYPE => ev.decode(up).map(Self::NationalEntryRecorded),
+            NationalEntryLifted::EVENT_TYPE => ev.decode(up).map(Self::NationalEntryLifted),
             other => Err(DecodeError::WrongType {
                 expected: "a party_config event".into(),
                 found: other.into(),
@@ -130,6 +143,11 @@ pub fn evolve(mut s: PartySettings, event: &PartyConfigEvent) -> PartySettings {
         E::NationalListSpeciesRemoved(e) => s.national_list.retain(|n| n.taxon_id != e.taxon_id),
         E::SecurityStampRangeSet(e) => s.security_stamps = Some((e.first, e.last)),
         E::RetrospectiveIssuePolicySet(e) => s.retrospective_exceptions = e.exceptions_allowed,
+        E::NationalEntryRecorded(e) => match s.national_entries.iter_mut().find(|n| n.id == e.id) {
+            Some(n) => *n = e.clone(),
+            None => s.national_entries.push(e.clone()),
+        },
+        E::NationalEntryLifted(e) => super::national_entries::lift(&mut s.national_entries, e),
     }
     s
 }
@@ -159,6 +177,8 @@ pub enum PartyConfigError {
     AlreadyListed(String),
     #[error("taxon {0} is not on the national list")]
     NotListed(u64),
+    #[error("no national entry {0} is in force")]
+    UnknownEntry(String),
 }
 
 fn violation(
@@ -304,6 +324,24 @@ pub fn decide(state: &PartySettings, command: PartyConfigCommand) -> Decision {
                 basis: text("basis", &policy.basis, &mut bad),
             };
             valid(vec![E::RetrospectiveIssuePolicySet(event)], bad)
+        }
+        C::RecordNationalEntry(entry) => {
+            let bad = super::national_entries::check(&entry, state.party);
+            valid(vec![E::NationalEntryRecorded(entry)], bad)
+        }
+        C::LiftNationalEntry(lifted) => {
+            let open = state
+                .national_entries
+                .iter()
+                .any(|e| e.id == lifted.id && e.ends_on.is_none_or(|end| lifted.lifted_on <= end));
+            if !open {
+                return Err(PartyConfigError::UnknownEntry(lifted.id));
+            }
+            let event = NationalEntryLifted {
+                reason: text("reason", &lifted.reason, &mut bad),
+                ..lifted
+            };
+            valid(vec![E::NationalEntryLifted(event)], bad)
         }
         C::SetFees(schedule) => {
             let bad = check_schedule(&schedule);

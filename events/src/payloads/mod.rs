@@ -32,6 +32,8 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<party_config::NationalListSpeciesRemoved>(),
         SchemaEntry::of::<party_config::SecurityStampRangeSet>(),
         SchemaEntry::of::<party_config::RetrospectiveIssuePolicySet>(),
+        SchemaEntry::of::<party_config::NationalEntryRecorded>(),
+        SchemaEntry::of::<party_config::NationalEntryLifted>(),
         SchemaEntry::of::<permit::ApplicationSubmitted>(),
         SchemaEntry::of::<permit::ApplicationReturned>(),
         SchemaEntry::of::<permit::ApplicationResubmitted>(),

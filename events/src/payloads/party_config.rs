@@ -112,3 +112,50 @@ pub struct RetrospectiveIssuePolicySet {
     pub basis: String,
 }
 party_config_event!(RetrospectiveIssuePolicySet);
+
+/// What a national entry is (Res. Conf. 12.3, 4.25, 9.25): trade data a Management Authority
+/// records itself, from a Notification to the Parties or its own decision, when the Species+
+/// data it imported does not (yet) hold it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NationalEntry {
+    /// A trade suspension (Art. XIII; a Standing Committee recommendation): trade in the taxon
+    /// (or every taxon) from `country` (`applies_to_import`: into it) is suspended.
+    Suspension {
+        country: crate::PartyCode,
+        applies_to_import: bool,
+    },
+    /// A reservation this Party entered on the taxon's listing in `appendix` (Art. XV.3, XVI.2,
+    /// XXIII): the Party is treated as a non-Party for it.
+    Reservation { appendix: Appendix },
+    /// The Party's own listing of the taxon in Appendix III (Art. XVI), with its annotation.
+    AppendixIii { annotation: Option<String> },
+}
+
+/// A national entry recorded, or revised (same `id`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NationalEntryRecorded {
+    /// The Party's reference of the entry, `[A-Za-z0-9._-]{1,64}`.
+    pub id: String,
+    pub entry: NationalEntry,
+    /// The taxon; `None` only for a suspension of every taxon of a country.
+    pub taxon_id: Option<u64>,
+    pub scientific_name: Option<String>,
+    /// Where it comes from: the Notification to the Parties or the national act.
+    pub notification: String,
+    pub starts_on: crate::cites::IsoDate,
+    /// The last day it applies, when known (`None`: until lifted).
+    pub ends_on: Option<crate::cites::IsoDate>,
+}
+party_config_event!(NationalEntryRecorded);
+
+/// A national entry no longer applies from `lifted_on`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NationalEntryLifted {
+    pub id: String,
+    pub lifted_on: crate::cites::IsoDate,
+    pub reason: String,
+}
+party_config_event!(NationalEntryLifted);

@@ -11,8 +11,8 @@ use ecites_events::payloads::organisation::{
     OrganisationVerified,
 };
 use ecites_events::payloads::party_config::{
-    DomesticMeasureRevoked, DomesticMeasureSet, FeeScheduleSet, NationalListSpeciesAdded,
-    NationalListSpeciesRemoved,
+    DomesticMeasureRevoked, DomesticMeasureSet, FeeScheduleSet, NationalEntry, NationalEntryLifted,
+    NationalEntryRecorded, NationalListSpeciesAdded, NationalListSpeciesRemoved,
 };
 use ecites_events::payloads::prepayment::{
     PrepaymentAccountOpened, PrepaymentDebited, PrepaymentDeposited,
@@ -340,6 +340,31 @@ async fn party_config(
                 .bind(p.taxon_id as i64)
                 .execute(&mut *tx)
                 .await?;
+        }
+        NationalEntryRecorded::EVENT_TYPE => {
+            let p: NationalEntryRecorded = ev.decode(up)?;
+            let kind = match &p.entry {
+                NationalEntry::Suspension { .. } => "suspension",
+                NationalEntry::Reservation { .. } => "reservation",
+                NationalEntry::AppendixIii { .. } => "appendix_iii",
+            };
+            sqlx::query("INSERT INTO national_entries VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,NULL,$10) \
+                ON CONFLICT (party, entry_id) DO UPDATE SET kind = EXCLUDED.kind, taxon_id = EXCLUDED.taxon_id, \
+                scientific_name = EXCLUDED.scientific_name, entry = EXCLUDED.entry, notification = EXCLUDED.notification, \
+                starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, lifted_reason = NULL, \
+                last_sequence = EXCLUDED.last_sequence WHERE national_entries.last_sequence < EXCLUDED.last_sequence")
+                .bind(&party).bind(&p.id).bind(kind).bind(p.taxon_id.map(|t| t as i64))
+                .bind(&p.scientific_name).bind(Json(&p.entry)).bind(&p.notification)
+                .bind(p.starts_on.0).bind(p.ends_on.map(|d| d.0)).bind(ev.sequence as i64)
+                .execute(&mut *tx).await?;
+        }
+        NationalEntryLifted::EVENT_TYPE => {
+            let p: NationalEntryLifted = ev.decode(up)?;
+            let last = p.lifted_on.0.previous_day().unwrap_or(p.lifted_on.0);
+            sqlx::query("UPDATE national_entries SET ends_on = LEAST(COALESCE(ends_on, $3), $3), lifted_reason = $4, \
+                last_sequence = $5 WHERE party = $1 AND entry_id = $2 AND last_sequence < $5")
+                .bind(&party).bind(&p.id).bind(last).bind(&p.reason).bind(ev.sequence as i64)
+                .execute(&mut *tx).await?;
         }
         // Security-stamp stock: the numbering side's business; the retrospective-issue policy
         // shows on the permits issued under it (`PermitIssued.retrospective`).

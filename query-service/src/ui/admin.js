@@ -43,7 +43,7 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.disabled || el.closest('fieldset[data-row]')) return;
       if (el.type === 'checkbox' && el.dataset.type === 'bool') {
-        out[el.name] = el.checked;
+        put(out, el.name, el.checked);
         return;
       }
       if (el.type === 'checkbox') {

@@ -23,6 +23,9 @@ pub fn admin(lang: Lang) -> &'static AdminText {
     admin::of(lang)
 }
 
+/// The words of the national entries on the admin's measures page.
+pub mod entries;
+
 /// The words of the organisation, document, fee, payment, QR and history pages.
 pub mod trader;
 pub use trader::TraderText;

@@ -50,6 +50,7 @@ pub const APPLICATION: Evaluated = &[
     ("PURPOSE-TERM-UNUSUAL", "WCMC annual report validation"),
     ("SUSPENSION", "Art. XIII"),
     ("DOMESTIC-BAN", "Art. XIV (stricter domestic measure)"),
+    ("LISTING-RESERVATION", "Art. XXIII; Res. Conf. 4.25"),
     (
         super::population::RULE,
         "Art. I; annotations to the Appendices",

@@ -188,7 +188,15 @@ pub fn listing_seen(
     origin: Option<PartyCode>,
     exporting: PartyCode,
 ) -> Option<ListingSeen> {
-    let listings = ctx.reference.listings_on(taxon_id, ctx.today);
+    let mut listings = ctx.reference.listings_on(taxon_id, ctx.today);
+    // The Party's own Appendix III listing, when the Species+ data does not hold it yet.
+    let national = crate::domain::national_entries::listings_on(ctx.settings, taxon_id, ctx.today);
+    let own_iii = |l: &crate::domain::context::ListingInfo| {
+        l.appendix == Appendix::III && l.listing_party == Some(ctx.settings.party)
+    };
+    if !listings.iter().any(own_iii) {
+        listings.extend(national);
+    }
     let named = |name: &str| ctx.reference.country_named(name);
     population::seen(population::listing_for(
         listings,

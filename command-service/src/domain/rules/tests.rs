@@ -582,3 +582,116 @@ fn doc_import_permit_age_warns_of_an_import_permit_older_than_12_months() {
         .when(submit(with_import_permit("2026-06-01")))
         .accepted_without("DOC-IMPORT-PERMIT-AGE");
 }
+
+fn national(
+    id: &str,
+    entry: ecites_events::payloads::party_config::NationalEntry,
+    taxon: Option<u64>,
+) -> ecites_events::payloads::party_config::NationalEntryRecorded {
+    ecites_events::payloads::party_config::NationalEntryRecorded {
+        id: id.into(),
+        entry,
+        taxon_id: taxon,
+        scientific_name: None,
+        notification: "Notification No. 2026/041".into(),
+        starts_on: ecites_events::cites::IsoDate::parse("2026-01-01").unwrap(),
+        ends_on: None,
+    }
+}
+
+#[test]
+fn a_national_suspension_refuses_like_a_species_plus_one() {
+    use ecites_events::payloads::party_config::NationalEntry;
+    let mut g = given(&[]);
+    // Imports into DE of every taxon suspended, from a Notification the Species+ data lacks.
+    g.settings.national_entries.push(national(
+        "susp-de",
+        NationalEntry::Suspension {
+            country: party("DE"),
+            applies_to_import: true,
+        },
+        None,
+    ));
+    let found = g
+        .when(submit(export(vec![line(
+            "Python regius",
+            "W",
+            "T",
+            "SKI",
+            "2",
+        )])))
+        .refused_by("SUSPENSION");
+    let message = &found
+        .iter()
+        .find(|f| f.rule == "SUSPENSION")
+        .unwrap()
+        .message;
+    assert!(
+        message.contains("susp-de") && message.contains("2026/041"),
+        "{message}"
+    );
+    // Lifted (its last day before today): no longer applies.
+    g.settings.national_entries[0].ends_on =
+        ecites_events::cites::IsoDate::parse("2026-11-27").ok();
+    g.when(submit(export(vec![line(
+        "Python regius",
+        "W",
+        "T",
+        "SKI",
+        "2",
+    )])))
+    .accepted_without("SUSPENSION");
+}
+
+#[test]
+fn the_partys_own_appendix_iii_listing_is_a_listing_in_force() {
+    use ecites_events::payloads::party_config::NationalEntry;
+    // Rattus rattus is listed nowhere: DOC-NOT-LISTED, until LK lists it in Appendix III.
+    let rat = || export(vec![line("Rattus rattus", "W", "T", "LIV", "2")]);
+    given(&[]).when(submit(rat())).refused_by("DOC-NOT-LISTED");
+    let mut g = given(&[]);
+    g.settings.national_entries.push(national(
+        "app3-rat",
+        NationalEntry::AppendixIii { annotation: None },
+        Some(crate::domain::testing::RATTUS_RATTUS),
+    ));
+    let events = g.when(submit(rat())).events();
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
+    let listing = s.content.lines[0].listing.as_ref().expect("a listing");
+    assert_eq!(
+        (listing.appendix, listing.listing_party),
+        (crate::domain::codes::Appendix::III, Some(party("LK")))
+    );
+}
+
+#[test]
+fn a_reservation_of_the_party_is_named_to_the_officer() {
+    use ecites_events::payloads::party_config::NationalEntry;
+    let mut g = given(&[]);
+    g.settings.national_entries.push(national(
+        "res-python",
+        NationalEntry::Reservation {
+            appendix: crate::domain::codes::Appendix::II,
+        },
+        Some(crate::domain::testing::PYTHON_REGIUS),
+    ));
+    let events = g
+        .when(submit(export(vec![line(
+            "Python regius",
+            "W",
+            "T",
+            "SKI",
+            "2",
+        )])))
+        .events();
+    let E::ApplicationSubmitted(s) = &events[0] else {
+        panic!()
+    };
+    assert!(
+        s.warnings.iter().any(|w| w.rule == "LISTING-RESERVATION"),
+        "{:?}",
+        s.warnings
+    );
+}

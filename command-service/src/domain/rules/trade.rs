@@ -10,7 +10,14 @@ use ecites_events::payloads::permit::{ApplicationContent, PermitLine, QuotaUse};
 pub fn suspension(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
     let mut out = vec![];
     for (i, l) in app.lines.iter().enumerate() {
-        for s in ctx.reference.suspensions_on(l.taxon_id, ctx.today) {
+        let national =
+            crate::domain::national_entries::suspensions_on(ctx.settings, l.taxon_id, ctx.today);
+        for s in ctx
+            .reference
+            .suspensions_on(l.taxon_id, ctx.today)
+            .into_iter()
+            .chain(national)
+        {
             let hits = if s.applies_to_import {
                 s.country == app.importing_country
             } else {
@@ -165,6 +172,41 @@ pub fn quotas(
     }
 }
 
+/// LISTING-RESERVATION (Art. XV.3, XVI.2, XXIII; Res. Conf. 4.25; a warning): the Party holds
+/// a reservation on the listing the line falls under, so it is treated as a non-Party for that
+/// species. The rules still apply as listed: Res. Conf. 4.25 asks a reserving Party to trade
+/// with other Parties as if it were not reserved (Appendix I as Appendix II), which the officer
+/// weighs; the warning names the reservation so the decision is informed.
+pub fn reservation(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, l) in app.lines.iter().enumerate() {
+        let Some(listing) = &l.listing else { continue };
+        for (appendix, id, notification) in
+            crate::domain::national_entries::reservations_on(ctx.settings, l.taxon_id, ctx.today)
+        {
+            if appendix == listing.appendix {
+                out.push(
+                    Finding::warn(
+                        "LISTING-RESERVATION",
+                        "Art. XXIII; Res. Conf. 4.25",
+                        format!(
+                            "{} holds a reservation ({id}: {notification}) on the Appendix {appendix} listing of {}: it is treated as a non-Party for this species, and Res. Conf. 4.25 asks it to treat Appendix I specimens as Appendix II in trade with Parties",
+                            ctx.settings.party, l.scientific_name
+                        ),
+                    )
+                    .at(line_field(i, "species")),
+                );
+            }
+        }
+    }
+    out
+}
+
 pub fn all(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
-    [suspension(app, ctx), domestic_ban(app, ctx)].concat()
+    [
+        suspension(app, ctx),
+        domestic_ban(app, ctx),
+        reservation(app, ctx),
+    ]
+    .concat()
 }

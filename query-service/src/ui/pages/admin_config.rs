@@ -176,6 +176,7 @@ pub(in crate::ui) async fn admin_measures(
         let body = html! {
             (measures(&ui, &ctx, t, a, lang, &c["domestic_measures"]))
             (national_list(&ui, &ctx, t, a, &c["national_list"]))
+            (super::admin_entries::national_entries(&ui, &ctx, t, lang, &c["national_entries"]))
             (species_options())
             (admin_script(&ui))
         };

@@ -15,6 +15,7 @@ mod timeline;
 
 mod admin;
 mod admin_config;
+mod admin_entries;
 mod admin_quotas;
 mod reports;
 mod verify;
