@@ -258,6 +258,20 @@ pub async fn list(
     listing::respond(&state.pool, &PERMITS, &w, &p, &headers).await
 }
 
+/// On an import permit's lines: what the Party's re-exports hold of it and re-exported.
+const REEXPORT_BALANCE: &[(&str, &str)] = &[
+    (
+        "reexport_held",
+        "(SELECT trim_scale(b.drawn_thousandths::numeric / 1000)::text FROM import_balances b \
+         WHERE b.party = l.party AND b.import_permit_id = l.permit_id AND b.line_no = l.line_no)",
+    ),
+    (
+        "reexported",
+        "(SELECT trim_scale(b.reexported_thousandths::numeric / 1000)::text FROM import_balances b \
+         WHERE b.party = l.party AND b.import_permit_id = l.permit_id AND b.line_no = l.line_no)",
+    ),
+];
+
 /// One permit as JSON (its columns, `state` and `lines`), if the viewer may see it.
 async fn one_permit(
     state: &QueryState,
@@ -278,6 +292,7 @@ async fn one_permit(
             )
         })
         .map(|(n, e)| format!("'{n}', {e}"))
+        .chain(REEXPORT_BALANCE.iter().map(|(n, e)| format!("'{n}', {e}")))
         .collect();
     let mut qb = sqlx::QueryBuilder::new(format!(
         "SELECT jsonb_build_object({}) || jsonb_build_object('state', p.state, 'lines', \

@@ -238,3 +238,23 @@ async fn the_dashboard_charts_the_year_and_offers_the_annual_report() {
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     h.drop_database().await;
 }
+
+#[tokio::test]
+async fn an_import_permit_shows_what_its_reexports_hold_and_what_is_left() {
+    let (h, r) = ui_router().await;
+    exec(
+        &h.pool,
+        &format!(
+            "INSERT INTO import_balances VALUES ('LK', '{P1}', 1, 50000, 20000, 99);
+             INSERT INTO import_balances VALUES ('KE', '{P1}', 1, 1000, 0, 99);"
+        ),
+    )
+    .await;
+    let a = page(&r, &format!("/ui/LK/permits/{P1}"), Some("ma_officer")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let html = a.text();
+    assert!(html.contains("Re-exports from this import"), "{html}");
+    let row = html.split("id=\"reexports\"").nth(1).expect("the table");
+    assert!(row.contains(">50<") && row.contains(">20<"), "{row}");
+    h.drop_database().await;
+}

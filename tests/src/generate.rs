@@ -78,6 +78,7 @@ pub fn line(i: u64) -> PermitLine {
         description: None,
         marks: None,
         export_permit: None,
+        reexport_from: None,
         origin: reexport.then(|| DocumentReference {
             country: party("ID"),
             number: format!("ID/{i:06}"),

@@ -432,3 +432,131 @@ async fn a_party_records_lifts_and_lists_its_own_suspensions() {
         "{entries}"
     );
 }
+
+/// `application` filed by trader-a and approved without a Scientific Authority opinion (the
+/// documents that need none: an Appendix II import, a re-export); the permit id.
+async fn approved_without_opinion(api: &TestApi, application: Value) -> String {
+    let (status, out) = submit(api, application).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let id = out["permit_id"].as_str().unwrap().to_string();
+    let officer = api.login("officer").await;
+    for (action, body) in [
+        ("assign", json!({"officer_id": "officer"})),
+        (
+            "legal-acquisition",
+            json!({"evidence": ["a".repeat(64)], "note": "papers seen"}),
+        ),
+        ("approve", json!({})),
+    ] {
+        let (status, out) = api.act(&officer, &id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {out}");
+    }
+    id
+}
+
+/// Pays and issues approved `id`; the issuance's answer.
+async fn pay_and_issue(api: &TestApi, id: &str) -> (StatusCode, Value) {
+    let trader = api.login("trader-a").await;
+    let (_, state) = api
+        .call(&format!("/api/LK/permits/{id}"), Some(&trader), None)
+        .await;
+    let pay = json!({"command_id": Uuid::now_v7(), "amount": state["fee"], "method": {"e_payment": {"reference": "PAY-2"}}});
+    let (status, out) = api
+        .call(
+            &format!("/api/LK/permits/{id}/payment"),
+            Some(&trader),
+            Some(pay),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let signatory = api.login("signatory").await;
+    api.call(
+        &format!("/api/LK/permits/{id}/issue"),
+        Some(&signatory),
+        Some(json!({"command_id": Uuid::now_v7()})),
+    )
+    .await
+}
+
+fn reexport_of(import: &str, quantity: &str) -> Value {
+    let mut l = line("Python regius", "W", "T", "SKI", quantity);
+    l["origin"] = json!({"country": "IN", "number": "IN-EX-7", "date": "2026-01-05"});
+    l["reexport_from"] = json!({"permit_id": import, "line_no": 1});
+    json!({"document_type": "re_export_certificate", "importing_country": "DE", "lines": [l]})
+}
+
+#[tokio::test]
+async fn a_reexport_draws_on_the_partys_own_import_and_never_more_than_came_in() {
+    let api = TestApi::builder()
+        .trader("trader-a", "org-a")
+        .user("officer", Role::MaOfficer)
+        .user("signatory", Role::MaSignatory)
+        .user("customs", Role::Customs)
+        .verified_organisations()
+        .build()
+        .await;
+    // 100 skins imported from IN on LK's import permit; customs record 80 at import.
+    let import = approved_without_opinion(
+        &api,
+        json!({"document_type": "import_permit", "exporting_country": "IN",
+        "lines": [line("Python regius", "W", "T", "SKI", "100")]}),
+    )
+    .await;
+    let (status, out) = pay_and_issue(&api, &import).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let customs = api.login("customs").await;
+    let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date());
+    let endorse = json!({"lines": [{"line_no": 1, "actual_quantity": "80"}], "port": "CMB", "endorsed_on": today.to_string()});
+    let (status, out) = api.act(&customs, &import, "endorse", endorse).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    // A re-export of 50 of them.
+    let first = approved_without_opinion(&api, reexport_of(&import, "50")).await;
+    let (status, out) = pay_and_issue(&api, &first).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    // 80 came in, 50 are held: 40 more is refused at once, naming the quantity.
+    refused(
+        &api,
+        reexport_of(&import, "40"),
+        "REEXPORT-IMPORT-BALANCE",
+        "lines[0].quantity",
+    )
+    .await;
+    // 30 fits.
+    let second = approved_without_opinion(&api, reexport_of(&import, "30")).await;
+    // Meanwhile the first is cancelled: its 50 come back, the second still issues.
+    let signatory = api.login("signatory").await;
+    let (status, out) = api
+        .act(
+            &signatory,
+            &first,
+            "cancel",
+            json!({"reason": "consignment split"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, out) = pay_and_issue(&api, &second).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let third = approved_without_opinion(&api, reexport_of(&import, "50")).await;
+    let (status, out) = pay_and_issue(&api, &third).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+
+    // The named import must be the Party's own import permit line, of the same species.
+    refused(
+        &api,
+        reexport_of(&Uuid::now_v7().to_string(), "1"),
+        "REEXPORT-FROM-IMPORT",
+        "lines[0].reexport_from",
+    )
+    .await;
+    let mut export = reexport_of(&import, "1");
+    export["document_type"] = json!("export_permit");
+    export["lines"][0].as_object_mut().unwrap().remove("origin");
+    refused(
+        &api,
+        export,
+        "REEXPORT-FROM-IMPORT",
+        "lines[0].reexport_from",
+    )
+    .await;
+}

@@ -159,6 +159,27 @@ pub struct DecisionContext<'a> {
     pub quotas: &'a [QuotaState],
     /// The issued permit an application replaces, as it stands now (PERMIT-REPLACEMENT).
     pub replacement: Option<ReplacementTarget>,
+    /// The lines of the Party's own import permits that the application's lines re-export
+    /// from, as they stand now (REEXPORT-FROM-IMPORT, REEXPORT-IMPORT-BALANCE).
+    pub imports: &'a [ImportLine],
+}
+
+/// A line of one of the Party's own import permits, and what re-exports drew on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportLine {
+    pub permit_id: uuid::Uuid,
+    pub line_no: u32,
+    pub permit_number: Option<String>,
+    pub document_type: super::codes::DocumentType,
+    /// Issued, or endorsed at import: the specimens may be here.
+    pub usable: bool,
+    pub taxon_id: u64,
+    pub term: String,
+    pub unit: Option<String>,
+    /// What came in: the quantity customs endorsed at import, else the permitted one.
+    pub imported: Quantity,
+    /// What the other re-exports took or hold.
+    pub drawn_by_others: Quantity,
 }
 
 /// What a replacement decision needs to know of the permit being replaced.

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod codes;
 pub mod context;
+pub mod import_balance;
 pub mod national_entries;
 pub mod organisation;
 pub mod party_config;

@@ -198,6 +198,7 @@ pub struct Given {
     pub quotas: Vec<QuotaState>,
     pub today: IsoDate,
     pub replacement: Option<ReplacementTarget>,
+    pub imports: Vec<crate::domain::context::ImportLine>,
 }
 
 pub fn given(events: &[PermitEvent]) -> Given {
@@ -210,6 +211,7 @@ pub fn given(events: &[PermitEvent]) -> Given {
         quotas: vec![],
         today: IsoDate(date!(2026 - 11 - 28)),
         replacement: None,
+        imports: vec![],
     }
 }
 
@@ -225,6 +227,7 @@ impl Given {
             settings: &self.settings,
             quotas: &self.quotas,
             replacement: self.replacement.clone(),
+            imports: &self.imports,
         };
         Then {
             result: decide(&self.state, command, &ctx),

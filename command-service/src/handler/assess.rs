@@ -66,12 +66,17 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         self.authorize_permit(who, party, &command, &state).await?;
         let settings = self.party_settings(party).await?;
         let replaced = self.replaced_permit(party, &command, &state).await?;
+        let named = super::imports::named_imports(&command, &state);
+        let import_lines = self
+            .import_lines(party, &named, permit_id.unwrap_or_default())
+            .await?;
         let ctx = DecisionContext {
             today: (self.today)(),
             reference: self.reference.as_ref(),
             settings: &settings,
             quotas: &[],
             replacement: replaced.map(|r| r.target),
+            imports: &import_lines,
         };
         let decided = match decide(&state, command, &ctx) {
             Ok(events) => self.check_documents(party, &events).await.map(|()| events),

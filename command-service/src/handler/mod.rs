@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod assess;
 pub mod auth;
 pub mod documents;
+mod imports;
 mod load;
 pub mod organisations;
 pub mod party_config;
@@ -16,6 +17,7 @@ mod quotas;
 mod replacement;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
+use crate::domain::import_balance::BalanceEvent;
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
 use crate::domain::quota::{self, Quota, QuotaEvent};
 use auth::{Denied, Principal};
@@ -274,12 +276,15 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             }
             _ => vec![],
         };
+        let named = imports::named_imports(&command, &loaded.state);
+        let import_lines = self.import_lines(party, &named, a.permit_id).await?;
         let ctx = DecisionContext {
             today: (self.today)(),
             reference: self.reference.as_ref(),
             settings: &settings,
             quotas: &quotas,
             replacement: replaced.as_ref().map(|r| r.target.clone()),
+            imports: &import_lines,
         };
         let (command, mut extra) = self
             .with_allocations(party, a.permit_id, command, &ctx)
@@ -314,6 +319,17 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 evs.iter().map(QuotaEvent::to_data).collect(),
             )
         }));
+        for (id, before, evs) in [
+            (a.permit_id, &loaded.state, &events),
+            (old_id, &old_state, &old_events),
+        ] {
+            let changes = self
+                .balance_changes(party, id, before, evs, &import_lines)
+                .await?;
+            extra.extend(changes.into_iter().map(|(agg, pos, evs)| {
+                (agg, pos, evs.iter().map(BalanceEvent::to_data).collect())
+            }));
+        }
         let debit = self
             .prepayment_debit(party, a.permit_id, &loaded.state, &events)
             .await?;

@@ -1,6 +1,7 @@
 //! Event payloads, one module per aggregate family. Every payload type is listed in [`all`],
 //! which is what the schema check and `ecites schemas write` walk.
 
+pub mod import_balance;
 pub mod ledger;
 pub mod numbering;
 pub mod organisation;
@@ -14,6 +15,9 @@ use crate::schema::{EventPayload, SchemaEntry, Upcasters};
 
 pub fn all() -> Vec<SchemaEntry> {
     vec![
+        SchemaEntry::of::<import_balance::ImportDrawn>(),
+        SchemaEntry::of::<import_balance::ImportDrawSettled>(),
+        SchemaEntry::of::<import_balance::ImportDrawReleased>(),
         SchemaEntry::of::<ledger::PartyRegistered>(),
         SchemaEntry::of::<ledger::SigningKeyActivated>(),
         SchemaEntry::of::<numbering::PermitNumberAllocated>(),

@@ -49,8 +49,8 @@ pub fn upcast_v2_no_checks(mut v: serde_json::Value) -> Result<serde_json::Value
     Ok(v)
 }
 
-/// The events whose v4 only added an optional field (`PermitLine.export_permit`): a v3
-/// payload is a valid v4 payload without it.
+/// The events whose v4 only added optional fields (`PermitLine.export_permit`,
+/// `PermitLine.reexport_from`): a v3 payload is a valid v4 payload without them.
 pub const V4_ADDS_EXPORT_PERMIT: [&str; 2] = ["ApplicationSubmitted", "ApplicationResubmitted"];
 
 /// What a rule check found.
@@ -152,6 +152,10 @@ pub struct PermitLine {
     /// v4 of the events that carry lines; absent in older ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_permit: Option<DocumentReference>,
+    /// On a re-export certificate: the line of the Party's own import permit the specimens
+    /// came in on (Art. III.4(a), IV.5(a)). Added in v4; absent in older events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reexport_from: Option<ImportLineRef>,
     /// Box 12b: registration number of the operation (source D).
     pub registered_operation: Option<String>,
     /// Box 12b: acquisition date (pre-Convention specimens, source O).
@@ -160,6 +164,14 @@ pub struct PermitLine {
     pub seizure_reference: Option<String>,
     /// Why the source is unknown (source U).
     pub source_justification: Option<String>,
+}
+
+/// A line of one of the Party's own import permits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportLineRef {
+    pub permit_id: Uuid,
+    pub line_no: u32,
 }
 
 /// A rule that was checked and did not pass silently.

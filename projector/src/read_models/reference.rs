@@ -6,6 +6,7 @@ use super::permit_view::MoneyEvent;
 use super::rows::{code, PaymentRow};
 use crate::ProjectionError;
 use ecites_events::audit::VerifiedEvent;
+use ecites_events::payloads::import_balance::{ImportDrawReleased, ImportDrawSettled, ImportDrawn};
 use ecites_events::payloads::organisation::{
     MemberAdded, MemberCapacity, MemberRemoved, OrganisationRegistered, OrganisationSuspended,
     OrganisationVerified,
@@ -41,6 +42,7 @@ pub async fn apply(
         "quota" => quota(tx, ev, up).await,
         "prepayment_account" => prepayment(tx, ev, up, payments).await,
         "party_config" => party_config(tx, ev, up).await,
+        "import_balance" => import_balance(tx, ev, up).await,
         // Counters and keys: nothing a reader lists (the permit events carry the numbers).
         // Registration-number reservations: the organisation's own event carries the number.
         "numbering" | "security_stamp" | "party" | "keyring" | "registration_number" => Ok(()),
@@ -244,6 +246,53 @@ async fn quota(tx: &mut PgConnection, ev: &VerifiedEvent, up: &Upcasters) -> Res
         }
         other => return Err(Problem::Unknown(format!("quota event {other:?}"))),
     }
+    Ok(())
+}
+
+/// The balance aggregate's id is `<import permit id>-<line no>`.
+fn balance_key(ev: &VerifiedEvent) -> Result<(Uuid, i32), Problem> {
+    let id = ev.envelope.aggregate_id.as_str();
+    id.rsplit_once('-')
+        .and_then(|(permit, line)| Some((Uuid::parse_str(permit).ok()?, line.parse().ok()?)))
+        .ok_or_else(|| Problem::Bad(format!("import balance id {id:?} is not <permit>-<line>")))
+}
+
+async fn import_balance(
+    tx: &mut PgConnection,
+    ev: &VerifiedEvent,
+    up: &Upcasters,
+) -> Result<(), Problem> {
+    let (permit, line) = balance_key(ev)?;
+    let e = &ev.envelope;
+    let (drawn, reexported) = match e.event_type.as_str() {
+        ImportDrawn::EVENT_TYPE => {
+            let p: ImportDrawn = ev.decode(up)?;
+            (p.quantity.thousandths(), 0)
+        }
+        ImportDrawSettled::EVENT_TYPE => {
+            let p: ImportDrawSettled = ev.decode(up)?;
+            (-p.drawn.thousandths(), p.reexported.thousandths())
+        }
+        ImportDrawReleased::EVENT_TYPE => {
+            let p: ImportDrawReleased = ev.decode(up)?;
+            (-p.quantity.thousandths(), 0)
+        }
+        other => return Err(Problem::Unknown(format!("import balance event {other:?}"))),
+    };
+    sqlx::query(
+        "INSERT INTO import_balances VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (party, import_permit_id, line_no) \
+         DO UPDATE SET drawn_thousandths = import_balances.drawn_thousandths + EXCLUDED.drawn_thousandths, \
+         reexported_thousandths = import_balances.reexported_thousandths + EXCLUDED.reexported_thousandths, \
+         last_sequence = EXCLUDED.last_sequence WHERE import_balances.last_sequence < EXCLUDED.last_sequence",
+    )
+    .bind(e.party.to_string())
+    .bind(permit)
+    .bind(line)
+    .bind(drawn)
+    .bind(reexported)
+    .bind(ev.sequence as i64)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

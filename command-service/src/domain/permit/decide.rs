@@ -47,6 +47,7 @@ fn application_rules(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Fin
         rules::document::all(app, ctx),
         rules::source::all(app, ctx),
         rules::trade::all(app, ctx),
+        rules::reexport::all(app, ctx),
         rules::population::unresolved(app),
         issuance::requested_validity(app),
         issuance::no_retrospective_at_submission(app),
@@ -445,6 +446,8 @@ fn issue(
         })
         .collect();
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;
+    // The import drawn on may have been taken meanwhile by another re-export.
+    rules::verdict(rules::reexport::import_balance(app, ctx)).map_err(PermitError::Rules)?;
     Ok(vec![E::PermitIssued(PermitIssued {
         permit_number: number.to_string(),
         security_stamp: stamp,

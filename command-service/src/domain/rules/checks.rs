@@ -51,6 +51,8 @@ pub const APPLICATION: Evaluated = &[
     ("SUSPENSION", "Art. XIII"),
     ("DOMESTIC-BAN", "Art. XIV (stricter domestic measure)"),
     ("LISTING-RESERVATION", "Art. XXIII; Res. Conf. 4.25"),
+    ("REEXPORT-FROM-IMPORT", "Art. III.4(a), IV.5(a)"),
+    ("REEXPORT-IMPORT-BALANCE", "Art. III.4(a), IV.5(a)"),
     (
         super::population::RULE,
         "Art. I; annotations to the Appendices",
@@ -74,6 +76,7 @@ pub const ISSUANCE: Evaluated = &[
     ("PERMIT-NO-RETROSPECTIVE", "Res. Conf. 12.3"),
     ("QUOTA-EXCEEDED", "Res. Conf. 12.3, 14.7"),
     ("QUOTA-UNIT", "Res. Conf. 14.7"),
+    ("REEXPORT-IMPORT-BALANCE", "Art. III.4(a), IV.5(a)"),
     ("DOMESTIC-QUOTA", "stricter domestic measure"),
     ("PERMIT-VALIDITY", "Art. VI.2, Res. Conf. 12.3"),
     ("PERMIT-NUMBERING", "Res. Conf. 12.3"),

@@ -41,6 +41,9 @@ pub struct LineForm {
     /// On an import permit: the exporter's export permit or re-export certificate, when the
     /// import relies on one that exists already (country, number, date).
     pub export_permit: Option<ReferenceForm>,
+    /// On a re-export certificate: the line of the Party's own import permit the specimens
+    /// came in on.
+    pub reexport_from: Option<ecites_events::payloads::permit::ImportLineRef>,
     pub registered_operation: Option<String>,
     pub acquisition_date: Option<String>,
     pub seizure_reference: Option<String>,
@@ -433,6 +436,7 @@ fn check_line(
         last_reexport,
         import_permit,
         export_permit,
+        reexport_from: l.reexport_from,
         registered_operation: l.registered_operation.clone(),
         acquisition_date,
         seizure_reference: l.seizure_reference.clone(),

@@ -11,6 +11,7 @@ pub mod endorsement;
 pub mod findings;
 pub mod issuance;
 pub mod population;
+pub mod reexport;
 pub mod source;
 pub mod trade;
 

@@ -195,6 +195,7 @@ fn given_the_real_elephant_listings_when_submitted_then_the_origin_population_de
         settings: &settings,
         quotas: &[],
         replacement: None,
+        imports: &[],
     };
     let listing_of = |from: &str| {
         let events = decide(&PermitState::default(), submit(trophy_import(from)), &ctx)
@@ -253,6 +254,7 @@ fn given_annotations_in_french_when_submitted_then_appendix_i_applies_with_a_war
         settings: &settings,
         quotas: &[],
         replacement: None,
+        imports: &[],
     };
     let events = decide(&PermitState::default(), submit(trophy_import("ZA")), &ctx).unwrap();
     let PermitEvent::ApplicationSubmitted(s) = &events[0] else {

@@ -325,6 +325,7 @@ fn doc_not_listed_names_the_population_a_split_listing_leaves_out() {
         settings: &g.settings,
         quotas: &[],
         replacement: None,
+        imports: &[],
     };
     let found = crate::domain::rules::document::not_listed(&content, &ctx);
     assert_eq!(found.len(), 1, "{found:?}");

@@ -195,6 +195,7 @@ async fn permit_body(
                 }
             }
         }
+        (reexports(lines, lang))
         @if !customs {
             h2 { (t.fee) }
             @if let Some(fee) = fee_minor {
@@ -352,5 +353,42 @@ mod tests {
         assert!(!is_valid(
             &json!({"status": "issued", "valid_until": "2000-01-01"})
         ));
+    }
+}
+
+/// On an import permit: what the Party's re-export certificates hold of each line, what left,
+/// and what is left (imported = endorsed at import, else permitted).
+fn reexports(lines: &[Value], lang: Lang) -> Markup {
+    let drawn: Vec<&Value> = lines
+        .iter()
+        .filter(|l| !l["reexport_held"].is_null() || !l["reexported"].is_null())
+        .collect();
+    if drawn.is_empty() {
+        return html! {};
+    }
+    let tr = crate::ui::text::trader(lang);
+    let thousandths = |v: &Value| {
+        v.as_str()
+            .and_then(|s| ecites_events::cites::Quantity::parse(s).ok())
+            .unwrap_or_default()
+    };
+    html! {
+        h2 { (tr.reexports_title) }
+        div.scroll { table.list #reexports {
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { (tr.reexport_held) }
+                th scope="col" { (tr.reexported) } th scope="col" { (tr.import_left) }
+            } }
+            tbody { @for l in drawn {
+                @let imported = if l["endorsed_quantity"].is_null() { thousandths(&l["quantity"]) } else { thousandths(&l["endorsed_quantity"]) };
+                @let left = imported.saturating_sub(thousandths(&l["reexport_held"])).saturating_sub(thousandths(&l["reexported"]));
+                tr data-line=(txt(&l["line_no"])) {
+                    td { (txt(&l["line_no"])) }
+                    td.num { (txt(&l["reexport_held"])) }
+                    td.num { (txt(&l["reexported"])) }
+                    td.num { (left.to_string()) " " (txt(&l["unit"])) }
+                }
+            } }
+        } }
     }
 }

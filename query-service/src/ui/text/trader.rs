@@ -114,6 +114,11 @@ pub struct TraderText {
     pub current_state: &'static str,
     pub previous_event: &'static str,
     pub next_event: &'static str,
+    /// An import permit's lines as the Party's re-exports drew on them.
+    pub reexports_title: &'static str,
+    pub reexport_held: &'static str,
+    pub reexported: &'static str,
+    pub import_left: &'static str,
 }
 
 impl TraderText {
@@ -246,6 +251,10 @@ pub static EN: TraderText = TraderText {
     current_state: "Current state",
     previous_event: "Previous event",
     next_event: "Next event",
+    reexports_title: "Re-exports from this import",
+    reexport_held: "Held by issued re-export certificates",
+    reexported: "Re-exported",
+    import_left: "Left",
 };
 
 pub static FR: TraderText = TraderText {
@@ -353,6 +362,10 @@ pub static FR: TraderText = TraderText {
     current_state: "État actuel",
     previous_event: "Événement précédent",
     next_event: "Événement suivant",
+    reexports_title: "Réexportations à partir de cette importation",
+    reexport_held: "Réservé par des certificats de réexportation délivrés",
+    reexported: "Réexporté",
+    import_left: "Reste",
 };
 
 pub static ES: TraderText = TraderText {
@@ -460,6 +473,10 @@ pub static ES: TraderText = TraderText {
     current_state: "Estado actual",
     previous_event: "Evento anterior",
     next_event: "Evento siguiente",
+    reexports_title: "Reexportaciones a partir de esta importación",
+    reexport_held: "Reservado por certificados de reexportación expedidos",
+    reexported: "Reexportado",
+    import_left: "Queda",
 };
 
 #[cfg(test)]
