@@ -319,43 +319,6 @@ fn documents_section(ui: &Ui, ctx: &Ctx, tt: &TraderText, hashes: &Value) -> Mar
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_and_times_read_well() {
-        assert_eq!(money(2500, "USD"), "25.00 USD");
-        assert_eq!(money(-5, "USD"), "-0.05 USD");
-        assert_eq!(money(2500, "JPY"), "2500 JPY");
-        assert_eq!(money(12345, "KWD"), "12.345 KWD");
-        assert_eq!(
-            when(&json!("2026-05-01T12:34:56.789+00:00")),
-            "2026-05-01 12:34"
-        );
-    }
-
-    #[test]
-    fn only_an_issued_permit_in_date_is_valid() {
-        let future = json!({"status": "issued", "valid_until": "2999-01-01"});
-        assert!(is_valid(&future));
-        for status in [
-            "used",
-            "expired",
-            "cancelled",
-            "replaced",
-            "lost",
-            "approved",
-        ] {
-            let p = json!({"status": status, "valid_until": "2999-01-01"});
-            assert!(!is_valid(&p), "{status}");
-        }
-        assert!(!is_valid(
-            &json!({"status": "issued", "valid_until": "2000-01-01"})
-        ));
-    }
-}
-
 /// On an import permit: what the Party's re-export certificates hold of each line, what left,
 /// and what is left (imported = endorsed at import, else permitted).
 fn reexports(lines: &[Value], lang: Lang) -> Markup {
@@ -390,5 +353,42 @@ fn reexports(lines: &[Value], lang: Lang) -> Markup {
                 }
             } }
         } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_times_read_well() {
+        assert_eq!(money(2500, "USD"), "25.00 USD");
+        assert_eq!(money(-5, "USD"), "-0.05 USD");
+        assert_eq!(money(2500, "JPY"), "2500 JPY");
+        assert_eq!(money(12345, "KWD"), "12.345 KWD");
+        assert_eq!(
+            when(&json!("2026-05-01T12:34:56.789+00:00")),
+            "2026-05-01 12:34"
+        );
+    }
+
+    #[test]
+    fn only_an_issued_permit_in_date_is_valid() {
+        let future = json!({"status": "issued", "valid_until": "2999-01-01"});
+        assert!(is_valid(&future));
+        for status in [
+            "used",
+            "expired",
+            "cancelled",
+            "replaced",
+            "lost",
+            "approved",
+        ] {
+            let p = json!({"status": status, "valid_until": "2999-01-01"});
+            assert!(!is_valid(&p), "{status}");
+        }
+        assert!(!is_valid(
+            &json!({"status": "issued", "valid_until": "2000-01-01"})
+        ));
     }
 }
