@@ -53,6 +53,12 @@ pub struct Config {
     /// A bearer token that reads `/projector/metrics` (for a Prometheus scraper); without it
     /// only a signed-in system operator reads them.
     pub metrics_token: Option<String>,
+    /// A signed tree head at least this often while a Party's log grows (milliseconds).
+    pub tree_head_interval_ms: u64,
+    /// And at once after this many events.
+    pub tree_head_every: u64,
+    /// The witnesses asked to co-sign every tree head (`[[witnesses]] name = … url = …`).
+    pub witnesses: Vec<ecites_projector::witness::WitnessEndpoint>,
 }
 
 impl Default for Config {
@@ -79,6 +85,9 @@ impl Default for Config {
             read_wait_ms: 2000,
             expiry_interval_secs: 3600,
             metrics_token: None,
+            tree_head_interval_ms: 1000,
+            tree_head_every: 1000,
+            witnesses: vec![],
         }
     }
 }

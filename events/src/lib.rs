@@ -23,9 +23,11 @@ pub mod hash;
 pub mod jetstream;
 pub mod keyring;
 pub mod log;
+pub mod merkle;
 pub mod party;
 pub mod payloads;
 pub mod schema;
+pub mod tree_head;
 
 pub use aggregate::{AggregateId, AggregateRef, AggregateType};
 pub use envelope::{Actor, Envelope};

@@ -1,7 +1,7 @@
 //! One batch of a Party's events applied to one projection, with its checkpoint, in one
 //! PostgreSQL transaction.
 
-use crate::{archive, read_models, Projection, ProjectionError};
+use crate::{archive, read_models, tree, Projection, ProjectionError};
 use ecites_events::audit::VerifiedEvent;
 use ecites_events::batch_verify::verify_events;
 use ecites_events::schema::Upcasters;
@@ -124,6 +124,7 @@ pub async fn commit(
             read_models::apply(&mut tx, recorded, verified, &target.upcasters).await?
         }
         Projection::Archive => archive::apply(&mut tx, recorded, verified).await?,
+        Projection::Tree => tree::apply(&mut tx, verified, &target.upcasters).await?,
     }
     let last = recorded.last().map_or(cp, |e| e.sequence);
     sqlx::query("UPDATE checkpoint SET sequence = $2 WHERE party = $1")

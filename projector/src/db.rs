@@ -15,11 +15,14 @@ pub const ACTIVE_SCHEMA: &str = "ecites_rm";
 pub const NEXT_SCHEMA: &str = "ecites_rm_next";
 /// The verbatim archive of every event (never rebuilt by replay).
 pub const ARCHIVE_SCHEMA: &str = "ecites_archive";
+/// The Merkle tree over each stream, its signed heads and their co-signatures.
+pub const TREE_SCHEMA: &str = "ecites_tree";
 
 const SCHEMA_LOCK_KEY: i64 = 0x6563_6974_0000;
 
 pub static READ_MODELS: Migrator = sqlx::migrate!("./migrations/read_models");
 pub static ARCHIVE: Migrator = sqlx::migrate!("./migrations/archive");
+pub static TREE: Migrator = sqlx::migrate!("./migrations/tree");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -40,6 +43,16 @@ pub async fn pool(url: &str, schema: &str, max: u32) -> Result<PgPool, DbError> 
         .max_connections(max)
         .connect_with(options)
         .await?)
+}
+
+/// A pool like [`pool`] that connects on first use (the schema may not exist yet at start).
+pub fn pool_lazy(url: &str, schema: &str, max: u32) -> Result<PgPool, DbError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| DbError::Url(redact(url), e.to_string()))?
+        .options([("search_path", schema)]);
+    Ok(PgPoolOptions::new()
+        .max_connections(max)
+        .connect_lazy_with(options))
 }
 
 /// Creates `schema` if needed and brings it to the latest migration of `migrator`.

@@ -16,11 +16,15 @@
 pub mod archive;
 pub mod batch;
 pub mod db;
+pub mod proofs;
 pub mod read_models;
 pub mod replay;
 pub mod runner;
 pub mod status;
 pub mod storable;
+pub mod tree;
+pub mod tree_heads;
+pub mod witness;
 
 use ecites_events::{PartyCode, ReadError};
 
@@ -31,15 +35,22 @@ pub const SERVICE: &str = "ecites-projector";
 pub enum Projection {
     ReadModels,
     Archive,
+    /// The Merkle tree over each stream (signed tree heads, proofs).
+    Tree,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 2] = [Projection::ReadModels, Projection::Archive];
+    pub const ALL: [Projection; 3] = [
+        Projection::ReadModels,
+        Projection::Archive,
+        Projection::Tree,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::ReadModels => "read_models",
             Self::Archive => "archive",
+            Self::Tree => "tree",
         }
     }
 
@@ -47,6 +58,7 @@ impl Projection {
         match self {
             Self::ReadModels => &db::READ_MODELS,
             Self::Archive => &db::ARCHIVE,
+            Self::Tree => &db::TREE,
         }
     }
 
@@ -54,6 +66,7 @@ impl Projection {
         match self {
             Self::ReadModels => db::ACTIVE_SCHEMA,
             Self::Archive => db::ARCHIVE_SCHEMA,
+            Self::Tree => db::TREE_SCHEMA,
         }
     }
 
@@ -62,6 +75,7 @@ impl Projection {
         match self {
             Self::ReadModels => 0x6563_6974_0001,
             Self::Archive => 0x6563_6974_0002,
+            Self::Tree => 0x6563_6974_0004,
         }
     }
 }

@@ -14,7 +14,7 @@ use ecites_command::handler::CommandHandler;
 use ecites_events::jetstream::JetStreamLog;
 use ecites_events::keyring::PublicKeyring;
 use ecites_events::{KeyringStore, PartyCode, PublicKeys};
-use ecites_projector::db::ACTIVE_SCHEMA;
+use ecites_projector::db::{ACTIVE_SCHEMA, TREE_SCHEMA};
 use ecites_projector::status::Status;
 use ecites_query::ui::{Directory, Login, Ui, UserEntry};
 use ecites_query::{QueryState, Sessions, Viewer};
@@ -148,6 +148,25 @@ pub async fn app(
     }
     let keys = Arc::new(PublicKeys::from_rings(&rings).map_err(anyhow::Error::msg)?);
     let status = Status::default();
+    let tree = ecites_projector::tree::TreeReader {
+        pool: ecites_projector::db::pool_lazy(&config.database_url, TREE_SCHEMA, 4)?,
+    };
+    let witnesses = ecites_projector::witness::Witnesses::new(config.witnesses.clone());
+    let signers = parties
+        .iter()
+        .map(|p| Ok((*p, store.load(*p)?.signer)))
+        .collect::<anyhow::Result<std::collections::HashMap<_, _>>>()?;
+    tokio::spawn(ecites_projector::tree_heads::run(
+        Arc::new(log.clone()),
+        signers,
+        tree.clone(),
+        witnesses.clone(),
+        ecites_projector::tree_heads::TreeHeadConfig {
+            interval: std::time::Duration::from_millis(config.tree_head_interval_ms),
+            every: config.tree_head_every.max(1),
+        },
+        shutdown.clone(),
+    ));
     let projector = ecites_projector::runner::run(
         Arc::new(log.clone()),
         keys,
@@ -188,7 +207,7 @@ pub async fn app(
         base: "/query".into(),
         command_base: String::new(),
     });
-    let health = status.clone();
+    let health = (status.clone(), witnesses);
     let metrics = MetricsReaders {
         token: config.metrics_token.clone(),
         sessions: api_sessions,
@@ -197,10 +216,11 @@ pub async fn app(
         .route(
             "/health",
             get(move || {
-                let health = health.clone();
-                async move { health_answer(&health) }
+                let (status, witnesses) = health.clone();
+                async move { health_answer(&status, witnesses.refusals()) }
             }),
         )
+        .merge(ecites_projector::proofs::router(tree))
         .route(
             "/api/public-keys",
             get(move || async move { Json(rings.clone()) }),
@@ -224,9 +244,15 @@ pub async fn app(
 
 /// `/health`: 200 when every projection follows every Party and every stream is complete,
 /// else 503, with the words that say what is not (never an error's text).
-fn health_answer(status: &Status) -> axum::response::Response {
+fn health_answer(status: &Status, witness_refusals: u64) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let (ok, body) = status.health();
+    let (mut ok, mut body) = status.health();
+    // A witness refused a tree head: the log may have lost or changed history.
+    if witness_refusals > 0 {
+        ok = false;
+        body["status"] = serde_json::json!("degraded");
+    }
+    body["witness_refusals"] = serde_json::json!(witness_refusals);
     let code = if ok {
         axum::http::StatusCode::OK
     } else {

@@ -245,6 +245,32 @@ impl TestSystem {
         }
     }
 
+    /// Waits until the log of `party` is quiet: its last event is the tree head covering every
+    /// event before it (no other tree head will follow), and the read models have applied it.
+    /// Tests that compare the read models at two moments need this, or a tree head signed in
+    /// between would move the checkpoint.
+    pub async fn settled(&self, party: PartyCode, limit: Duration) {
+        use ecites_events::payloads::tree::TreeHeadSigned;
+        use ecites_events::EventReader;
+        let aggregate = ecites_projector::tree_heads::tree_head_ref(party);
+        let start = Instant::now();
+        loop {
+            let head = self.log.head(party).await.unwrap_or(0);
+            let last = self.log.read_last(&aggregate).await.ok().flatten();
+            let covered = last.as_ref().and_then(|ev| {
+                let envelope = ev.envelope().ok()?;
+                let h: TreeHeadSigned = serde_json::from_str(envelope.payload.get()).ok()?;
+                Some(ev.sequence == head && h.head.size + 1 == head)
+            });
+            if covered == Some(true) {
+                break;
+            }
+            assert!(start.elapsed() < limit, "the log of {party} did not settle");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.caught_up(party, limit).await;
+    }
+
     /// `ecites` run in process against this system's configuration (in a multi-thread test).
     pub fn cli(&self, args: &[&str]) -> (u8, String) {
         let c = &self.config;

@@ -390,8 +390,8 @@ async fn a_signed_event_holding_a_nul_is_projected_archived_and_replayed() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{out}");
-    sys.caught_up(lk, WAIT).await;
-    sys.caught_up(ke, WAIT).await;
+    sys.settled(lk, WAIT).await;
+    sys.settled(ke, WAIT).await;
     sys.healthy(WAIT).await;
 
     let officer = sys.login("LK", "officer").await;

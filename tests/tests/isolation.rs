@@ -159,7 +159,7 @@ async fn two_parties_with_the_same_ids_see_nothing_of_each_other() {
         assert_eq!(status, StatusCode::OK, "{code}: {out}");
     }
     for p in ["LK", "KE"] {
-        sys.caught_up(party(p), WAIT).await;
+        sys.settled(party(p), WAIT).await;
     }
 
     // Each Party reads its own rows under the shared ids.

@@ -217,6 +217,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             events,
             position,
             duplicate,
+            hash: None,
         };
         self.authorize_account(who, party, &command).await?;
         for _ in 0..super::ATTEMPTS {
@@ -252,7 +253,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         command_id,
                         occurred_at,
                     );
-                    return Ok(accepted(names, done.position_token(), false));
+                    return Ok(accepted(names, done.position_token(), false).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
                     return Ok(accepted(vec![], format!("{party}:{sequence}"), true));

@@ -95,6 +95,9 @@ pub struct Accepted<I = Uuid> {
     pub position: String,
     /// The command id had already been applied (idempotent retry); nothing was written.
     pub duplicate: bool,
+    /// Hex SHA-256 of the commit's last event: with the position, the caller's receipt, which
+    /// an inclusion proof in a signed tree head later confirms (`/api/{party}/proof/inclusion`).
+    pub hash: Option<String>,
 }
 
 impl<I> Accepted<I> {
@@ -104,7 +107,14 @@ impl<I> Accepted<I> {
             events,
             position,
             duplicate: false,
+            hash: None,
         }
+    }
+
+    /// With the receipt of `done`: its last event's hash.
+    pub fn receipt(mut self, done: &ecites_events::Committed) -> Self {
+        self.hash = done.positions.last().map(|(_, p)| p.hash.to_hex());
+        self
     }
 
     pub fn duplicate(id: I, party: PartyCode, sequence: u64) -> Self {
@@ -113,6 +123,7 @@ impl<I> Accepted<I> {
             events: vec![],
             position: format!("{party}:{sequence}"),
             duplicate: true,
+            hash: None,
         }
     }
 }
@@ -359,11 +370,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                     self.debited(&done, d, a.command_id, occurred_at);
                 }
                 let names = events.iter().map(PermitEvent::event_type).collect();
-                Ok(Some(Accepted::new(
-                    a.permit_id,
-                    names,
-                    done.position_token(),
-                )))
+                Ok(Some(
+                    Accepted::new(a.permit_id, names, done.position_token()).receipt(&done),
+                ))
             }
             Err(AppendError::Duplicate { sequence, .. }) => {
                 self.cache.forget(a.aggregate);

@@ -166,6 +166,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             events,
             position,
             duplicate,
+            hash: None,
         };
         for _ in 0..super::ATTEMPTS {
             let loaded = self.load_organisation(&aggregate).await?;
@@ -212,7 +213,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         self.organisations.put(&aggregate, next);
                     }
                     let names = events.iter().map(OrganisationEvent::event_type).collect();
-                    return Ok(accepted(names, done.position_token(), false));
+                    return Ok(accepted(names, done.position_token(), false).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
                     return Ok(accepted(vec![], format!("{party}:{sequence}"), true));
@@ -344,7 +345,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             match self.log.append(commit_by(who, command_id, changes)).await {
                 Ok(done) => {
                     let names = vec![RegistrationNumberReleased::EVENT_TYPE];
-                    return Ok(Accepted::new(id, names, done.position_token()));
+                    return Ok(Accepted::new(id, names, done.position_token()).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
                     return Ok(Accepted::duplicate(id, party, sequence));

@@ -167,7 +167,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         self.party_config.put(party, next);
                     }
                     let names = events.iter().map(PartyConfigEvent::event_type).collect();
-                    return Ok(Accepted::new((), names, done.position_token()));
+                    return Ok(Accepted::new((), names, done.position_token()).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => return Ok(duplicate(sequence)),
                 // Changed meanwhile (e.g. through another instance): the next load sees the

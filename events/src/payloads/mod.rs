@@ -10,11 +10,13 @@ pub mod permit;
 pub mod prepayment;
 pub mod quota;
 pub mod species;
+pub mod tree;
 
 use crate::schema::{EventPayload, SchemaEntry, Upcasters};
 
 pub fn all() -> Vec<SchemaEntry> {
     vec![
+        SchemaEntry::of::<tree::TreeHeadSigned>(),
         SchemaEntry::of::<import_balance::ImportDrawn>(),
         SchemaEntry::of::<import_balance::ImportDrawSettled>(),
         SchemaEntry::of::<import_balance::ImportDrawReleased>(),

@@ -45,7 +45,12 @@ pub async fn apply(
         "import_balance" => import_balance(tx, ev, up).await,
         // Counters and keys: nothing a reader lists (the permit events carry the numbers).
         // Registration-number reservations: the organisation's own event carries the number.
-        "numbering" | "security_stamp" | "party" | "keyring" | "registration_number" => Ok(()),
+        "numbering"
+        | "security_stamp"
+        | "party"
+        | "keyring"
+        | "registration_number"
+        | "tree_head" => Ok(()),
         other => Err(Problem::Unknown(format!("aggregate type {other:?}"))),
     };
     result.map_err(|e| match e {
