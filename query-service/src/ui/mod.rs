@@ -139,8 +139,17 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/static/admin.css", get(admin_css))
         .route("/ui/set-password", get(pages::set_password_page))
         .merge(party)
-        .with_state(ui)
+        .with_state(ui.clone())
         .layer(axum::middleware::from_fn(lang_choice))
+        .layer(axum::middleware::from_fn_with_state(ui, params_guard))
+}
+
+/// [`crate::query_guard`] for the pages: a bad parameter is a 400 page naming it.
+async fn params_guard(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
+    match crate::query_guard::check(req.uri().query()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => pages::api_error(&ui, lang(req.headers()), None, e),
+    }
 }
 
 const CSS: &str = include_str!("app.css");
