@@ -53,6 +53,12 @@ pub struct Config {
     /// A bearer token that reads `/projector/metrics` (for a Prometheus scraper); without it
     /// only a signed-in system operator reads them.
     pub metrics_token: Option<String>,
+    /// Take the client's address from `X-Forwarded-For` (its last entry: what the proxy in
+    /// front of `serve` saw). Only behind a proxy that sets it, or anyone could name any
+    /// address and escape the limits on guessing.
+    pub trust_forwarded_for: bool,
+    /// Longest a request may take to be answered (a streamed CSV's body is not counted).
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -79,6 +85,8 @@ impl Default for Config {
             read_wait_ms: 2000,
             expiry_interval_secs: 3600,
             metrics_token: None,
+            trust_forwarded_for: false,
+            request_timeout_secs: 30,
         }
     }
 }

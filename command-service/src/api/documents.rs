@@ -86,7 +86,14 @@ async fn read_limited(body: Body, kind: DocumentKind) -> Result<Vec<u8>, Problem
     let mut out = Vec::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
+        let chunk = chunk.map_err(|e| {
+            // `serve`'s outer bound on every body cut it: too large, not broken.
+            let cut = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.into_inner().is::<http_body_util::LengthLimitError>();
+            if cut {
+                return too_large(kind);
+            }
             refused(
                 StatusCode::BAD_REQUEST,
                 "DOC-FILE-BODY",
