@@ -462,7 +462,10 @@ fn secondary(row_no: usize, row: &Row, codes: &Codes) -> Vec<Finding> {
         warn(
             "PurposeCode",
             "AR-TERM-PURPOSE",
-            format!("purpose {} is not a usual purpose for term {}", row.purpose, row.term),
+            format!(
+                "purpose {} is not a usual purpose for term {}",
+                row.purpose, row.term
+            ),
         );
     }
     let kingdom = row.kingdom.to_ascii_lowercase();
@@ -475,7 +478,10 @@ fn secondary(row_no: usize, row: &Row, codes: &Codes) -> Vec<Finding> {
         warn(
             "TermCode",
             "AR-TAXON-TERM",
-            format!("term {} does not describe specimens of {} ({})", row.term, row.species_name, row.kingdom),
+            format!(
+                "term {} does not describe specimens of {} ({})",
+                row.term, row.species_name, row.kingdom
+            ),
         );
     }
     let year: Option<i32> = row.year.parse().ok();

@@ -89,7 +89,10 @@ fn line(r: &PgRow) -> Result<Line, sqlx::Error> {
         source: r.try_get(15)?,
         year: r.try_get(16)?,
         export_permit: r.try_get(17)?,
-        listed: match (r.try_get::<Option<String>, _>(18)?, r.try_get::<Option<time::Date>, _>(19)?) {
+        listed: match (
+            r.try_get::<Option<String>, _>(18)?,
+            r.try_get::<Option<time::Date>, _>(19)?,
+        ) {
             (Some(appendix), Some(since)) => Some((appendix, since)),
             _ => None,
         },

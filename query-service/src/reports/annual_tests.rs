@@ -279,16 +279,41 @@ fn secondary_checks_warn_of_unusual_purposes_terms_and_appendices() {
     };
     assert!(rules(&line()).is_empty(), "{:?}", rules(&line()));
     // Live pythons for a hunting trophy purpose; timber of an animal.
-    let trophy = Line { purpose: "H".into(), ..line() };
-    assert!(rules(&trophy).contains(&"AR-TERM-PURPOSE"), "{:?}", rules(&trophy));
-    let timber = Line { term: "TIM".into(), unit: Some("CUM".into()), ..line() };
-    assert!(rules(&timber).contains(&"AR-TAXON-TERM"), "{:?}", rules(&timber));
+    let trophy = Line {
+        purpose: "H".into(),
+        ..line()
+    };
+    assert!(
+        rules(&trophy).contains(&"AR-TERM-PURPOSE"),
+        "{:?}",
+        rules(&trophy)
+    );
+    let timber = Line {
+        term: "TIM".into(),
+        unit: Some("CUM".into()),
+        ..line()
+    };
+    assert!(
+        rules(&timber).contains(&"AR-TAXON-TERM"),
+        "{:?}",
+        rules(&timber)
+    );
     // Appendix II reported for 2025 while the catalogue has it in Appendix I since 2019.
     let since = time::Date::from_calendar_date(2019, time::Month::March, 1).unwrap();
-    let wrong = Line { listed: Some(("I".into(), since)), ..line() };
-    assert!(rules(&wrong).contains(&"AR-APPENDIX-YEAR"), "{:?}", rules(&wrong));
+    let wrong = Line {
+        listed: Some(("I".into(), since)),
+        ..line()
+    };
+    assert!(
+        rules(&wrong).contains(&"AR-APPENDIX-YEAR"),
+        "{:?}",
+        rules(&wrong)
+    );
     // A listing that started during the year may not have applied to the row: no warning.
     let recent = time::Date::from_calendar_date(2025, time::Month::June, 1).unwrap();
-    let changed = Line { listed: Some(("I".into(), recent)), ..line() };
+    let changed = Line {
+        listed: Some(("I".into(), recent)),
+        ..line()
+    };
     assert!(!rules(&changed).contains(&"AR-APPENDIX-YEAR"));
 }
