@@ -211,6 +211,8 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
 #[tokio::test]
 async fn unknown_tokens_lock_their_address() {
     let sys = system(false).await;
+    // The read models exist once the projector follows the Party.
+    sys.healthy(std::time::Duration::from_secs(60)).await;
     let token = sys.login("LK", "officer").await;
     let query = |address: &str, bearer: &str| {
         from(
