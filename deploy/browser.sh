@@ -72,7 +72,8 @@ run_tests() {
     : "${ECITES_NATS_URL:?run: eval \"\$(deploy/stack.sh env)\"}"
     : "${ECITES_DATABASE_URL:?run: eval \"\$(deploy/stack.sh env)\"}"
     (cd "$REPO_ROOT" && cargo build --quiet --bin ecites)
-    local bin="$REPO_ROOT/target/debug/ecites"
+    # Where cargo put it: a worktree with its own CARGO_TARGET_DIR runs its own build.
+    local bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug/ecites"
     local artifacts="$UI_TESTS/artifacts"
     mkdir -p "$artifacts"
     # Globals: the EXIT trap runs after this function has returned.

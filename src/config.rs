@@ -59,6 +59,12 @@ pub struct Config {
     pub tree_head_every: u64,
     /// The witnesses asked to co-sign every tree head (`[[witnesses]] name = … url = …`).
     pub witnesses: Vec<ecites_projector::witness::WitnessEndpoint>,
+    /// Take the client's address from `X-Forwarded-For` (its last entry: what the proxy in
+    /// front of `serve` saw). Only behind a proxy that sets it, or anyone could name any
+    /// address and escape the limits on guessing.
+    pub trust_forwarded_for: bool,
+    /// Longest a request may take to be answered (a streamed CSV's body is not counted).
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -88,6 +94,8 @@ impl Default for Config {
             tree_head_interval_ms: 1000,
             tree_head_every: 1000,
             witnesses: vec![],
+            trust_forwarded_for: false,
+            request_timeout_secs: 30,
         }
     }
 }

@@ -73,6 +73,18 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
 });
 
+// Whatever the pages' Content-Security-Policy blocks (an inline script or style, a stray
+// origin) is a failure: the browser reports it on the console of the page.
+const cspViolations = [];
+const newContext = browser.newContext.bind(browser);
+browser.newContext = async (options) => {
+  const context = await newContext(options);
+  context.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`${msg.location().url}: ${msg.text()}`);
+  });
+  return context;
+};
+
 let step = 0;
 async function shot(page, name) {
   step += 1;
@@ -283,6 +295,7 @@ try {
   await domesticMeasure(admin.page);
   await speciesImport(admin.page, standIn);
   await tradeReport(officer);
+  assert.deepEqual(cspViolations, [], 'the Content-Security-Policy blocked nothing');
   console.log('ui-tests: the admin journey passed');
 } catch (e) {
   failed = true;

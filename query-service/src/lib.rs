@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod permits;
 pub mod position;
 pub mod problem;
+pub mod query_guard;
 pub mod reports;
 pub mod ui;
 
@@ -121,6 +122,7 @@ pub fn router(state: Arc<QueryState>) -> Router {
         )
         .nest("/api/{party}", party)
         .with_state(state)
+        .layer(axum::middleware::from_fn(query_guard::guard))
 }
 
 async fn health() -> Json<Value> {

@@ -22,8 +22,14 @@ use tower::ServiceExt;
 struct TestLogin;
 
 impl Login for TestLogin {
-    fn login(&self, _: PartyCode, _: &str, _: &str) -> Option<(String, Viewer)> {
-        None
+    fn login(
+        &self,
+        _: PartyCode,
+        _: &str,
+        _: &str,
+        _: Option<std::net::IpAddr>,
+    ) -> Result<(String, Viewer), ecites_query::ui::LoginRefused> {
+        Err(ecites_query::ui::LoginRefused::BadCredentials)
     }
     fn logout(&self, _token: &str) {}
     fn directory(&self) -> Option<&dyn Directory> {

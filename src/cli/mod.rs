@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod hardening;
 mod keys;
 mod party;
 mod projector;

@@ -6,6 +6,7 @@ use crate::species::ClientConfig;
 use anyhow::Context;
 use axum::{routing::get, Json, Router};
 use ecites_command::api::species_import::SpeciesImports;
+use ecites_command::api::users::SignInRefused;
 use ecites_command::api::{users::Users, ApiState};
 use ecites_command::domain::context::PartySettings;
 use ecites_command::handler::auth::{Principal, Role};
@@ -16,7 +17,7 @@ use ecites_events::keyring::PublicKeyring;
 use ecites_events::{KeyringStore, PartyCode, PublicKeys};
 use ecites_projector::db::{ACTIVE_SCHEMA, TREE_SCHEMA};
 use ecites_projector::status::Status;
-use ecites_query::ui::{Directory, Login, Ui, UserEntry};
+use ecites_query::ui::{Directory, Login, LoginRefused, Ui, UserEntry};
 use ecites_query::{QueryState, Sessions, Viewer};
 use std::sync::Arc;
 
@@ -90,9 +91,24 @@ impl Directory for CommandLogin {
 }
 
 impl Login for CommandLogin {
-    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)> {
-        let (token, p) = self.api.users.login(party, user_id, password)?;
-        Some((
+    fn login(
+        &self,
+        party: PartyCode,
+        user_id: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<(String, Viewer), LoginRefused> {
+        let (token, p) = self
+            .api
+            .users
+            .sign_in(party, user_id, password, client)
+            .map_err(|refused| match refused {
+                SignInRefused::BadCredentials => LoginRefused::BadCredentials,
+                SignInRefused::TooManyAttempts { retry_after } => {
+                    LoginRefused::TooManyAttempts { retry_after }
+                }
+            })?;
+        Ok((
             token,
             Viewer {
                 user_id: p.user_id,
@@ -120,6 +136,8 @@ pub async fn run(config: &Config, listen: Option<String>) -> anyhow::Result<u8> 
         .await
         .with_context(|| format!("binding {addr}"))?;
     eprintln!("ecites serving on http://{addr} (health: /health, API: /api/openapi.json, public keys: /api/public-keys)");
+    // The peer's address is what the limits on guessing count by (see `hardening.rs`).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
@@ -208,11 +226,17 @@ pub async fn app(
         command_base: String::new(),
     });
     let health = (status.clone(), witnesses);
+    let hardening = super::hardening::Hardening {
+        api: api_sessions.clone(),
+        metrics_token: config.metrics_token.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_secs.max(1)),
+    };
     let metrics = MetricsReaders {
         token: config.metrics_token.clone(),
         sessions: api_sessions,
     };
-    Ok(Router::new()
+    let app = Router::new()
         .route(
             "/health",
             get(move || {
@@ -239,7 +263,8 @@ pub async fn app(
         .nest(
             "/query",
             ecites_query::router(query).merge(ecites_query::ui::router(ui)),
-        ))
+        );
+    Ok(super::hardening::harden(app, hardening))
 }
 
 /// `/health`: 200 when every projection follows every Party and every stream is complete,
@@ -305,7 +330,7 @@ impl MetricsReaders {
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing of the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

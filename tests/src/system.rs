@@ -34,11 +34,15 @@ struct User {
     organisation: Option<Uuid>,
 }
 
+/// A change to the configuration a [`TestSystem`] starts with.
+type Configure = Box<dyn FnOnce(&mut Config)>;
+
 #[derive(Default)]
 pub struct TestSystemBuilder {
     parties: Vec<PartyCode>,
     users: Vec<User>,
     nats_url: Option<String>,
+    configure: Vec<Configure>,
 }
 
 impl TestSystemBuilder {
@@ -58,6 +62,12 @@ impl TestSystemBuilder {
         self
     }
 
+    /// Changes the configuration before the system starts (e.g. `trust_forwarded_for`).
+    pub fn configure(mut self, f: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
     /// The log on this NATS server instead of the shared test server.
     pub fn nats(mut self, url: &str) -> Self {
         self.nats_url = Some(url.into());
@@ -68,7 +78,7 @@ impl TestSystemBuilder {
         let dir = tempfile::tempdir().expect("temporary directory");
         let log_config = unique_config();
         let database_url = crate::readside::test_database().await;
-        let config = Config {
+        let mut config = Config {
             nats_url: self.nats_url.unwrap_or_else(nats_url),
             keys_dir: dir.path().join("keys"),
             stream_prefix: log_config.stream_prefix.clone(),
@@ -80,6 +90,9 @@ impl TestSystemBuilder {
             read_wait_ms: 5000,
             ..Config::default()
         };
+        for f in self.configure {
+            f(&mut config);
+        }
         let store = KeyringStore::new(&config.keys_dir);
         let log = JetStreamLog::connect(&config.nats_url, config.log_config())
             .await
@@ -174,6 +187,24 @@ impl TestSystem {
         let value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, value)
+    }
+
+    /// Sends `request` through the whole app; the status, headers and body.
+    pub async fn send(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the body");
+        (status, headers, body.to_vec())
     }
 
     /// Signs `user` of `party` in; the bearer token.

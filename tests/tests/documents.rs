@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use ecites_command::handler::auth::Role;
-use ecites_command::handler::documents::MAX_DOCUMENT_BYTES;
+use ecites_command::handler::document_types::DocumentKind;
 use ecites_events::audit::verify_event;
 use ecites_events::payloads::permit::ApplicationSubmitted;
 use ecites_events::{AggregateRef, EventReader};
@@ -76,6 +76,18 @@ async fn list_in_org_a(api: &TestApi, user: &str, capacity: Value) {
         .organisation_act(&founder, api.organisation("org-a"), "add-member", body)
         .await;
     assert_eq!(status, StatusCode::OK, "{out}");
+}
+
+/// `text` behind the PNG signature: what the store takes as a PNG.
+fn png(text: &[u8]) -> Vec<u8> {
+    [&b"\x89PNG\r\n\x1a\n"[..], text].concat()
+}
+
+/// A PDF of exactly `len` bytes.
+fn pdf_of_len(len: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.7\n".to_vec();
+    v.resize(len, b'0');
+    v
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -161,21 +173,19 @@ async fn a_document_is_stored_under_its_hash_and_recorded_by_the_application() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Uploading the same bytes makes them readable to the second uploader's organisation.
-    let (status, _) = upload(&api, &b, pdf.clone(), "text/plain").await;
+    let (status, _) = upload(&api, &b, pdf.clone(), "application/pdf").await;
     assert_eq!(status, StatusCode::OK);
     let (status, headers, _) = download(&api, &b, &sha).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        headers["content-type"], "application/pdf",
-        "the first type stays"
-    );
+    assert_eq!(headers["content-type"], "application/pdf");
 }
 
 #[tokio::test]
 async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_written() {
     let api = api().await;
     let a = api.login("trader-a").await;
-    let missing = sha256(b"a scan that was never uploaded");
+    let scan = png(b"a scan that was never uploaded");
+    let missing = sha256(&scan);
     let head = api.ledger.log.head(lk()).await.unwrap();
     let (status, out) = submit(&api, &a, &[&missing]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
@@ -217,13 +227,7 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
         head,
         "nothing written"
     );
-    let (status, out) = upload(
-        &api,
-        &a,
-        b"a scan that was never uploaded".to_vec(),
-        "image/png",
-    )
-    .await;
+    let (status, out) = upload(&api, &a, scan, "image/png").await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let (status, out) = api.call(&path, Some(&a), Some(resubmit(&[&missing]))).await;
     assert_eq!(status, StatusCode::OK, "{out}");
@@ -233,13 +237,8 @@ async fn an_application_naming_a_document_not_stored_is_refused_and_nothing_writ
 async fn uploads_are_bounded_raw_and_by_those_who_file() {
     let api = api().await;
     let a = api.login("trader-a").await;
-    let (status, out) = upload(
-        &api,
-        &a,
-        vec![b'x'; MAX_DOCUMENT_BYTES + 1],
-        "application/pdf",
-    )
-    .await;
+    let cap = DocumentKind::Pdf.max_bytes();
+    let (status, out) = upload(&api, &a, pdf_of_len(cap + 1), "application/pdf").await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{out}");
     assert_eq!(out["status"], 413);
     let (status, _) = upload(
@@ -253,17 +252,11 @@ async fn uploads_are_bounded_raw_and_by_those_who_file() {
     let (status, _) = upload(&api, &a, vec![], "application/pdf").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let auditor = api.login("auditor").await;
-    let (status, _) = upload(&api, &auditor, b"x".to_vec(), "text/plain").await;
+    let (status, _) = upload(&api, &auditor, pdf_of_len(100), "application/pdf").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(check_store(&api.document_store_dir()), 0, "nothing stored");
     // Exactly at the limit is fine.
-    let (status, out) = upload(
-        &api,
-        &a,
-        vec![b'y'; MAX_DOCUMENT_BYTES],
-        "application/octet-stream",
-    )
-    .await;
+    let (status, out) = upload(&api, &a, pdf_of_len(cap), "application/pdf").await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     assert_eq!(check_store(&api.document_store_dir()), 1);
 }
@@ -290,7 +283,7 @@ async fn documents_follow_the_organisation_s_list_not_the_account_s_organisation
     list_in_org_a(&api, "clerk-a", json!("member")).await;
     assert_eq!(status_of("clerk-a").await, StatusCode::OK);
     let clerk = api.login("clerk-a").await;
-    let scan = b"clerk's scan of the breeding records".to_vec();
+    let scan = png(b"clerk's scan of the breeding records");
     let (status, _) = upload(&api, &clerk, scan.clone(), "image/png").await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(download(&api, &a, &sha256(&scan)).await.0, StatusCode::OK);

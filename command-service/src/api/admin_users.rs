@@ -3,6 +3,7 @@
 //! change a role, disable, issue a new link; and the public `POST /api/set-password` that
 //! uses a link. Refusals write nothing; every change is in the users' audit trail.
 
+use super::attempts::ClientAddress;
 use super::body::{typed, JsonBody};
 use super::problem::{Problem, Violation};
 use super::users::{SetPasswordLink, UserError, Users, MIN_PASSWORD_CHARS};
@@ -275,6 +276,7 @@ struct SetPasswordBody {
 
 async fn set_password<S: UserAdmin>(
     State(api): State<Arc<S>>,
+    client: ClientAddress,
     raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let b: SetPasswordBody = parse(raw)?;
@@ -288,9 +290,12 @@ async fn set_password<S: UserAdmin>(
         ));
     }
     // Hashing is deliberately slow: keep it off the async workers.
-    tokio::task::spawn_blocking(move || api.users().set_password(&b.token, &b.password))
-        .await
-        .map_err(|e| UserError::Hash(e.to_string()))??;
+    tokio::task::spawn_blocking(move || {
+        api.users()
+            .set_password_from(&b.token, &b.password, client.0)
+    })
+    .await
+    .map_err(|e| UserError::Hash(e.to_string()))??;
     Ok(Json(json!({ "password_set": true })))
 }
 
@@ -306,6 +311,9 @@ impl From<UserError> for Problem {
                 invalid("USER-ORGANISATION", "organisation_id", detail)
             }
             UserError::InvalidLink => invalid("USER-LINK", "token", detail),
+            UserError::TooManyAttempts(seconds) => {
+                Problem::too_many_attempts("USER-LINK-ATTEMPTS", Some("token"), seconds)
+            }
             UserError::NotManaged(_) => Problem::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -3,11 +3,10 @@
 
 use super::permits::party;
 use super::problem::Problem;
+use super::problem::Violation;
 use super::{ApiState, Authenticated};
-use crate::handler::documents::{
-    canonical_hash, may_upload, DocumentError, DocumentStore, Upload, DEFAULT_CONTENT_TYPE,
-    MAX_DOCUMENT_BYTES,
-};
+use crate::handler::document_types::DocumentKind;
+use crate::handler::documents::{canonical_hash, may_upload, DocumentError, DocumentStore, Upload};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -52,50 +51,82 @@ fn store<L>(api: &ApiState<L>) -> Result<&DocumentStore, Problem> {
     })
 }
 
-fn too_large() -> Problem {
-    Problem::new(
+/// A refusal of the upload (nothing stored), naming its rule and the field at fault: the
+/// `content-type` header or the `body`. The message never repeats what was sent.
+fn refused(status: StatusCode, rule: &str, field: &str, message: String) -> Problem {
+    let mut p = Problem::new(
+        status,
+        "document-refused",
+        "The document is not accepted",
+        message.clone(),
+    );
+    p.violations.push(Violation {
+        rule: rule.into(),
+        message,
+        field: Some(field.into()),
+    });
+    p
+}
+
+fn too_large(kind: DocumentKind) -> Problem {
+    refused(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "document-too-large",
-        "The document is too large",
-        format!("a supporting document may have at most {MAX_DOCUMENT_BYTES} bytes"),
+        "DOC-FILE-SIZE",
+        "body",
+        format!(
+            "a {} document may have at most {} bytes",
+            kind.media_type(),
+            kind.max_bytes()
+        ),
     )
 }
 
-/// The body, refused as soon as it passes the limit (whatever Content-Length claims).
-async fn read_limited(body: Body) -> Result<Vec<u8>, Problem> {
+/// The body, refused as soon as it passes `kind`'s cap (whatever Content-Length claims).
+async fn read_limited(body: Body, kind: DocumentKind) -> Result<Vec<u8>, Problem> {
     let mut out = Vec::new();
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Problem::bad_request(e.to_string()))?;
-        if out.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-            return Err(too_large());
+        let chunk = chunk.map_err(|e| {
+            // `serve`'s outer bound on every body cut it: too large, not broken.
+            let cut = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.into_inner().is::<http_body_util::LengthLimitError>();
+            if cut {
+                return too_large(kind);
+            }
+            refused(
+                StatusCode::BAD_REQUEST,
+                "DOC-FILE-BODY",
+                "body",
+                "the body could not be read to its end".into(),
+            )
+        })?;
+        if out.len() + chunk.len() > kind.max_bytes() {
+            return Err(too_large(kind));
         }
         out.extend_from_slice(&chunk);
     }
     Ok(out)
 }
 
-/// The content type to keep: the header as sent, when it is a plausible media type.
-fn content_type(headers: &HeaderMap) -> Result<String, Problem> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(DEFAULT_CONTENT_TYPE.into());
-    };
-    let text = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|t| (1..=200).contains(&t.len()) && t.contains('/'))
-        .ok_or_else(|| Problem::bad_request("content-type: not a media type"))?;
-    // A multipart form would be stored as its envelope, not as the document inside it.
-    if text.to_ascii_lowercase().starts_with("multipart/") {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "multipart-not-accepted",
-            "Send the document itself as the body",
-            "upload the raw bytes with their own content-type, not a multipart form",
-        ));
-    }
-    Ok(text.to_string())
+/// The allowed type the `Content-Type` header names. A multipart form, a type not on the
+/// list, a missing or unreadable header: DOC-FILE-TYPE.
+fn content_type(headers: &HeaderMap) -> Result<DocumentKind, Problem> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(DocumentKind::from_content_type)
+        .ok_or_else(|| {
+            refused(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "DOC-FILE-TYPE",
+                "content-type",
+                format!(
+                    "send the document itself as the body, with a Content-Type of: {}",
+                    DocumentKind::list()
+                ),
+            )
+        })
 }
 
 pub async fn upload<L: EventAppender + EventReader>(
@@ -119,17 +150,31 @@ pub async fn upload<L: EventAppender + EventReader>(
             ),
         ));
     }
+    let kind = content_type(&headers)?;
     let announced = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|n| n > MAX_DOCUMENT_BYTES) {
-        return Err(too_large());
+    if announced.is_some_and(|n| n > kind.max_bytes()) {
+        return Err(too_large(kind));
     }
-    let content_type = content_type(&headers)?;
-    let bytes = read_limited(body).await?;
+    let bytes = read_limited(body, kind).await?;
     if bytes.is_empty() {
-        return Err(Problem::bad_request("the document is empty"));
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "DOC-FILE-EMPTY",
+            "body",
+            "the document is empty".into(),
+        ));
+    }
+    // What the bytes are, not what the header says, is what a reader's software will open.
+    if !kind.matches(&bytes) {
+        return Err(refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "DOC-FILE-CONTENT",
+            "body",
+            format!("the bytes are not a {} file", kind.media_type()),
+        ));
     }
     let upload = Upload {
         party,
@@ -137,7 +182,9 @@ pub async fn upload<L: EventAppender + EventReader>(
         organisation_id: who.organisation_id,
         uploaded_at: time::OffsetDateTime::now_utc(),
     };
-    let (meta, new) = store.put(bytes, content_type, upload).await?;
+    let (meta, new) = store
+        .put(bytes, kind.media_type().to_string(), upload)
+        .await?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -145,7 +192,7 @@ pub async fn upload<L: EventAppender + EventReader>(
     };
     Ok((
         status,
-        Json(json!({"sha256": meta.sha256, "size": meta.size, "content_type": meta.content_type})),
+        Json(json!({"sha256": meta.sha256, "size": meta.size, "content_type": kind.media_type()})),
     ))
 }
 
@@ -179,15 +226,25 @@ pub async fn download<L: EventAppender + EventReader>(
     let Some((meta, bytes)) = store.get(&sha).await? else {
         return Err(not_found());
     };
-    let content_type = HeaderValue::from_str(&meta.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_CONTENT_TYPE));
+    // Only a type of the list, and only when the bytes are of it: a store written before the
+    // types were checked may record anything (text/html, or a header's worth of junk).
+    let content_type = DocumentKind::served_as(&meta.content_type, &bytes);
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, content_type);
-    // Uploaded bytes are never rendered as a page of this origin.
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Uploaded bytes are never rendered as a page of this origin: saved, not opened in place,
+    // never sniffed into another type, and sandboxed with no rights should a browser render.
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
     );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{sha}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -204,14 +261,17 @@ pub fn openapi_paths(paths: &mut Map<String, Value>) {
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "size": {"type": "integer"},
         "content_type": {"type": "string"}}}}}});
     paths.insert("/api/{party}/documents".into(), json!({"post": {
-        "summary": format!("Upload a supporting document (raw body, its own content-type, at most {MAX_DOCUMENT_BYTES} bytes); list the answered sha256 in the application's supporting_documents"),
+        "summary": format!("Upload a supporting document: the raw bytes as the body, with their Content-Type, one of {} (at most {} bytes for a PDF or TIFF, {} for a JPEG or PNG), the bytes starting as that type does; list the answered sha256 in the application's supporting_documents",
+            DocumentKind::list(), DocumentKind::Pdf.max_bytes(), DocumentKind::Jpeg.max_bytes()),
         "security": [{"bearer": []}],
-        "requestBody": {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+        "requestBody": {"content": DocumentKind::ALL.iter().map(|k| (k.media_type().to_string(), json!({"schema": {"type": "string", "format": "binary"}}))).collect::<Map<String, Value>>()},
         "responses": {"201": stored, "200": stored,
-            "413": {"description": "larger than the limit"}, "415": {"description": "a multipart form"}}}}));
+            "400": {"description": "DOC-FILE-EMPTY: an empty body"},
+            "413": {"description": "DOC-FILE-SIZE: larger than the type's cap"},
+            "415": {"description": "DOC-FILE-TYPE: a Content-Type not on the list (field content-type); DOC-FILE-CONTENT: bytes not of the claimed type (field body)"}}}}));
     paths.insert("/api/{party}/documents/{sha256}".into(), json!({"get": {
         "summary": "A stored document, to its uploader's organisation and the Party's officials",
         "security": [{"bearer": []}],
-        "responses": {"200": {"description": "the bytes, with the content type they were uploaded with"},
+        "responses": {"200": {"description": "the bytes as an attachment (nosniff, a sandboxing CSP), with their type when it is one of the list and the bytes agree, application/octet-stream otherwise"},
             "404": {"description": "not stored, or not yours to read"}}}}));
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin_users;
+pub mod attempts;
 pub mod body;
 pub mod documents;
 pub mod national_entries;
@@ -28,7 +29,7 @@ use problem::Problem;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use users::Users;
+use users::{SignInRefused, Users};
 
 pub struct ApiState<L> {
     pub handler: CommandHandler<L>,
@@ -86,23 +87,28 @@ struct Login {
 
 async fn login<L: Send + Sync + 'static>(
     State(api): State<Arc<ApiState<L>>>,
+    client: attempts::ClientAddress,
     raw: JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let JsonBody(v) = raw;
     let b: Login = typed(v)?;
     // Hashing is deliberately slow: keep it off the async workers.
-    let result =
-        tokio::task::spawn_blocking(move || api.users.login(b.party, &b.user_id, &b.password))
-            .await
-            .ok()
-            .flatten();
-    let (token, who) = result.ok_or_else(|| {
-        Problem::new(
+    let result = tokio::task::spawn_blocking(move || {
+        api.users
+            .sign_in(b.party, &b.user_id, &b.password, client.0)
+    })
+    .await
+    .unwrap_or(Err(SignInRefused::BadCredentials));
+    let (token, who) = result.map_err(|refused| match refused {
+        SignInRefused::TooManyAttempts { retry_after } => {
+            Problem::too_many_attempts("USER-SIGN-IN-ATTEMPTS", Some("user_id"), retry_after)
+        }
+        SignInRefused::BadCredentials => Problem::new(
             StatusCode::UNAUTHORIZED,
             "bad-credentials",
             "Login failed",
             "unknown user or wrong password",
-        )
+        ),
     })?;
     Ok(Json(
         json!({ "token": token, "user_id": who.user_id, "role": who.role, "party": who.party, "organisation_id": who.organisation_id }),

@@ -23,6 +23,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
+    /// Seconds for the `Retry-After` header (a 429).
+    #[serde(skip)]
+    pub retry_after: Option<i64>,
 }
 
 impl Problem {
@@ -33,7 +36,26 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             violations: vec![],
+            retry_after: None,
         }
+    }
+
+    /// A 429: too many failed attempts (rule `rule`), to be tried again after `seconds`.
+    pub fn too_many_attempts(rule: &str, field: Option<&str>, seconds: i64) -> Self {
+        let message = format!("too many failed attempts; try again in {seconds} s");
+        let mut p = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            "Too many failed attempts",
+            message.clone(),
+        );
+        p.violations.push(Violation {
+            rule: rule.into(),
+            message,
+            field: field.map(str::to_string),
+        });
+        p.retry_after = Some(seconds.max(1));
+        p
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -79,6 +101,10 @@ impl IntoResponse for Problem {
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         res
     }
 }

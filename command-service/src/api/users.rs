@@ -11,6 +11,7 @@
 //! and the account cannot be used until its owner has set one. Every change is appended to
 //! an audit file beside the users file (`users.audit.jsonl`, see [`super::users_audit`]).
 
+use super::attempts::SharedAttempts;
 use super::users_audit::{AuditEntry, AuditLog};
 use crate::handler::auth::{Principal, Role};
 use argon2::password_hash::{
@@ -24,6 +25,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use uuid::Uuid;
+
+#[path = "sign_in.rs"]
+mod sign_in;
+pub use sign_in::SignInRefused;
 
 /// How long a set-password link stays valid.
 pub const SET_PASSWORD_TTL: time::Duration = time::Duration::hours(72);
@@ -94,6 +99,8 @@ pub enum UserError {
     File(PathBuf, String),
     #[error("user {0} is the system operator, managed from the command line only")]
     NotManaged(String),
+    #[error("too many unknown set-password links from this address; try again in {0} s")]
+    TooManyAttempts(i64),
 }
 
 pub fn hash_password(password: &str) -> Result<String, UserError> {
@@ -146,6 +153,8 @@ pub struct Users {
     lifetimes: SessionLifetimes,
     file: Option<PathBuf>,
     audit: AuditLog,
+    /// Failed sign-ins, set-password links and tokens ([`super::attempts`]).
+    attempts: SharedAttempts,
 }
 
 fn random_token() -> String {
@@ -447,50 +456,6 @@ impl Users {
         Ok(())
     }
 
-    /// Checks the password; on success opens a session and returns its bearer token.
-    pub fn login(
-        &self,
-        party: PartyCode,
-        user_id: &str,
-        password: &str,
-    ) -> Option<(String, Principal)> {
-        let key = (party, user_id.to_string());
-        let known = |users: &Self| users.records.read().ok()?.get(&key).cloned();
-        let record = match known(self) {
-            Some(r) => r,
-            // A user `ecites users add` wrote to the file while this process ran.
-            None => {
-                self.refresh().ok()?;
-                known(self)?
-            }
-        };
-        if record.disabled || record.password_hash.is_empty() {
-            return None;
-        }
-        let hash = PasswordHash::new(&record.password_hash).ok()?;
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .ok()?;
-        let token = random_token();
-        let principal = Principal {
-            user_id: record.user_id,
-            role: record.role,
-            party: record.party,
-            organisation_id: record.organisation_id,
-        };
-        let now = now_unix();
-        let session = Session {
-            principal: principal.clone(),
-            started: now,
-            last_seen: now.into(),
-        };
-        let mut sessions = self.sessions.write().ok()?;
-        // Ended sessions go at each sign-in, so the table holds live ones only.
-        sessions.retain(|_, s| s.live(now, self.lifetimes));
-        sessions.insert(token.clone(), session);
-        Some((token, principal))
-    }
-
     /// The session's user, while the session lives; using it keeps it from going idle.
     pub fn session(&self, token: &str) -> Option<Principal> {
         let sessions = self.sessions.read().ok()?;
@@ -625,74 +590,5 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    fn headers(cookie: &str, csrf: Option<&str>) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(
-            axum::http::header::COOKIE,
-            HeaderValue::from_str(cookie).unwrap(),
-        );
-        if let Some(c) = csrf {
-            h.insert(CSRF_HEADER, HeaderValue::from_str(c).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn the_cookie_counts_only_with_the_matching_csrf_header() {
-        let both = "other=1; ecites_session=tok; ecites_csrf=abc";
-        assert_eq!(cookie_session(&headers(both, Some("abc"))), Some("tok"));
-        assert_eq!(cookie_session(&headers(both, None)), None);
-        assert_eq!(cookie_session(&headers(both, Some("abd"))), None);
-        assert_eq!(cookie_session(&headers(both, Some(""))), None);
-        let no_csrf_cookie = "ecites_session=tok";
-        assert_eq!(cookie_session(&headers(no_csrf_cookie, Some(""))), None);
-        assert_eq!(cookie_session(&headers(no_csrf_cookie, Some("abc"))), None);
-        let empty = "ecites_session=tok; ecites_csrf=";
-        assert_eq!(cookie_session(&headers(empty, Some(""))), None);
-    }
-}
-
-#[cfg(test)]
-mod session_tests {
-    use super::*;
-
-    fn signed_in(lifetimes: SessionLifetimes) -> Option<Principal> {
-        let users = Users::default().with_session_lifetimes(lifetimes);
-        let lk: PartyCode = "LK".parse().expect("party");
-        users
-            .add(
-                lk,
-                "officer",
-                Role::MaOfficer,
-                None,
-                "a long enough password",
-            )
-            .expect("add");
-        let (token, _) = users
-            .login(lk, "officer", "a long enough password")
-            .expect("login");
-        users.session(&token)
-    }
-
-    #[test]
-    fn a_session_lives_until_idle_or_too_old() {
-        assert!(signed_in(SessionLifetimes::default()).is_some());
-        let idle = SessionLifetimes {
-            idle: time::Duration::ZERO,
-            ..SessionLifetimes::default()
-        };
-        assert!(signed_in(idle).is_none(), "an idle session ended");
-        let old = SessionLifetimes {
-            absolute: time::Duration::ZERO,
-            ..SessionLifetimes::default()
-        };
-        assert!(
-            signed_in(old).is_none(),
-            "a session past its absolute lifetime ended"
-        );
-    }
-}
+#[path = "users_tests.rs"]
+mod tests;

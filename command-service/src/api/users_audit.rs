@@ -24,13 +24,18 @@ pub struct AuditEntry {
     pub actor: String,
     /// user_added | role_changed | user_disabled | user_enabled | set_password_link_issued |
     /// password_set,
-    /// with `_failed` appended when saving the change failed after its line was written.
+    /// with `_failed` appended when saving the change failed after its line was written; and
+    /// the sign-ins, which change nothing: signed_in | sign_in_failed | sign_in_locked (a
+    /// failure that started a lockout; see `api/attempts.rs`).
     pub action: String,
     pub user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<Uuid>,
+    /// The client's address, for the sign-ins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl AuditEntry {
@@ -43,7 +48,13 @@ impl AuditEntry {
             user_id: user_id.into(),
             role: None,
             organisation_id: None,
+            address: None,
         }
+    }
+
+    pub fn with_address(mut self, address: Option<std::net::IpAddr>) -> Self {
+        self.address = address;
+        self
     }
 
     /// A change made by `actor` in their own Party.

@@ -24,12 +24,6 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Largest document accepted, in bytes.
-pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
-
-/// What is stored when the upload names no content type.
-pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
-
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     #[error("{0:?} is not a SHA-256 hash (64 hexadecimal digits)")]
@@ -57,7 +51,9 @@ pub struct Upload {
 pub struct DocumentMeta {
     pub sha256: String,
     pub size: u64,
-    /// As given by the first upload; later uploads of the same bytes do not change it.
+    /// As given by the first upload; later uploads of the same bytes do not change it. Since
+    /// issue #13 one of [`super::document_types::DocumentKind`]'s; older stores may hold any
+    /// text here, which is why downloads serve it only through `DocumentKind::served_as`.
     pub content_type: String,
     pub uploads: Vec<Upload>,
 }

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod assess;
 pub mod auth;
+pub mod document_types;
 pub mod documents;
 mod imports;
 mod load;

@@ -43,15 +43,31 @@ pub const LANG_COOKIE: &str = "ecites_lang";
 /// Checks a password and opens a session (implemented by `ecites serve` over the command
 /// side's users, so a UI session is also a command API session).
 pub trait Login: Send + Sync {
-    /// The session token and the viewer, or `None` for an unknown user or a wrong password.
-    /// Slow on purpose (argon2id): called off the async workers.
-    fn login(&self, party: PartyCode, user_id: &str, password: &str) -> Option<(String, Viewer)>;
+    /// The session token and the viewer, or why not. `client` is the browser's address (for
+    /// the limits on guessing), when known. Slow on purpose (argon2id): called off the async
+    /// workers.
+    fn login(
+        &self,
+        party: PartyCode,
+        user_id: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<(String, Viewer), LoginRefused>;
     /// Ends the session of `token`.
     fn logout(&self, token: &str);
     /// What the Party admin's pages read from the command side; `None` where there is none.
     fn directory(&self) -> Option<&dyn Directory> {
         None
     }
+}
+
+/// Why a sign-in was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Unknown user or wrong password (one answer for both).
+    BadCredentials,
+    /// Too many failures for the account or from the address: seconds until the next try.
+    TooManyAttempts { retry_after: i64 },
 }
 
 /// What the Party admin's pages read from the command side (implemented by `ecites serve`).
@@ -139,8 +155,17 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/static/admin.css", get(admin_css))
         .route("/ui/set-password", get(pages::set_password_page))
         .merge(party)
-        .with_state(ui)
+        .with_state(ui.clone())
         .layer(axum::middleware::from_fn(lang_choice))
+        .layer(axum::middleware::from_fn_with_state(ui, params_guard))
+}
+
+/// [`crate::query_guard`] for the pages: a bad parameter is a 400 page naming it.
+async fn params_guard(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
+    match crate::query_guard::check(req.uri().query()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => pages::api_error(&ui, lang(req.headers()), None, e),
+    }
 }
 
 const CSS: &str = include_str!("app.css");
@@ -297,9 +322,20 @@ async fn ui_gate(
     let Ok(party) = raw.parse::<PartyCode>() else {
         return pages::error_page(&ui, lang, None, StatusCode::NOT_FOUND, "unknown Party");
     };
-    let viewer = cookie(headers, SESSION_COOKIE).and_then(|t| ui.query.sessions.viewer(t));
+    let presented = cookie(headers, SESSION_COOKIE);
+    let viewer = presented.and_then(|t| ui.query.sessions.viewer(t));
     let Some(viewer) = viewer else {
-        return Redirect::to(&format!("{}?party={party}", ui.url("/login"))).into_response();
+        let mut res = Redirect::to(&format!("{}?party={party}", ui.url("/login"))).into_response();
+        // An ended session's cookie goes, so the browser stops presenting a token that
+        // counts against its address (`ecites serve` limits unknown tokens per client).
+        if presented.is_some() {
+            for c in cleared_cookies() {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+        }
+        return res;
     };
     if !viewer.may_read_party(party) {
         let t = text::text(lang);

@@ -127,6 +127,8 @@ pub struct Text {
     pub user_id: &'static str,
     pub password: &'static str,
     pub bad_credentials: &'static str,
+    /// A sign-in refused after repeated failures; `{minutes}` is replaced.
+    pub too_many_attempts: &'static str,
     pub signed_in_as: &'static str,
     pub home: &'static str,
     pub work_queue: &'static str,
@@ -300,6 +302,7 @@ pub static EN: Text = Text {
     user_id: "User name",
     password: "Password",
     bad_credentials: "Unknown user or wrong password.",
+    too_many_attempts: "Too many failed sign-ins. Try again in {minutes} min.",
     signed_in_as: "Signed in as",
     home: "Home",
     work_queue: "Work queue",

@@ -285,9 +285,13 @@ impl ecites_query::ui::Login for PasswordLogin {
         party: ecites_events::PartyCode,
         user_id: &str,
         password: &str,
-    ) -> Option<(String, Viewer)> {
-        let viewer = sessions().viewer(user_id)?;
-        (password == "pw" && viewer.party == party).then(|| (user_id.to_string(), viewer))
+        _client: Option<std::net::IpAddr>,
+    ) -> Result<(String, Viewer), ecites_query::ui::LoginRefused> {
+        let refused = ecites_query::ui::LoginRefused::BadCredentials;
+        let viewer = sessions().viewer(user_id).ok_or(refused)?;
+        (password == "pw" && viewer.party == party)
+            .then(|| (user_id.to_string(), viewer))
+            .ok_or(refused)
     }
 
     fn logout(&self, _token: &str) {}

@@ -25,7 +25,7 @@ pub(super) use self::{apply::*, dashboard::*, home::*, permit::*, session::*, ti
 pub(super) use self::{history::permit_at, organisation::*, verify::verify};
 
 use super::text::{text, trader as trader_text, Lang, Text, TraderText};
-use super::{codes, json_of, lang, Ui, SESSION_COOKIE};
+use super::{codes, json_of, lang, LoginRefused, Ui, SESSION_COOKIE};
 use crate::auth::Viewer;
 use crate::problem::ApiError;
 use crate::{catalogue, permits, Ctx};

@@ -8,20 +8,22 @@ pub(in crate::ui) async fn login_form(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    login_page(
-        &ui,
-        lang,
-        param(&q, "party").unwrap_or("LK"),
-        param(&q, "error").is_some(),
-    )
+    let failed = param(&q, "error").map(|_| LoginRefused::BadCredentials);
+    login_page(&ui, lang, param(&q, "party").unwrap_or("LK"), failed)
 }
 
-fn login_page(ui: &Ui, lang: Lang, party: &str, failed: bool) -> Response {
+fn login_page(ui: &Ui, lang: Lang, party: &str, failed: Option<LoginRefused>) -> Response {
     let t = text(lang);
+    let message = failed.map(|f| match f {
+        LoginRefused::BadCredentials => t.bad_credentials.to_string(),
+        LoginRefused::TooManyAttempts { retry_after } => t
+            .too_many_attempts
+            .replace("{minutes}", &((retry_after.max(1) + 59) / 60).to_string()),
+    });
     let body = html! {
         form.card.login method="post" action=(ui.url("/login")) {
-            @if failed {
-                p.banner.bad role="alert" #login-error { (t.bad_credentials) }
+            @if let Some(message) = &message {
+                p.banner.bad role="alert" #login-error { (message) }
             }
             label for="party" { (t.party) }
             input #party name="party" value=(party) required maxlength="2" autocapitalize="characters" pattern="[A-Za-z]{2}";
@@ -32,12 +34,17 @@ fn login_page(ui: &Ui, lang: Lang, party: &str, failed: bool) -> Response {
             button type="submit" { (t.sign_in) }
         }
     };
-    let status = if failed {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
+    let status = match failed {
+        None => StatusCode::OK,
+        Some(LoginRefused::BadCredentials) => StatusCode::UNAUTHORIZED,
+        Some(LoginRefused::TooManyAttempts { .. }) => StatusCode::TOO_MANY_REQUESTS,
     };
-    respond(status, page(ui, lang, None, None, t.sign_in, body))
+    let mut res = respond(status, page(ui, lang, None, None, t.sign_in, body));
+    if let Some(LoginRefused::TooManyAttempts { retry_after }) = failed {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.max(1).into());
+    }
+    res
 }
 
 #[derive(Deserialize)]
@@ -50,20 +57,26 @@ pub(in crate::ui) struct LoginForm {
 pub(in crate::ui) async fn login(
     State(ui): State<Arc<Ui>>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = lang(&headers);
     let Ok(party) = f.party.trim().to_ascii_uppercase().parse::<PartyCode>() else {
-        return login_page(&ui, lang, &f.party, true);
+        return login_page(&ui, lang, &f.party, Some(LoginRefused::BadCredentials));
     };
     let login = ui.login.clone();
     let user_id = f.user_id.trim().to_string();
-    let result = tokio::task::spawn_blocking(move || login.login(party, &user_id, &f.password))
-        .await
-        .ok()
-        .flatten();
-    let Some((token, viewer)) = result else {
-        return login_page(&ui, lang, party.as_str(), true);
+    // `ecites serve` records the browser's address (or the trusted proxy's word for it).
+    let client = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let result =
+        tokio::task::spawn_blocking(move || login.login(party, &user_id, &f.password, client))
+            .await
+            .unwrap_or(Err(LoginRefused::BadCredentials));
+    let (token, viewer) = match result {
+        Ok(opened) => opened,
+        Err(refused) => return login_page(&ui, lang, party.as_str(), Some(refused)),
     };
     let mut raw = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);

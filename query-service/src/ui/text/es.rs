@@ -15,6 +15,7 @@ pub static ES: Text = Text {
     user_id: "Nombre de usuario",
     password: "Contraseña",
     bad_credentials: "Usuario desconocido o contraseña incorrecta.",
+    too_many_attempts: "Demasiados intentos fallidos. Vuelva a intentarlo en {minutes} min.",
     signed_in_as: "Sesión iniciada como",
     home: "Inicio",
     work_queue: "Expedientes pendientes",

@@ -15,6 +15,7 @@ pub static FR: Text = Text {
     user_id: "Nom d'utilisateur",
     password: "Mot de passe",
     bad_credentials: "Utilisateur inconnu ou mot de passe erroné.",
+    too_many_attempts: "Trop de connexions échouées. Réessayez dans {minutes} min.",
     signed_in_as: "Connecté en tant que",
     home: "Accueil",
     work_queue: "Dossiers à traiter",

@@ -17,7 +17,7 @@ macro_rules! entries_of {
 fn entries(t: &'static Text) -> Vec<(String, &'static str)> {
     entries_of!(t;
         lang, app_name, skip_to_content, sign_in, sign_out, language, party, user_id, password,
-        bad_credentials, signed_in_as, home, work_queue, dashboard, year, show, traded_species,
+        bad_credentials, too_many_attempts, signed_in_as, home, work_queue, dashboard, year, show, traded_species,
         documents_issued, applications_by_status, permits_axis, issued_axis, no_data,
         annual_report, report_rows, report_errors, report_warnings, download_exporter,
         download_importer, download_exporter_issued, queue_empty, no_permits, my_applications,
