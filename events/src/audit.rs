@@ -46,6 +46,12 @@ pub enum FailureReason {
     /// Stream sequences `first..=last` hold no event. A ledger stream never deletes, so these
     /// events were lost (a damaged block file, unsynced writes) or removed.
     MissingSequences { first: u64, last: u64 },
+    /// A signed tree head covers sequences `first..=last` that the events read lack.
+    TreeHeadMissing { first: u64, last: u64, size: u64 },
+    /// The events 1..=size do not hash to the root a signed tree head commits to.
+    TreeHeadMismatch { size: u64, source: &'static str },
+    /// A tree head that does not verify.
+    TreeHeadInvalid(String),
 }
 
 impl FailureReason {
@@ -62,6 +68,9 @@ impl FailureReason {
             Self::Reordered { .. } => "version-reordered",
             Self::BrokenChain { .. } => "broken-chain",
             Self::MissingSequences { .. } => "missing-sequences",
+            Self::TreeHeadMissing { .. } => "tree-head-missing-events",
+            Self::TreeHeadMismatch { .. } => "tree-head-mismatch",
+            Self::TreeHeadInvalid(_) => "tree-head-invalid",
         }
     }
 }
@@ -108,6 +117,16 @@ impl fmt::Display for FailureReason {
                 "stream sequences {first} to {last} hold no event: {} events lost or removed",
                 last - first + 1
             ),
+            Self::TreeHeadMissing { first, last, size } => write!(
+                f,
+                "a signed tree head of {size} events covers sequences {first} to {last}, which are missing: {} events lost or cut",
+                last - first + 1
+            ),
+            Self::TreeHeadMismatch { size, source } => write!(
+                f,
+                "the events 1 to {size} do not hash to the root of {source}: an event was changed, removed, added or reordered"
+            ),
+            Self::TreeHeadInvalid(d) => write!(f, "tree head does not verify: {d}"),
         }
     }
 }
@@ -192,6 +211,7 @@ pub struct Auditor<'k> {
     checked: u64,
     threads: usize,
     sequences: Option<SequenceBook>,
+    tree: Option<crate::audit_tree::TreeCheck>,
 }
 
 /// The stream sequences seen, for a whole stream from sequence 1: every one up to the last
@@ -217,6 +237,7 @@ impl<'k> Auditor<'k> {
             checked: 0,
             threads,
             sequences: None,
+            tree: None,
         }
     }
 
@@ -236,8 +257,19 @@ impl<'k> Auditor<'k> {
         self.failure_count
     }
 
+    /// Rebuilds the Merkle tree from the events pushed and holds it against every tree head
+    /// the stream records and against `given` (a head the auditor keeps, or the latest one a
+    /// witness co-signed); without `given`, against the last recorded one.
+    pub fn with_tree(mut self, given: Option<crate::tree_head::SignedTreeHead>) -> Self {
+        self.tree = Some(crate::audit_tree::TreeCheck::new(given));
+        self
+    }
+
     pub fn push(&mut self, ev: &RecordedEvent) {
         self.checked += 1;
+        if let Some(tree) = &mut self.tree {
+            tree.push(ev);
+        }
         if let Some(book) = &mut self.sequences {
             book.seen.push(ev.sequence);
         }
@@ -335,6 +367,21 @@ impl<'k> Auditor<'k> {
             for (first, last) in book.missing() {
                 let reason = FailureReason::MissingSequences { first, last };
                 self.fail(first, STREAM_SUBJECT, None, reason);
+            }
+        }
+        if let Some(tree) = self.tree.take() {
+            use crate::audit_tree::TreeFinding as T;
+            for (sequence, finding) in tree.finish(self.keys) {
+                let reason = match finding {
+                    T::Invalid(d) => FailureReason::TreeHeadInvalid(d),
+                    T::Missing { first, last, size } => {
+                        FailureReason::TreeHeadMissing { first, last, size }
+                    }
+                    T::Mismatch { size, source } => {
+                        FailureReason::TreeHeadMismatch { size, source }
+                    }
+                };
+                self.fail(sequence, STREAM_SUBJECT, None, reason);
             }
         }
         let mut failures = std::mem::take(&mut self.failures);
@@ -538,11 +585,25 @@ pub async fn audit_party<R: crate::log::EventReader>(
     reader: &R,
     party: crate::PartyCode,
     keys: &PublicKeys,
+    progress: impl FnMut(u64),
+) -> Result<AuditReport, crate::log::ReadError> {
+    audit_party_against(reader, party, keys, None, progress).await
+}
+
+/// As [`audit_party`], holding the stream against `given` too: a tree head from outside the
+/// log (the latest a witness co-signed, one an auditor keeps), so that a lost tail shows.
+pub async fn audit_party_against<R: crate::log::EventReader>(
+    reader: &R,
+    party: crate::PartyCode,
+    keys: &PublicKeys,
+    given: Option<crate::tree_head::SignedTreeHead>,
     mut progress: impl FnMut(u64),
 ) -> Result<AuditReport, crate::log::ReadError> {
     use futures::StreamExt;
     let extent = reader.extent(party).await?;
-    let mut auditor = Auditor::new(keys).whole_stream(Some(extent.last));
+    let mut auditor = Auditor::new(keys)
+        .whole_stream(Some(extent.last))
+        .with_tree(given);
     let mut events = reader.read_party(party, 1).await?;
     while let Some(ev) = events.next().await {
         auditor.push(&ev?);

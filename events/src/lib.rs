@@ -15,6 +15,7 @@
 
 pub mod aggregate;
 pub mod audit;
+pub mod audit_tree;
 pub mod batch_verify;
 pub mod cites;
 pub mod envelope;

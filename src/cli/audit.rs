@@ -3,8 +3,9 @@
 use crate::config::Config;
 use anyhow::Context;
 use clap::Subcommand;
-use ecites_events::audit::{audit_aggregate, audit_party, AuditReport, Auditor};
+use ecites_events::audit::{audit_aggregate, audit_party_against, AuditReport, Auditor};
 use ecites_events::export::{export_party, read_lines};
+use ecites_events::tree_head::SignedTreeHead;
 use ecites_events::{AggregateRef, KeyringStore, PartyCode, PublicKeys};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, BufWriter, Write};
@@ -37,6 +38,31 @@ pub enum AuditCommand {
         /// What to verify: the live log (JetStream) or the archive copy in PostgreSQL.
         #[arg(long, value_enum, default_value_t = Source::Log)]
         source: Source,
+        /// A signed tree head the events must match (a file from `GET /api/{party}/checkpoint`
+        /// or a witness). Without it the live log is held against the latest tree head a
+        /// witness co-signed (else the latest recorded one) in the tree's database.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Check a proof offline against a signed tree head: that an event (its receipt's hash)
+    /// is in it (`--inclusion`, the answer of `GET /api/{party}/proof/inclusion`), or that an
+    /// older tree head is a prefix of it (`--consistency` with `--old`).
+    CheckProof {
+        /// The signed tree head (the answer of `GET /api/{party}/checkpoint`).
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        #[arg(long, conflicts_with = "consistency")]
+        inclusion: Option<PathBuf>,
+        /// The event's hash (hex), from the command's receipt.
+        #[arg(long, requires = "inclusion")]
+        hash: Option<String>,
+        #[arg(long, requires = "old")]
+        consistency: Option<PathBuf>,
+        /// The older signed tree head.
+        #[arg(long)]
+        old: Option<PathBuf>,
     },
     /// Write a Party's log as JSON Lines (sequence, subject, signature headers, body bytes).
     Export {
@@ -59,15 +85,43 @@ pub async fn run(
             file,
             keys,
             source,
+            checkpoint,
         } => {
             let keys = load_keys(config, keys.as_deref())?;
+            let given = checkpoint.as_deref().map(read_checkpoint).transpose()?;
             if let Some(file) = file {
-                return verify_file(&file, &keys, out);
+                return verify_file(&file, &keys, given, out);
             }
             if source == Source::Archive {
-                return verify_archive_cli(config, party, &keys, out).await;
+                return verify_archive_cli(config, party, &keys, given, out).await;
             }
-            verify_live(config, party, aggregate, &keys, out).await
+            verify_live(config, party, aggregate, &keys, given, out).await
+        }
+        AuditCommand::CheckProof {
+            checkpoint,
+            keys,
+            inclusion,
+            hash,
+            consistency,
+            old,
+        } => {
+            let keys = load_keys(config, keys.as_deref())?;
+            let head = read_checkpoint(&checkpoint)?;
+            head.verify(&keys)?;
+            let verdict = match (inclusion, consistency) {
+                (Some(file), None) => {
+                    let hash = hash.context("--inclusion needs --hash, the event's hash")?;
+                    check_inclusion(&head, &file, &hash)?
+                }
+                (None, Some(file)) => {
+                    let old = read_checkpoint(&old.context("--consistency needs --old")?)?;
+                    old.verify(&keys)?;
+                    check_consistency(&old, &head, &file)?
+                }
+                _ => anyhow::bail!("give --inclusion or --consistency"),
+            };
+            writeln!(out, "{}", verdict.1)?;
+            Ok(u8::from(!verdict.0))
         }
         AuditCommand::Export { party, out: path } => {
             let log = super::connect(config).await?;
@@ -83,6 +137,105 @@ pub async fn run(
             Ok(0)
         }
     }
+}
+
+fn proof_hashes(
+    file: &Path,
+) -> anyhow::Result<(serde_json::Value, Vec<ecites_events::merkle::Hash>)> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file)?)
+        .with_context(|| format!("{} is not JSON", file.display()))?;
+    let hashes = v["proof"]
+        .as_array()
+        .context("the proof has no \"proof\" list")?
+        .iter()
+        .map(|h| {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(h.as_str().unwrap_or(""), &mut out)
+                .context("a proof hash is not 64 hex digits")?;
+            Ok(out)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((v, hashes))
+}
+
+fn check_inclusion(
+    head: &SignedTreeHead,
+    file: &Path,
+    event_hash: &str,
+) -> anyhow::Result<(bool, String)> {
+    use ecites_events::merkle;
+    let (v, proof) = proof_hashes(file)?;
+    let sequence = v["sequence"]
+        .as_u64()
+        .context("the proof names no sequence")?;
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(event_hash, &mut hash).context("--hash is not 64 hex digits")?;
+    let ok = merkle::verify_inclusion(
+        &merkle::leaf_hash(&hash),
+        sequence - 1,
+        head.size,
+        &proof,
+        &head.root_hash()?,
+    );
+    Ok((
+        ok,
+        if ok {
+            format!("OK: the event {event_hash} is sequence {sequence} of {}'s log, in its signed tree head of {} events", head.party, head.size)
+        } else {
+            format!("FAILED: the proof does not show {event_hash} at sequence {sequence} in the tree head of {} events", head.size)
+        },
+    ))
+}
+
+fn check_consistency(
+    old: &SignedTreeHead,
+    head: &SignedTreeHead,
+    file: &Path,
+) -> anyhow::Result<(bool, String)> {
+    let (_, proof) = proof_hashes(file)?;
+    let ok = old.party == head.party
+        && ecites_events::merkle::verify_consistency(
+            old.size,
+            head.size,
+            &old.root_hash()?,
+            &head.root_hash()?,
+            &proof,
+        );
+    Ok((
+        ok,
+        if ok {
+            format!(
+                "OK: {}'s tree head of {} events grows from the one of {}",
+                head.party, head.size, old.size
+            )
+        } else {
+            format!("FAILED: the tree head of {} events is not shown to grow from the one of {}: history may have changed", head.size, old.size)
+        },
+    ))
+}
+
+/// A tree head from a file: the checkpoint route's answer (`{"head": …}`) or a bare head.
+fn read_checkpoint(path: &Path) -> anyhow::Result<SignedTreeHead> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let head = value.get("head").cloned().unwrap_or(value);
+    serde_json::from_value(head)
+        .with_context(|| format!("{} holds no signed tree head", path.display()))
+}
+
+/// The latest tree head a witness co-signed for `party`, else the latest the tree recorded;
+/// `None` when the tree's database cannot tell.
+async fn latest_known_head(config: &Config, party: PartyCode) -> Option<SignedTreeHead> {
+    let pool =
+        ecites_projector::db::pool(&config.database_url, ecites_projector::db::TREE_SCHEMA, 1)
+            .await
+            .ok()?;
+    let tree = ecites_projector::tree::TreeReader { pool };
+    if let Ok(Some((head, _))) = tree.latest_witnessed(party).await {
+        return Some(head);
+    }
+    tree.head(party, None).await.ok().flatten()
 }
 
 fn load_keys(config: &Config, path: Option<&Path>) -> anyhow::Result<PublicKeys> {
@@ -120,6 +273,7 @@ async fn verify_live(
     party: Option<PartyCode>,
     aggregate: Option<String>,
     keys: &PublicKeys,
+    given: Option<SignedTreeHead>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     use ecites_events::EventReader;
@@ -139,20 +293,36 @@ async fn verify_live(
     let mut worst = 0;
     for party in parties {
         let bar = progress_bar(log.head(party).await?, format!("Party {party}"));
-        let report = audit_party(&log, party, keys, |n| bar.set_position(n)).await?;
+        let head = match given.clone().filter(|h| h.party == party) {
+            Some(h) => Some(h),
+            None => latest_known_head(config, party).await,
+        };
+        if let Some(h) = &head {
+            writeln!(
+                out,
+                "holding Party {party} against its signed tree head of {} events",
+                h.size
+            )?;
+        }
+        let report = audit_party_against(&log, party, keys, head, |n| bar.set_position(n)).await?;
         bar.finish_and_clear();
         worst = worst.max(print_report(&format!("Party {party}"), &report, out)?);
     }
     Ok(worst)
 }
 
-fn verify_file(path: &Path, keys: &PublicKeys, out: &mut dyn Write) -> anyhow::Result<u8> {
+fn verify_file(
+    path: &Path,
+    keys: &PublicKeys,
+    given: Option<SignedTreeHead>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(size / 1024, format!("{}", path.display()));
     // An export is a Party's stream from sequence 1; its last sequence is not stated, so a
     // cut tail shows only through the signed tree heads.
-    let mut auditor = Auditor::new(keys).whole_stream(None);
+    let mut auditor = Auditor::new(keys).whole_stream(None).with_tree(given);
     for ev in read_lines(BufReader::new(file)) {
         let ev = ev?;
         bar.inc((ev.body.len() as u64 * 4 / 3 + 200) / 1024);
@@ -195,9 +365,10 @@ pub(crate) async fn verify_archive(
     pool: &sqlx::PgPool,
     party: PartyCode,
     keys: &PublicKeys,
+    given: Option<SignedTreeHead>,
 ) -> anyhow::Result<AuditReport> {
     use futures::StreamExt;
-    let mut auditor = Auditor::new(keys).whole_stream(None);
+    let mut auditor = Auditor::new(keys).whole_stream(None).with_tree(given);
     let mut events = ecites_projector::archive::read(pool.clone(), party.to_string());
     while let Some(ev) = events.next().await {
         auditor.push(&ev?);
@@ -209,6 +380,7 @@ async fn verify_archive_cli(
     config: &Config,
     party: Option<PartyCode>,
     keys: &PublicKeys,
+    given: Option<SignedTreeHead>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     use ecites_projector::db;
@@ -224,7 +396,8 @@ async fn verify_archive_cli(
     };
     let mut worst = 0;
     for party in parties {
-        let report = verify_archive(&pool, party, keys).await?;
+        let head = given.clone().filter(|h| h.party == party);
+        let report = verify_archive(&pool, party, keys, head).await?;
         worst = worst.max(print_report(
             &format!("archive of Party {party}"),
             &report,

@@ -9,6 +9,7 @@ mod party;
 mod projector;
 pub mod serve;
 mod species;
+pub mod witness;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -96,6 +97,8 @@ enum Command {
     Status,
     /// Rebuild a Party's stream from the verified archive (for a damaged log).
     Restore(projector::RestoreArgs),
+    /// Witness other Parties' logs: co-sign their tree heads when consistent (issue #12).
+    Witness(witness::WitnessArgs),
     /// Demo data for a local run.
     Demo {
         #[command(subcommand)]
@@ -174,6 +177,7 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
         Command::Replay(args) => projector::replay(&config, args, out).await,
         Command::Status => projector::status(&config, out).await,
         Command::Restore(args) => projector::restore(&config, args, out).await,
+        Command::Witness(args) => witness::run(args, out).await,
         Command::Demo {
             command: DemoCommand::Seed { party },
         } => {

@@ -177,7 +177,7 @@ pub async fn restore(
     let keys = public_keys(config)?;
     let pool = db::pool(&config.database_url, db::ARCHIVE_SCHEMA, 2).await?;
     // Only a copy that verifies completely is worth restoring.
-    let report = super::audit::verify_archive(&pool, args.party, &keys).await?;
+    let report = super::audit::verify_archive(&pool, args.party, &keys, None).await?;
     if !report.is_ok() {
         let first = report
             .first_failure()

@@ -124,6 +124,28 @@ async fn a_receipt_is_proven_in_a_signed_tree_head_and_heads_are_consistent() {
         &root
     ));
 
+    // The same check offline, from files, as an importing country's authority would run it.
+    let dir = tempfile::tempdir().unwrap();
+    let (head_file, proof_file) = (dir.path().join("head.json"), dir.path().join("proof.json"));
+    std::fs::write(&head_file, answer.to_string()).unwrap();
+    std::fs::write(&proof_file, proof.to_string()).unwrap();
+    let check = |hash: &str| {
+        sys.cli(&[
+            "audit",
+            "check-proof",
+            "--checkpoint",
+            head_file.to_str().unwrap(),
+            "--inclusion",
+            proof_file.to_str().unwrap(),
+            "--hash",
+            hash,
+        ])
+    };
+    let (code, out) = check(receipt["hash"].as_str().unwrap());
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = check(&hex::encode([1u8; 32]));
+    assert_eq!(code, 1, "{out}");
+
     // A later head grows from this one.
     let second = command(&sys, &admin, "Panthera tigris").await;
     let later = second["receipt"]["sequence"].as_u64().unwrap();
@@ -190,4 +212,278 @@ async fn a_receipt_is_proven_in_a_signed_tree_head_and_heads_are_consistent() {
         .call("GET", "/api/LK/proof/consistency?from=9&to=2", None, None)
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{out}");
+}
+
+/// The export of LK's log as lines, and the latest tree head as the checkpoint route answers it.
+async fn export_and_head(
+    sys: &TestSystem,
+    dir: &std::path::Path,
+) -> (Vec<String>, std::path::PathBuf) {
+    let file = dir.join("export.jsonl");
+    let (code, out) = sys.cli(&[
+        "audit",
+        "export",
+        "--party",
+        "LK",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let (_, answer) = head_covering(sys, lines.len() as u64 - 1).await;
+    let head_file = dir.join("checkpoint.json");
+    std::fs::write(&head_file, answer.to_string()).unwrap();
+    (lines, head_file)
+}
+
+fn verify_file(
+    sys: &TestSystem,
+    lines: &[String],
+    dir: &std::path::Path,
+    checkpoint: &std::path::Path,
+) -> (u8, String) {
+    let file = dir.join("cut.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let keys = dir.join("keys.json");
+    let (code, out) = sys.cli(&[
+        "keys",
+        "export-public",
+        "--party",
+        "LK",
+        "--out",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    sys.cli(&[
+        "audit",
+        "verify",
+        "--file",
+        file.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_export_or_a_removed_last_event_fails_against_the_tree_head() {
+    let sys = system().await;
+    let admin = sys.login("LK", "admin").await;
+    for s in ["Python regius", "Panthera tigris", "Dalbergia nigra"] {
+        command(&sys, &admin, s).await;
+    }
+    sys.settled(lk(), WAIT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, checkpoint) = export_and_head(&sys, dir.path()).await;
+    let head: Value = serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    let size = head["head"]["size"].as_u64().unwrap();
+    let (code, out) = verify_file(&sys, &lines, dir.path(), &checkpoint);
+    assert_eq!(code, 0, "the whole export matches: {out}");
+
+    // Cut by one event: its sequence is named.
+    let cut = &lines[..size as usize - 1];
+    let (code, out) = verify_file(&sys, cut, dir.path(), &checkpoint);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("covers sequences {size} to {size}")),
+        "{out}"
+    );
+
+    // The last event of one aggregate (the national list's last change) removed from the middle.
+    let last_config = lines
+        .iter()
+        .rposition(|l| l.contains(".party_config."))
+        .expect("a configuration event");
+    let mut removed = lines.clone();
+    removed.remove(last_config);
+    let (code, out) = verify_file(&sys, &removed, dir.path(), &checkpoint);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("sequence {}", last_config + 1)),
+        "{out}"
+    );
+    assert!(
+        out.contains("tree-head") || out.contains("root of the tree head given"),
+        "{out}"
+    );
+
+    // A forged tree head (another root) does not verify.
+    let mut forged = head.clone();
+    forged["head"]["root"] = json!(hex::encode([5u8; 32]));
+    let forged_file = dir.path().join("forged.json");
+    std::fs::write(&forged_file, forged.to_string()).unwrap();
+    let (code, out) = verify_file(&sys, &lines, dir.path(), &forged_file);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tree head does not verify"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head() {
+    use ecites_events::envelope::headers as h;
+    let sys = system().await;
+    let admin = sys.login("LK", "admin").await;
+    for s in ["Python regius", "Panthera tigris"] {
+        command(&sys, &admin, s).await;
+    }
+    sys.settled(lk(), WAIT).await;
+    let events: Vec<_> = {
+        use futures::TryStreamExt;
+        sys.log
+            .read_party(lk(), 1)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    };
+    let (code, out) = sys.cli(&["audit", "verify", "--party", "LK"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("signed tree head"), "{out}");
+    // The stream recreated without its last three events (a node that lost its tail).
+    let js = async_nats::jetstream::new(sys.log.nats_client());
+    let stream = format!("{}_LK", sys.config.stream_prefix);
+    js.delete_stream(&stream).await.unwrap();
+    sys.log.provision_party(lk()).await.unwrap();
+    let keep = events.len() - 3;
+    for ev in &events[..keep] {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(h::KEY_ID, ev.key_id.clone().unwrap().as_str());
+        headers.insert(h::SIGNATURE, ev.signature.clone().unwrap().as_str());
+        js.publish_with_headers(ev.subject.clone(), headers, ev.body.clone())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let (code, out) = sys.cli(&["audit", "verify", "--party", "LK"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("covers sequences {}", keep + 1)),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn witnesses_cosign_consistent_heads_and_refuse_a_forked_one() {
+    use ecites_projector::witness::{
+        router, CosignRequest, Refusal, Seen, WitnessEndpoint, WitnessState,
+    };
+    // A witness of the test's own, on a free port.
+    let witness_dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let holder: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<WitnessState>>> =
+        Default::default();
+    let sys = TestSystem::builder()
+        .party("LK")
+        .user("LK", "admin", Role::PartyAdmin, None)
+        .configure({
+            let url = url.clone();
+            move |c| {
+                c.witnesses = vec![WitnessEndpoint {
+                    name: "ngo-1".into(),
+                    url,
+                }]
+            }
+        })
+        .build()
+        .await;
+    let state = std::sync::Arc::new(WitnessState {
+        name: "ngo-1".into(),
+        key: ecites::cli::witness::load_or_create_key(&witness_dir.path().join("key")).unwrap(),
+        keys: public_keys(&sys),
+        state_file: Some(witness_dir.path().join("state.json")),
+        last: Default::default(),
+    });
+    let _ = holder.set(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+
+    let admin = sys.login("LK", "admin").await;
+    let mut sizes = vec![];
+    for s in ["Python regius", "Panthera tigris"] {
+        let out = command(&sys, &admin, s).await;
+        let sequence = out["receipt"]["sequence"].as_u64().unwrap();
+        // Co-signed, and the co-signature verifies.
+        let start = Instant::now();
+        loop {
+            let (_, answer) = head_covering(&sys, sequence).await;
+            let head: SignedTreeHead = serde_json::from_value(answer["head"].clone()).unwrap();
+            if let Some(c) = answer["cosignatures"].as_array().and_then(|a| a.first()) {
+                let c: ecites_events::tree_head::Cosignature =
+                    serde_json::from_value(c.clone()).unwrap();
+                c.verify(&head).expect("the co-signature verifies");
+                sizes.push(head.size);
+                break;
+            }
+            assert!(start.elapsed() < WAIT, "no co-signature: {answer}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert!(
+        sizes[1] > sizes[0],
+        "the second head grew from the first: {sizes:?}"
+    );
+
+    // A head of another history, signed with the Party's own key, is refused.
+    let w = holder.get().unwrap();
+    let store = KeyringStore::new(&sys.config.keys_dir);
+    let signer = store.load(lk()).unwrap().signer;
+    let last = w.last.lock().unwrap().get(&lk()).cloned().unwrap();
+    let forked = SignedTreeHead::sign(
+        &signer,
+        last.size + 5,
+        &[9; 32],
+        time::OffsetDateTime::now_utc(),
+    );
+    let refused = w.cosign(&CosignRequest {
+        head: forked,
+        from: Some(last.clone()),
+        proof: vec![hex::encode([1u8; 32])],
+    });
+    assert!(
+        matches!(refused, Err(Refusal::Invalid(ref r)) if r.contains("not consistent")),
+        "{refused:?}"
+    );
+    let shrunk = SignedTreeHead::sign(
+        &signer,
+        last.size - 1,
+        &[9; 32],
+        time::OffsetDateTime::now_utc(),
+    );
+    let refused = w.cosign(&CosignRequest {
+        head: shrunk,
+        from: None,
+        proof: vec![],
+    });
+    assert!(
+        matches!(refused, Err(Refusal::Invalid(ref r)) if r.contains("shrank")),
+        "{refused:?}"
+    );
+    // Another key cannot sign for LK.
+    let other = KeyringStore::new(witness_dir.path())
+        .generate("KE".parse().unwrap())
+        .unwrap();
+    let by_other = SignedTreeHead {
+        party: lk(),
+        ..SignedTreeHead::sign(
+            &other.signer,
+            last.size,
+            &[9; 32],
+            time::OffsetDateTime::now_utc(),
+        )
+    };
+    assert!(matches!(
+        w.cosign(&CosignRequest {
+            head: by_other,
+            from: None,
+            proof: vec![]
+        }),
+        Err(Refusal::Invalid(_))
+    ));
+    let _: Seen = last;
 }
