@@ -50,18 +50,25 @@ impl TreeCheck {
         // The tree's leaves are the stream's sequences: a gap or a reordering makes every
         // later root differ, which the head comparison then reports.
         self.in_order &= ev.sequence == self.tree.size + 1;
+        let head = ev
+            .subject
+            .contains(".tree_head.")
+            .then(|| recorded_head(ev))
+            .flatten();
+        // A head covers the events before it, usually all of them: the root it names is the
+        // tree's before this event joins it.
+        if let Some(head) = &head {
+            if head.size == self.tree.size && !self.wanted.contains(&head.size) {
+                self.roots.push((head.size, self.tree.root()));
+            }
+        }
         self.tree.push(&ev.hash().0);
         if self.wanted.contains(&self.tree.size) {
             self.roots.push((self.tree.size, self.tree.root()));
         }
-        if ev.subject.contains(".tree_head.") {
-            if let Some(head) = recorded_head(ev) {
-                self.wanted.push(head.size);
-                if head.size == self.tree.size {
-                    self.roots.push((head.size, self.tree.root()));
-                }
-                self.recorded.push((ev.sequence, head));
-            }
+        if let Some(head) = head {
+            self.wanted.push(head.size);
+            self.recorded.push((ev.sequence, head));
         }
     }
 

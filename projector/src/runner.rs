@@ -40,6 +40,11 @@ pub struct ProjectorConfig {
     /// A subscription that delivered nothing for this long while the stream's head is past
     /// the checkpoint is replaced (a consumer the server lost without telling the client).
     pub stall_after: Duration,
+    /// How long the tree projection lets a batch smaller than `batch_size` gather more events
+    /// (it is following, not catching up): one transaction per pause instead of one per
+    /// command keeps it off the command path's cores. Tree heads are signed every second, so
+    /// a tenth of it costs them nothing that matters.
+    pub tree_linger: Duration,
 }
 
 impl ProjectorConfig {
@@ -53,6 +58,7 @@ impl ProjectorConfig {
             retry_max: Duration::from_secs(5),
             failed_retry: Duration::from_secs(30),
             stall_after: Duration::from_secs(5),
+            tree_linger: Duration::from_millis(100),
         }
     }
 }
@@ -384,9 +390,12 @@ impl<R: EventReader + 'static> Follower<R> {
                         continue;
                     }
                 };
-                let Some(chunk) = chunk else {
+                let Some(mut chunk) = chunk else {
                     return Err(ReadError::Unavailable("the subscription ended".into()).into());
                 };
+                if p == Projection::Tree {
+                    self.linger(&mut chunks, &mut chunk).await;
+                }
                 let events = chunk
                     .into_iter()
                     .collect::<Result<Vec<RecordedEvent>, _>>()?;
@@ -414,6 +423,22 @@ impl<R: EventReader + 'static> Follower<R> {
                         continue 'subscribe;
                     }
                 }
+            }
+        }
+    }
+
+    /// Lets a short batch gather what arrives within `tree_linger` (up to `batch_size`): a
+    /// batch that is already full, as when catching up, does not wait.
+    async fn linger<S, T>(&self, chunks: &mut S, batch: &mut Vec<T>)
+    where
+        S: futures::Stream<Item = Vec<T>> + Unpin,
+    {
+        let deadline = tokio::time::Instant::now() + self.config.tree_linger;
+        while batch.len() < self.config.batch_size {
+            match tokio::time::timeout_at(deadline, chunks.next()).await {
+                Ok(Some(more)) => batch.extend(more),
+                // The subscription's end is seen at the next read.
+                Ok(None) | Err(_) => return,
             }
         }
     }

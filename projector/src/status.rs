@@ -85,6 +85,8 @@ struct Inner {
     parties: BTreeMap<(Projection, PartyCode), PartyProgress>,
     /// Recent commit lags (seconds) of the read models, for percentiles.
     lags: VecDeque<f64>,
+    /// Tree heads a witness refused as inconsistent or invalid, by Party: an alarm.
+    witness_refusals: BTreeMap<PartyCode, u64>,
 }
 
 const KEPT_LAGS: usize = 100_000;
@@ -202,6 +204,17 @@ impl Status {
     }
 
     /// Recent commit lags of the read models, in seconds, and forgets them.
+    /// A witness refused one of `party`'s tree heads: the log may have lost or changed history.
+    pub fn witness_refused(&self, party: PartyCode) {
+        self.with(|i| *i.witness_refusals.entry(party).or_default() += 1);
+    }
+
+    /// Refusals since start, all Parties together.
+    pub fn witness_refusals(&self) -> u64 {
+        self.with(|i| i.witness_refusals.values().sum())
+            .unwrap_or_default()
+    }
+
     pub fn take_lags(&self) -> Vec<f64> {
         self.with(|i| i.lags.drain(..).collect())
             .unwrap_or_default()
@@ -234,6 +247,10 @@ impl Status {
                 for ((p, party), g) in &i.parties {
                     let _ = writeln!(out, "{name}{{projection=\"{}\",party=\"{party}\"}} {}", p.name(), value(g));
                 }
+            }
+            let _ = writeln!(out, "# HELP ecites_witness_refusals_total Tree heads a witness refused as not consistent with one it co-signed, or invalid (anything but 0 needs a look: the log may have lost or changed history).\n# TYPE ecites_witness_refusals_total counter");
+            for (party, n) in &i.witness_refusals {
+                let _ = writeln!(out, "ecites_witness_refusals_total{{party=\"{party}\"}} {n}");
             }
         });
         out
@@ -280,11 +297,14 @@ impl Status {
                 }
             }
             ok &= !i.roles.is_empty();
+            let refusals: u64 = i.witness_refusals.values().sum();
+            ok &= refusals == 0;
             (ok, json!({
                 "service": crate::SERVICE,
                 "status": if ok { "ok" } else { "degraded" },
                 "projections": projections,
                 "streams": streams,
+                "witness_refusals": refusals,
             }))
         })
         .unwrap_or((false, json!({ "status": "unknown" })))

@@ -10,6 +10,7 @@
 //! last co-signed; 422 with the reason when the head is not consistent with it (an alarm at the
 //! log) or does not verify.
 
+use crate::status::Status;
 use crate::tree::TreeReader;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -196,26 +197,22 @@ pub struct WitnessEndpoint {
     pub url: String,
 }
 
-/// The deployment's witnesses, and the refusals seen (an alarm).
+/// The deployment's witnesses; a refusal they answer is counted in the projector's status
+/// (an alarm in the metrics and health).
 #[derive(Clone, Default)]
 pub struct Witnesses {
     pub endpoints: Vec<WitnessEndpoint>,
     client: reqwest::Client,
-    refusals: Arc<Mutex<u64>>,
+    status: Status,
 }
 
 impl Witnesses {
-    pub fn new(endpoints: Vec<WitnessEndpoint>) -> Self {
+    pub fn new(endpoints: Vec<WitnessEndpoint>, status: Status) -> Self {
         Self {
             endpoints,
             client: reqwest::Client::new(),
-            refusals: Arc::default(),
+            status,
         }
-    }
-
-    /// Refusals of inconsistent or invalid heads since start: anything but 0 needs a look.
-    pub fn refusals(&self) -> u64 {
-        self.refusals.lock().map_or(0, |g| *g)
     }
 
     /// Asks every witness to co-sign `head`, sending a consistency proof when one asks for it,
@@ -273,9 +270,7 @@ impl Witnesses {
                 status => {
                     let reason = res.text().await.unwrap_or_default();
                     if status == StatusCode::UNPROCESSABLE_ENTITY {
-                        if let Ok(mut g) = self.refusals.lock() {
-                            *g += 1;
-                        }
+                        self.status.witness_refused(head.party);
                         tracing::error!(witness = %w.name, party = %head.party, size = head.size, %reason,
                             "a witness refused the tree head: the log may have lost or changed history");
                         let _ = tree.record_refusal(head, &w.name, &reason).await;

@@ -169,7 +169,8 @@ pub async fn app(
     let tree = ecites_projector::tree::TreeReader {
         pool: ecites_projector::db::pool_lazy(&config.database_url, TREE_SCHEMA, 4)?,
     };
-    let witnesses = ecites_projector::witness::Witnesses::new(config.witnesses.clone());
+    let witnesses =
+        ecites_projector::witness::Witnesses::new(config.witnesses.clone(), status.clone());
     let signers = parties
         .iter()
         .map(|p| Ok((*p, store.load(*p)?.signer)))
@@ -225,7 +226,7 @@ pub async fn app(
         base: "/query".into(),
         command_base: String::new(),
     });
-    let health = (status.clone(), witnesses);
+    let health = status.clone();
     let hardening = super::hardening::Hardening {
         api: api_sessions.clone(),
         metrics_token: config.metrics_token.clone(),
@@ -240,8 +241,8 @@ pub async fn app(
         .route(
             "/health",
             get(move || {
-                let (status, witnesses) = health.clone();
-                async move { health_answer(&status, witnesses.refusals()) }
+                let status = health.clone();
+                async move { health_answer(&status) }
             }),
         )
         .merge(ecites_projector::proofs::router(tree))
@@ -269,15 +270,9 @@ pub async fn app(
 
 /// `/health`: 200 when every projection follows every Party and every stream is complete,
 /// else 503, with the words that say what is not (never an error's text).
-fn health_answer(status: &Status, witness_refusals: u64) -> axum::response::Response {
+fn health_answer(status: &Status) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let (mut ok, mut body) = status.health();
-    // A witness refused a tree head: the log may have lost or changed history.
-    if witness_refusals > 0 {
-        ok = false;
-        body["status"] = serde_json::json!("degraded");
-    }
-    body["witness_refusals"] = serde_json::json!(witness_refusals);
+    let (ok, body) = status.health();
     let code = if ok {
         axum::http::StatusCode::OK
     } else {

@@ -8,16 +8,29 @@
 //! Size: `ECITES_BENCH_CLIENTS` (64), `ECITES_BENCH_ROUNDS` (8 applications per client).
 //! `ECITES_BENCH_PROJECTOR=0` leaves the projector out, to measure the command side alone on
 //! the two cores (a deployment runs the projector and PostgreSQL beside it).
+//!
+//! With the projector, the same run then measures what the Merkle tree costs the command path
+//! (issue #12): the mixed workload with the tree projection and the tree-head signer stopped,
+//! then running (caught up first, so it is measured following the log), twice each, as a
+//! ratio; and inclusion and consistency proofs/s read from the tree projection.
 
 use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
 use ecites_events::envelope::headers as h;
+use ecites_events::merkle;
+use ecites_projector::runner::{run_projection, ProjectorConfig};
+use ecites_projector::status::Status;
+use ecites_projector::tree::TreeReader;
+use ecites_projector::witness::Witnesses;
+use ecites_projector::{db, tree_heads, Projection};
 use ecites_tests::api::TestApi;
+use ecites_tests::readside::caught_up;
 use ecites_tests::*;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -213,11 +226,18 @@ async fn main() {
         tokens.insert(id, api.login(id).await);
     }
     // The projector follows the log through the whole run: its commit lag is the delay a
-    // reader sees.
+    // reader sees. The tree and its signer run too, as in `ecites serve`.
+    let status = Status::default();
     let projector = if env_usize("ECITES_BENCH_PROJECTOR", 1) == 1 {
         let database = ecites_tests::readside::test_database().await;
-        let running = ecites_tests::readside::RunningProjector::start(&api.ledger, &database);
-        Some((database, running))
+        let read_side = Workers::projections(
+            &api.ledger,
+            &database,
+            &[Projection::ReadModels, Projection::Archive],
+            &status,
+        );
+        let tree = Workers::tree(&api.ledger, &database, &status);
+        Some((database, read_side, tree))
     } else {
         None
     };
@@ -257,25 +277,24 @@ async fn main() {
         percentile(&issuing, 0.5),
         percentile(&issuing, 0.99)
     );
-    if let Some((database, projector)) = projector {
-        report_lag(&client.api.ledger, &database, projector).await;
+    if let Some((database, read_side, tree)) = projector {
+        report_lag(&client.api.ledger, &database, &status).await;
+        let tree = tree_cost(&client, clients, rounds, &database, &status, tree).await;
+        proofs(&database).await;
+        tree.stop().await;
+        read_side.stop().await;
     }
 }
 
-async fn report_lag(
-    ledger: &TestLedger,
-    database: &str,
-    projector: ecites_tests::readside::RunningProjector,
-) {
-    ecites_tests::readside::caught_up(
+async fn report_lag(ledger: &TestLedger, database: &str, status: &Status) {
+    caught_up(
         ledger,
         database,
-        ecites_projector::Projection::ReadModels,
+        Projection::ReadModels,
         Duration::from_secs(120),
     )
     .await;
-    let mut lags: Vec<Duration> = projector
-        .status
+    let mut lags: Vec<Duration> = status
         .take_lags()
         .into_iter()
         .map(Duration::from_secs_f64)
@@ -288,5 +307,202 @@ async fn report_lag(
         percentile(&lags, 0.99),
         percentile(&lags, 1.0)
     );
-    projector.stop().await.expect("projector");
+}
+
+/// Background projector tasks that stop together.
+struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    fn projections(
+        ledger: &TestLedger,
+        database: &str,
+        which: &[Projection],
+        status: &Status,
+    ) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let tasks = which
+            .iter()
+            .map(|p| {
+                let run = run_projection(
+                    *p,
+                    Arc::new(ledger.log.clone()),
+                    Arc::new(ledger.public_keys()),
+                    vec![lk()],
+                    ProjectorConfig::new(database),
+                    status.clone(),
+                    stopped.clone(),
+                );
+                tokio::spawn(async move { run.await.expect("projection") })
+            })
+            .collect();
+        Self { stop, tasks }
+    }
+
+    /// The tree projection and the tree-head signer, with `ecites serve`'s defaults.
+    fn tree(ledger: &TestLedger, database: &str, status: &Status) -> Self {
+        let mut workers = Self::projections(ledger, database, &[Projection::Tree], status);
+        let reader = TreeReader {
+            pool: db::pool_lazy(database, db::TREE_SCHEMA, 4).expect("tree pool"),
+        };
+        let signer = tree_heads::run(
+            Arc::new(ledger.log.clone()),
+            HashMap::from([(lk(), ledger.ring.signer.clone())]),
+            reader,
+            Witnesses::default(),
+            tree_heads::TreeHeadConfig {
+                interval: Duration::from_secs(1),
+                every: 1000,
+            },
+            workers.stop.subscribe(),
+        );
+        workers.tasks.push(tokio::spawn(signer));
+        workers
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            task.await.expect("worker");
+        }
+    }
+}
+
+/// The mixed workload without the tree, then with it (caught up first), twice; the tree
+/// running again at the end.
+async fn tree_cost(
+    client: &Arc<Client>,
+    clients: usize,
+    rounds: usize,
+    database: &str,
+    status: &Status,
+    tree: Workers,
+) -> Workers {
+    let mut tree = Some(tree);
+    let reader = TreeReader {
+        pool: db::pool(database, db::TREE_SCHEMA, 1)
+            .await
+            .expect("tree pool"),
+    };
+    let ledger = &client.api.ledger;
+    let (mut without, mut with) = (vec![], vec![]);
+    // Without, with, with, without: a drift over the run (the stream grows) cancels out.
+    for running in [false, true, true, false] {
+        let on = tree.is_some();
+        if running && !on {
+            let from = reader.size(lk()).await.expect("tree size");
+            let started = Instant::now();
+            tree = Some(Workers::tree(ledger, database, status));
+            let to = caught_up(ledger, database, Projection::Tree, Duration::from_secs(120)).await;
+            println!(
+                "  tree catching up {} events: {:.0} events/s",
+                to - from,
+                (to - from) as f64 / started.elapsed().as_secs_f64()
+            );
+        } else if !running {
+            if let Some(t) = tree.take() {
+                t.stop().await;
+            }
+        }
+        let rate = mixed_rate(client, clients, rounds).await;
+        if running {
+            with.push(rate)
+        } else {
+            without.push(rate)
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "tree cost on the command path (mixed workload; without, with, with, without): without the tree {:.0} commands/s {without:.0?} | with the tree projection and signer {:.0} commands/s {with:.0?} | ratio {:.3}",
+        mean(&without),
+        mean(&with),
+        mean(&with) / mean(&without)
+    );
+    let tree = Workers::tree(ledger, database, status);
+    caught_up(ledger, database, Projection::Tree, Duration::from_secs(120)).await;
+    tree
+}
+
+async fn mixed_rate(client: &Arc<Client>, clients: usize, rounds: usize) -> f64 {
+    let (single, issuing, _, secs) = run_clients(client, clients, rounds, Phase::Mixed).await;
+    (single.len() + issuing.len()) as f64 / secs
+}
+
+/// Inclusion and consistency proofs/s from the tree projection, 8 readers at a time, and
+/// their verification offline on one core.
+async fn proofs(database: &str) {
+    let tree = TreeReader {
+        pool: db::pool(database, db::TREE_SCHEMA, 8)
+            .await
+            .expect("tree pool"),
+    };
+    let size = tree.size(lk()).await.expect("tree size");
+    let root = tree.root(lk(), size).await.expect("root");
+    let (readers, each) = (8u64, 500u64);
+    // A fixed spread of sequences over the whole tree, so every run asks the same questions.
+    let pick = move |r: u64, i: u64| (r * 7919 + i * 104_729) % size + 1;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..readers)
+        .map(|r| {
+            let tree = TreeReader {
+                pool: tree.pool.clone(),
+            };
+            tokio::spawn(async move {
+                let mut out = vec![];
+                for i in 0..each {
+                    let sequence = pick(r, i);
+                    let t = Instant::now();
+                    let proof = tree.inclusion(lk(), sequence, size).await.expect("proof");
+                    out.push((t.elapsed(), sequence, proof));
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = vec![];
+    for t in tasks {
+        all.extend(t.await.expect("reader"));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut latency: Vec<Duration> = all.iter().map(|(d, _, _)| *d).collect();
+    latency.sort();
+    println!(
+        "inclusion proofs from PostgreSQL, tree of {size} leaves, {readers} readers: {} in {secs:.2} s = {:.0} proofs/s | p50 {:.2} ms | p99 {:.2} ms",
+        all.len(),
+        all.len() as f64 / secs,
+        percentile(&latency, 0.5),
+        percentile(&latency, 0.99)
+    );
+    let started = Instant::now();
+    let mut verified = 0;
+    for (_, sequence, (leaf, path)) in &all {
+        verified += usize::from(merkle::verify_inclusion(
+            leaf,
+            sequence - 1,
+            size,
+            path,
+            &root,
+        ));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(verified, all.len(), "every proof verifies");
+    println!(
+        "inclusion proofs verified offline, one core: {:.0} proofs/s",
+        verified as f64 / secs
+    );
+    let started = Instant::now();
+    let n = 2000u64;
+    for i in 0..n {
+        let from = pick(i, i).min(size - 1).max(1);
+        tree.consistency(lk(), from, size)
+            .await
+            .expect("consistency");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "consistency proofs from PostgreSQL to size {size}, one reader: {:.0} proofs/s",
+        n as f64 / secs
+    );
 }

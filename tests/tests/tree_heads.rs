@@ -1,6 +1,8 @@
 //! Signed tree heads over each Party's stream (issue #12), on `ecites serve` with real NATS and
 //! PostgreSQL: a command's receipt is proven included in a tree head the Party signed, tree heads
-//! are consistent with each other, and the tree rebuilt from the log gives the same roots.
+//! are consistent with each other, the tree rebuilt from the log gives the same roots and the
+//! same tables, what is missing from an export or a stream is named, and witnesses refuse a
+//! fork.
 
 use axum::http::StatusCode;
 use ecites_command::handler::auth::Role;
@@ -327,10 +329,11 @@ async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head()
     use ecites_events::envelope::headers as h;
     let sys = system().await;
     let admin = sys.login("LK", "admin").await;
+    // Each command settled before the next, so the log holds a tree head after each.
     for s in ["Python regius", "Panthera tigris"] {
         command(&sys, &admin, s).await;
+        quiet_tree(&sys).await;
     }
-    sys.settled(lk(), WAIT).await;
     let events: Vec<_> = {
         use futures::TryStreamExt;
         sys.log
@@ -350,6 +353,7 @@ async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head()
     js.delete_stream(&stream).await.unwrap();
     sys.log.provision_party(lk()).await.unwrap();
     let keep = events.len() - 3;
+    assert!(keep > 0, "{} events", events.len());
     for ev in &events[..keep] {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(h::KEY_ID, ev.key_id.clone().unwrap().as_str());
@@ -366,6 +370,105 @@ async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head()
         out.contains(&format!("covers sequences {}", keep + 1)),
         "{out}"
     );
+    // The archive still holds them: restoring from it brings the stream back to its tree head.
+    let (code, out) = sys.cli(&["restore", "--party", "LK", "--replace"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("restored {} events", events.len())),
+        "{out}"
+    );
+    let (code, out) = sys.cli(&["audit", "verify", "--party", "LK"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Every row of the tree projection's tables that the log determines, in a stable order.
+async fn tree_tables(database_url: &str) -> Result<Vec<String>, sqlx::Error> {
+    let pool = ecites_projector::db::pool(database_url, "ecites_tree", 1)
+        .await
+        .unwrap();
+    let mut rows = vec![];
+    for sql in [
+        "SELECT party || ' ' || level || ' ' || idx || ' ' || encode(hash, 'hex') FROM nodes \
+         ORDER BY party, level, idx",
+        "SELECT party || ' ' || sequence FROM checkpoint ORDER BY party",
+        "SELECT party || ' content ' || content_size FROM contents ORDER BY party",
+        "SELECT t::text FROM tree_heads t ORDER BY party, size",
+    ] {
+        let found: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&pool).await?;
+        rows.extend(found.into_iter().map(|(r,)| r));
+    }
+    pool.close().await;
+    Ok(rows)
+}
+
+/// The live tree tables once the signer has nothing left to sign: a head covers every
+/// event other than heads, and the projection has applied the log up to its last event.
+async fn quiet_tree(sys: &TestSystem) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        sys.settled(lk(), WAIT).await;
+        let head = sys.log.head(lk()).await.unwrap();
+        let pool = ecites_projector::db::pool(&sys.config.database_url, "ecites_tree", 1)
+            .await
+            .unwrap();
+        let (covered,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM tree_heads h JOIN contents c USING (party) \
+             WHERE h.size >= c.content_size)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let rows = tree_tables(&sys.config.database_url).await.unwrap();
+        if covered && rows.contains(&format!("LK {head}")) {
+            return rows;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "no tree head covered the log: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_projection_rebuilt_from_the_log_is_the_same_byte_for_byte() {
+    use ecites_projector::runner::{run, ProjectorConfig};
+    use ecites_projector::status::Status;
+    use std::sync::Arc;
+    let sys = system().await;
+    let admin = sys.login("LK", "admin").await;
+    for s in ["Python regius", "Panthera tigris"] {
+        command(&sys, &admin, s).await;
+    }
+    let live = quiet_tree(&sys).await;
+    assert!(live.iter().any(|r| r.starts_with("LK 0 ")), "{live:?}");
+
+    let fresh = ecites_tests::readside::test_database().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let projector = tokio::spawn(run(
+        Arc::new(sys.log.clone()),
+        Arc::new(public_keys(&sys)),
+        vec![lk()],
+        ProjectorConfig::new(&fresh),
+        Status::default(),
+        stopped,
+    ));
+    let head = sys.log.head(lk()).await.unwrap();
+    let start = Instant::now();
+    let rebuilt = loop {
+        // Until the projector has migrated the fresh database, its tables do not exist.
+        if let Ok(rows) = tree_tables(&fresh).await {
+            if rows.contains(&format!("LK {head}")) {
+                break rows;
+            }
+        }
+        assert!(start.elapsed() < WAIT, "the rebuild did not reach {head}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let _ = stop.send(true);
+    projector.await.unwrap().unwrap();
+    assert_eq!(live, rebuilt);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -382,6 +485,7 @@ async fn witnesses_cosign_consistent_heads_and_refuse_a_forked_one() {
     let sys = TestSystem::builder()
         .party("LK")
         .user("LK", "admin", Role::PartyAdmin, None)
+        .user("LK", "operator", Role::SystemOperator, None)
         .configure({
             let url = url.clone();
             move |c| {
@@ -485,5 +589,40 @@ async fn witnesses_cosign_consistent_heads_and_refuse_a_forked_one() {
         }),
         Err(Refusal::Invalid(_))
     ));
-    let _: Seen = last;
+
+    // The witness remembers another history than the log's (as if the log had been rewritten
+    // since it co-signed): the system's next head is refused, and that is an alarm.
+    sys.healthy(WAIT).await;
+    w.last.lock().unwrap().insert(
+        lk(),
+        Seen {
+            size: last.size,
+            root: hex::encode([7u8; 32]),
+        },
+    );
+    let body = json!({"command_id": Uuid::now_v7(), "exceptions_allowed": false,
+        "basis": "Resolution Conf. 12.3 (Rev. CoP19), paragraph 2 l)"});
+    let (s, out) = sys
+        .call(
+            "POST",
+            "/api/LK/config/retrospective-issue",
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    let health = sys
+        .unhealthy(WAIT, |h| h["witness_refusals"] == json!(1))
+        .await;
+    assert_eq!(health["status"], "degraded", "{health}");
+    let operator = sys.login("LK", "operator").await;
+    let (status, metrics) = sys
+        .call("GET", "/projector/metrics", Some(&operator), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().unwrap_or_default();
+    assert!(
+        text.contains("ecites_witness_refusals_total{party=\"LK\"} 1"),
+        "{text}"
+    );
 }
