@@ -7,6 +7,29 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// A value that must not reach a log or an error message (a token, a URL with a password):
+/// `Debug` prints no part of it, and the value is read only through [`Secret::expose`], so
+/// each use is visible. It serialises as itself, which the layered configuration needs.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
     /// NATS server holding the log.
@@ -32,7 +55,7 @@ pub struct Config {
     /// uses the shipped demo list when this is empty and refuses to start when it is set.
     pub species_dir: Option<PathBuf>,
     /// Species+ API token, for `ecites species import --live`.
-    pub speciesplus_token: Option<String>,
+    pub speciesplus_token: Option<Secret>,
     /// Base URL of the Species+ API v1 (`ECITES_SPECIESPLUS_URL`).
     pub speciesplus_url: String,
     /// Currency of the fee schedule (ISO 4217).
@@ -41,7 +64,7 @@ pub struct Config {
     /// them); back it up with the log, since the events hold only the hashes.
     pub documents_dir: PathBuf,
     /// PostgreSQL of the read models and the archive (`ECITES_DATABASE_URL`).
-    pub database_url: String,
+    pub database_url: Secret,
     /// Most events the projector applies in one transaction.
     pub projector_batch_size: usize,
     /// Address `ecites project` serves `/health` and `/metrics` on.
@@ -52,7 +75,7 @@ pub struct Config {
     pub expiry_interval_secs: u64,
     /// A bearer token that reads `/projector/metrics` (for a Prometheus scraper); without it
     /// only a signed-in system operator reads them.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// A signed tree head at least this often while a Party's log grows (milliseconds).
     pub tree_head_interval_ms: u64,
     /// And at once after this many events.
@@ -85,7 +108,7 @@ impl Default for Config {
             speciesplus_url: "https://api.speciesplus.net/api/v1".into(),
             fee_currency: "USD".into(),
             documents_dir: PathBuf::from(".ecites/documents"),
-            database_url: "postgres://ecites@127.0.0.1:5432/ecites".into(),
+            database_url: Secret::new("postgres://ecites@127.0.0.1:5432/ecites"),
             projector_batch_size: 1000,
             projector_listen: "127.0.0.1:8081".into(),
             read_wait_ms: 2000,
@@ -118,5 +141,24 @@ impl Config {
             max_event_bytes: self.max_event_bytes,
             ..LogConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config {
+            database_url: Secret::new("postgres://ecites:hunter2@db/ecites"),
+            speciesplus_token: Some(Secret::new("tok-123")),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-123"),
+            "{shown}"
+        );
     }
 }

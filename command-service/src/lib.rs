@@ -1,10 +1,11 @@
-//! The command side of eCITES: the pure CITES domain ([`domain`]), the reference data it
-//! consults ([`reference`]) and, later, the command handlers and HTTP API.
+//! The command side of eCITES: command handling ([`handler`]: load, authorize, decide, append,
+//! retry) and the command HTTP API ([`api`]), over the CITES vocabulary and rules of
+//! [`ecites_cites`] (re-exported as [`domain`] and [`reference`]).
 
 pub mod api;
-pub mod domain;
 pub mod handler;
-pub mod reference;
+
+pub use ecites_cites::{domain, reference};
 
 use axum::{routing::get, Json, Router};
 use serde_json::{json, Value};

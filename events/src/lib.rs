@@ -27,6 +27,7 @@ pub mod log;
 pub mod merkle;
 pub mod party;
 pub mod payloads;
+pub mod position;
 pub mod schema;
 pub mod tree_head;
 
@@ -39,3 +40,4 @@ pub use log::{
     EventReader, ExpectedPosition, ReadError, RecordedEvent, StreamExtent,
 };
 pub use party::PartyCode;
+pub use position::Position;

@@ -130,7 +130,12 @@ pub struct Committed {
 impl Committed {
     /// The read-your-writes token the query side accepts: `<ISO2>:<sequence>`.
     pub fn position_token(&self) -> String {
-        format!("{}:{}", self.party, self.last_sequence)
+        self.position().to_string()
+    }
+
+    /// Where the commit's last event is.
+    pub fn position(&self) -> crate::Position {
+        crate::Position::new(self.party, self.last_sequence)
     }
 }
 

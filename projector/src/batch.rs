@@ -80,6 +80,7 @@ pub async fn apply(
 
 /// Applies a prepared batch with its checkpoint. The checkpoint row is locked first, so two
 /// writers on one projection serialise and the second skips what the first did.
+#[tracing::instrument(level = "debug", skip_all, fields(%party, events = batch.recorded.len()))]
 pub async fn commit(
     target: &Target,
     party: PartyCode,

@@ -130,6 +130,7 @@ async fn health() -> Json<Value> {
 }
 
 /// Authentication, Party check and read-your-writes for every Party route.
+#[tracing::instrument(name = "query", level = "debug", skip_all)]
 async fn party_gate(
     State(state): State<Arc<QueryState>>,
     params: RawPathParams,
@@ -146,11 +147,8 @@ async fn party_gate(
         Ok(ctx) => ctx,
         Err(e) => return e.into_response(),
     };
-    let header = position::Position {
-        party: ctx.party,
-        sequence: ctx.read_position,
-    }
-    .to_string();
+    let header =
+        position::Position::new(ctx.party, position::sequence(ctx.read_position)).to_string();
     req.extensions_mut().insert(ctx);
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&header) {

@@ -14,30 +14,16 @@ pub const READ_POSITION_HEADER: &str = "x-ecites-read-position";
 /// How often the checkpoint is polled while waiting.
 const POLL: Duration = Duration::from_millis(5);
 
-/// A Party's stream sequence, written `LK:123`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Position {
-    pub party: PartyCode,
-    pub sequence: i64,
-}
-
-impl std::fmt::Display for Position {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.party, self.sequence)
-    }
-}
+pub use ecites_events::Position;
 
 /// Parses `LK:123`.
 pub fn parse(token: &str) -> Option<Position> {
-    let (party, sequence) = token.trim().split_once(':')?;
-    let party: PartyCode = party.parse().ok()?;
-    if sequence.is_empty() || !sequence.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(Position {
-        party,
-        sequence: sequence.parse().ok()?,
-    })
+    token.parse().ok()
+}
+
+/// A checkpoint as PostgreSQL holds it (a bigint, never negative) as a sequence.
+pub fn sequence(checkpoint: i64) -> u64 {
+    u64::try_from(checkpoint).unwrap_or(0)
 }
 
 /// The position a request asks for: the header first, else the `position` query parameter.
@@ -101,16 +87,12 @@ pub async fn wait_for(
         let Some(target) = target else {
             return Ok(now);
         };
-        if now >= target.sequence {
+        if sequence(now) >= target.sequence {
             return Ok(now);
         }
         if Instant::now() >= deadline {
             return Err(ApiError::PositionNotReached {
-                current: Position {
-                    party,
-                    sequence: now,
-                }
-                .to_string(),
+                current: Position::new(party, sequence(now)).to_string(),
                 target: target.to_string(),
                 wait,
             });

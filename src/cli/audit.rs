@@ -227,10 +227,13 @@ fn read_checkpoint(path: &Path) -> anyhow::Result<SignedTreeHead> {
 /// The latest tree head a witness co-signed for `party`, else the latest the tree recorded;
 /// `None` when the tree's database cannot tell.
 async fn latest_known_head(config: &Config, party: PartyCode) -> Option<SignedTreeHead> {
-    let pool =
-        ecites_projector::db::pool(&config.database_url, ecites_projector::db::TREE_SCHEMA, 1)
-            .await
-            .ok()?;
+    let pool = ecites_projector::db::pool(
+        config.database_url.expose(),
+        ecites_projector::db::TREE_SCHEMA,
+        1,
+    )
+    .await
+    .ok()?;
     let tree = ecites_projector::tree::TreeReader { pool };
     if let Ok(Some((head, _))) = tree.latest_witnessed(party).await {
         return Some(head);
@@ -384,7 +387,7 @@ async fn verify_archive_cli(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     use ecites_projector::db;
-    let pool = db::pool(&config.database_url, db::ARCHIVE_SCHEMA, 2).await?;
+    let pool = db::pool(config.database_url.expose(), db::ARCHIVE_SCHEMA, 2).await?;
     let parties: Vec<PartyCode> = match party {
         Some(p) => vec![p],
         None => sqlx::query_as::<_, (String,)>("SELECT DISTINCT party FROM events ORDER BY party")

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod hardening;
 mod keys;
+pub mod logging;
 mod party;
 mod projector;
 pub mod serve;
@@ -13,6 +14,7 @@ pub mod witness;
 
 use crate::config::Config;
 use anyhow::Context;
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use ecites_events::jetstream::JetStreamLog;
 use std::io::Write;
@@ -138,10 +140,19 @@ pub fn main() -> std::process::ExitCode {
 
 /// Runs the command line `args`; returns the process exit code (0 ok, 1 verification failed).
 pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let cli = Cli::try_parse_from(args).map_err(|e| {
-        let _ = e.print();
-        anyhow::anyhow!("invalid arguments")
-    })?;
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // Asked for: the answer on stdout, and success.
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            write!(out, "{}", e.render())?;
+            return Ok(0);
+        }
+        Err(e) => {
+            let _ = e.print();
+            anyhow::bail!("invalid arguments");
+        }
+    };
+    logging::init();
     let mut config = Config::load(cli.config.as_deref()).context("loading configuration")?;
     if let Some(v) = cli.nats_url {
         config.nats_url = v;
@@ -150,7 +161,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
         config.keys_dir = v;
     }
     if let Some(v) = cli.database_url {
-        config.database_url = v;
+        config.database_url = crate::config::Secret::new(v);
     }
     if let Some(v) = cli.stream_prefix {
         config.stream_prefix = v;

@@ -69,7 +69,7 @@ pub async fn project(config: &Config) -> anyhow::Result<u8> {
     });
     eprintln!(
         "projecting Parties {parties:?} into {} (metrics: http://{}/metrics)",
-        db::redact(&config.database_url),
+        db::redact(config.database_url.expose()),
         config.projector_listen
     );
     let cfg = projector_config(config);
@@ -80,7 +80,7 @@ pub async fn project(config: &Config) -> anyhow::Result<u8> {
 pub(crate) fn projector_config(config: &Config) -> ProjectorConfig {
     ProjectorConfig {
         batch_size: config.projector_batch_size,
-        ..ProjectorConfig::new(config.database_url.clone())
+        ..ProjectorConfig::new(config.database_url.expose())
     }
 }
 
@@ -89,7 +89,7 @@ pub async fn replay(config: &Config, args: ReplayArgs, out: &mut dyn Write) -> a
     let parties = parties(config, &args.party).await?;
     let replay = ecites_projector::replay::Replay {
         reader: &log,
-        database_url: &config.database_url,
+        database_url: config.database_url.expose(),
         keys: Arc::new(public_keys(config)?),
         parties,
         batch_size: args.batch_size.unwrap_or(config.projector_batch_size),
@@ -133,7 +133,7 @@ pub async fn replay(config: &Config, args: ReplayArgs, out: &mut dyn Write) -> a
 pub async fn status(config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> {
     let log = super::connect(config).await?;
     let parties = log.parties().await?;
-    let admin = db::pool(&config.database_url, "public", 1).await?;
+    let admin = db::pool(config.database_url.expose(), "public", 1).await?;
     writeln!(
         out,
         "{:<6} {:<12} {:>10} {:>10} {:>8}  instance",
@@ -150,7 +150,7 @@ pub async fn status(config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> 
         let who = holder.map_or("none active".to_string(), |(pid,)| {
             format!("active (pid {pid})")
         });
-        let pool = db::pool(&config.database_url, projection.live_schema(), 1).await?;
+        let pool = db::pool(config.database_url.expose(), projection.live_schema(), 1).await?;
         for party in &parties {
             let head = log.head(*party).await?;
             let cp = batch::checkpoint(&pool, *party).await.unwrap_or(0);
@@ -175,7 +175,7 @@ pub async fn restore(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let keys = public_keys(config)?;
-    let pool = db::pool(&config.database_url, db::ARCHIVE_SCHEMA, 2).await?;
+    let pool = db::pool(config.database_url.expose(), db::ARCHIVE_SCHEMA, 2).await?;
     // Only a copy that verifies completely is worth restoring.
     let report = super::audit::verify_archive(&pool, args.party, &keys, None).await?;
     if !report.is_ok() {

@@ -167,7 +167,7 @@ pub async fn app(
     let keys = Arc::new(PublicKeys::from_rings(&rings).map_err(anyhow::Error::msg)?);
     let status = Status::default();
     let tree = ecites_projector::tree::TreeReader {
-        pool: ecites_projector::db::pool_lazy(&config.database_url, TREE_SCHEMA, 4)?,
+        pool: ecites_projector::db::pool_lazy(config.database_url.expose(), TREE_SCHEMA, 4)?,
     };
     let witnesses =
         ecites_projector::witness::Witnesses::new(config.witnesses.clone(), status.clone());
@@ -202,7 +202,7 @@ pub async fn app(
     });
     let (command_api, api_state, imports) = command_api(config, log, &rings, &parties).await?;
     let api_sessions = api_state.clone();
-    let pool = ecites_projector::db::pool(&config.database_url, ACTIVE_SCHEMA, 8).await?;
+    let pool = ecites_projector::db::pool(config.database_url.expose(), ACTIVE_SCHEMA, 8).await?;
     if config.expiry_interval_secs > 0 {
         let every = std::time::Duration::from_secs(config.expiry_interval_secs);
         tokio::spawn(expire_periodically(
@@ -229,12 +229,18 @@ pub async fn app(
     let health = status.clone();
     let hardening = super::hardening::Hardening {
         api: api_sessions.clone(),
-        metrics_token: config.metrics_token.clone(),
+        metrics_token: config
+            .metrics_token
+            .as_ref()
+            .map(|t| t.expose().to_string()),
         trust_forwarded_for: config.trust_forwarded_for,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs.max(1)),
     };
     let metrics = MetricsReaders {
-        token: config.metrics_token.clone(),
+        token: config
+            .metrics_token
+            .as_ref()
+            .map(|t| t.expose().to_string()),
         sessions: api_sessions,
     };
     let app = Router::new()
@@ -265,7 +271,9 @@ pub async fn app(
             "/query",
             ecites_query::router(query).merge(ecites_query::ui::router(ui)),
         );
-    Ok(super::hardening::harden(app, hardening))
+    Ok(super::logging::traced(super::hardening::harden(
+        app, hardening,
+    )))
 }
 
 /// `/health`: 200 when every projection follows every Party and every stream is complete,
@@ -343,7 +351,7 @@ async fn command_api(
     let live = config
         .speciesplus_token
         .clone()
-        .map(|token| ClientConfig::new(config.speciesplus_url.clone(), token));
+        .map(|token| ClientConfig::new(config.speciesplus_url.clone(), token.expose()));
     let imports: Arc<dyn SpeciesImports> = Arc::new(ImportJobs::new(
         log.clone(),
         keys.clone(),

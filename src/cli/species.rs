@@ -40,8 +40,10 @@ pub async fn run(
         let token = config.speciesplus_token.clone().context(
             "--live needs a Species+ API token: set speciesplus_token or ECITES_SPECIESPLUS_TOKEN",
         )?;
-        let client =
-            SpeciesPlusClient::new(ClientConfig::new(config.speciesplus_url.clone(), token))?;
+        let client = SpeciesPlusClient::new(ClientConfig::new(
+            config.speciesplus_url.clone(),
+            token.expose(),
+        ))?;
         client.fetch_all(Progress::Stderr).await?
     } else {
         let dir = dir.or_else(|| config.species_dir.clone()).context(

@@ -57,7 +57,7 @@ impl RetryPolicy {
 pub struct ClientConfig {
     /// E.g. [`DEFAULT_BASE_URL`]; endpoints are appended to it.
     pub base_url: String,
-    pub token: String,
+    pub token: crate::config::Secret,
     /// Concepts per page; the API allows at most 500.
     pub per_page: u32,
     /// Legislation requests in flight at once.
@@ -70,7 +70,7 @@ impl ClientConfig {
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
-            token: token.into(),
+            token: crate::config::Secret::new(token),
             per_page: 500,
             concurrency: 4,
             timeout: Duration::from_secs(60),
@@ -258,7 +258,7 @@ impl SpeciesPlusClient {
             .http
             .get(url)
             .query(query)
-            .header("X-Authentication-Token", &self.config.token)
+            .header("X-Authentication-Token", self.config.token.expose())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await;

@@ -85,7 +85,7 @@ impl TestSystemBuilder {
             subject_prefix: log_config.subject_prefix.clone(),
             users_file: dir.path().join("users.json"),
             documents_dir: dir.path().join("documents"),
-            database_url,
+            database_url: ecites::config::Secret::new(database_url),
             expiry_interval_secs: 0,
             read_wait_ms: 5000,
             ..Config::default()
@@ -252,7 +252,7 @@ impl TestSystem {
     pub async fn caught_up(&self, party: PartyCode, limit: Duration) -> u64 {
         use ecites_events::EventReader;
         let pool = ecites_projector::db::pool(
-            &self.config.database_url,
+            self.config.database_url.expose(),
             ecites_projector::db::ACTIVE_SCHEMA,
             1,
         )
@@ -312,7 +312,7 @@ impl TestSystem {
             "--keys-dir".into(),
             c.keys_dir.display().to_string(),
             "--database-url".into(),
-            c.database_url.clone(),
+            c.database_url.expose().to_string(),
             "--stream-prefix".into(),
             c.stream_prefix.clone(),
             "--subject-prefix".into(),

@@ -410,7 +410,7 @@ async fn a_signed_event_holding_a_nul_is_projected_archived_and_replayed() {
     );
     // The archive holds the signed bytes themselves.
     let pool = ecites_projector::db::pool(
-        &sys.config.database_url,
+        sys.config.database_url.expose(),
         ecites_projector::db::ARCHIVE_SCHEMA,
         1,
     )
@@ -426,14 +426,14 @@ async fn a_signed_event_holding_a_nul_is_projected_archived_and_replayed() {
     assert_eq!(archived, stored.body.to_vec());
 
     let before = snapshot(
-        &sys.config.database_url,
+        sys.config.database_url.expose(),
         ecites_projector::db::ACTIVE_SCHEMA,
     )
     .await;
     let (code, out) = sys.cli(&["replay", "--fresh"]);
     assert_eq!(code, 0, "{out}");
     let after = snapshot(
-        &sys.config.database_url,
+        sys.config.database_url.expose(),
         ecites_projector::db::ACTIVE_SCHEMA,
     )
     .await;

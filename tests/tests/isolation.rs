@@ -254,14 +254,14 @@ async fn two_parties_with_the_same_ids_see_nothing_of_each_other() {
 
     // A rebuild from the logs answers what the incremental projection answered.
     let before = snapshot(
-        &sys.config.database_url,
+        sys.config.database_url.expose(),
         ecites_projector::db::ACTIVE_SCHEMA,
     )
     .await;
     let (code, out) = sys.cli(&["replay", "--fresh"]);
     assert_eq!(code, 0, "{out}");
     let after = snapshot(
-        &sys.config.database_url,
+        sys.config.database_url.expose(),
         ecites_projector::db::ACTIVE_SCHEMA,
     )
     .await;

@@ -408,7 +408,7 @@ async fn quiet_tree(sys: &TestSystem) -> Vec<String> {
     loop {
         sys.settled(lk(), WAIT).await;
         let head = sys.log.head(lk()).await.unwrap();
-        let pool = ecites_projector::db::pool(&sys.config.database_url, "ecites_tree", 1)
+        let pool = ecites_projector::db::pool(sys.config.database_url.expose(), "ecites_tree", 1)
             .await
             .unwrap();
         let (covered,): (bool,) = sqlx::query_as(
@@ -419,7 +419,7 @@ async fn quiet_tree(sys: &TestSystem) -> Vec<String> {
         .await
         .unwrap();
         pool.close().await;
-        let rows = tree_tables(&sys.config.database_url).await.unwrap();
+        let rows = tree_tables(sys.config.database_url.expose()).await.unwrap();
         if covered && rows.contains(&format!("LK {head}")) {
             return rows;
         }

@@ -106,7 +106,7 @@ pub async fn show<L: EventAppender + EventReader>(
         .zip(&a.recorded)
         .map(|(m, (sequence, at))| {
             let mut v = json!(m);
-            v["position"] = json!(format!("{party}:{sequence}"));
+            v["position"] = json!(ecites_events::Position::new(party, *sequence));
             v["recorded_at"] = json!(at.format(&Rfc3339).ok());
             v
         })
@@ -119,7 +119,7 @@ pub async fn show<L: EventAppender + EventReader>(
             currency: o.currency.clone(),
         }),
         "movements": movements,
-        "position": format!("{party}:{}", a.position.sequence()),
+        "position": ecites_events::Position::new(party, a.position.sequence()),
     })))
 }
 

@@ -127,10 +127,7 @@ pub(crate) fn accepted<I: serde::Serialize>(
     let mut body = json!({ "events": a.events, "position": a.position, "duplicate": a.duplicate });
     // The receipt: where the commit's last event is, and its hash, which an inclusion proof in
     // a signed tree head confirms (`GET /api/{party}/proof/inclusion?sequence=`).
-    let sequence = a
-        .position
-        .split_once(':')
-        .and_then(|(_, s)| s.parse::<u64>().ok());
+    let sequence = a.position.sequence;
     body["receipt"] = json!({ "position": a.position, "sequence": sequence, "hash": a.hash });
     if let Some(key) = id_key {
         body[key] = json!(a.id);

@@ -223,7 +223,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         for _ in 0..super::ATTEMPTS {
             let loaded = self.load_account(&aggregate).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(accepted(vec![], format!("{party}:{sequence}"), true));
+                return Ok(accepted(
+                    vec![],
+                    ecites_events::Position::new(party, *sequence),
+                    true,
+                ));
             }
             let opening = matches!(command, AccountCommand::Open { .. });
             if !opening && loaded.position == ExpectedPosition::New {
@@ -253,10 +257,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         command_id,
                         occurred_at,
                     );
-                    return Ok(accepted(names, done.position_token(), false).receipt(&done));
+                    return Ok(accepted(names, done.position(), false).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(accepted(vec![], format!("{party}:{sequence}"), true));
+                    return Ok(accepted(
+                        vec![],
+                        ecites_events::Position::new(party, sequence),
+                        true,
+                    ));
                 }
                 // Moved on meanwhile: the next load sees the log's last sequence and rereads.
                 Err(AppendError::Conflict { .. }) => {}

@@ -93,7 +93,7 @@ pub struct Accepted<I = Uuid> {
     pub id: I,
     /// The events written; empty for a duplicate.
     pub events: Vec<&'static str>,
-    pub position: String,
+    pub position: ecites_events::Position,
     /// The command id had already been applied (idempotent retry); nothing was written.
     pub duplicate: bool,
     /// Hex SHA-256 of the commit's last event: with the position, the caller's receipt, which
@@ -102,7 +102,7 @@ pub struct Accepted<I = Uuid> {
 }
 
 impl<I> Accepted<I> {
-    pub fn new(id: I, events: Vec<&'static str>, position: String) -> Self {
+    pub fn new(id: I, events: Vec<&'static str>, position: ecites_events::Position) -> Self {
         Self {
             id,
             events,
@@ -122,7 +122,7 @@ impl<I> Accepted<I> {
         Self {
             id,
             events: vec![],
-            position: format!("{party}:{sequence}"),
+            position: ecites_events::Position::new(party, sequence),
             duplicate: true,
             hash: None,
         }
@@ -225,6 +225,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
     }
 
     /// Handles one command on one permit, idempotently by `command_id`.
+    #[tracing::instrument(level = "info", skip_all, fields(%party, %permit_id, %command_id, command = command.name()))]
     pub async fn handle(
         &self,
         who: &Principal,
@@ -372,7 +373,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 }
                 let names = events.iter().map(PermitEvent::event_type).collect();
                 Ok(Some(
-                    Accepted::new(a.permit_id, names, done.position_token()).receipt(&done),
+                    Accepted::new(a.permit_id, names, done.position()).receipt(&done),
                 ))
             }
             Err(AppendError::Duplicate { sequence, .. }) => {
@@ -426,7 +427,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         quota_id: &str,
         command_id: Uuid,
         definition: QuotaSet,
-    ) -> Result<String, HandlerError> {
+    ) -> Result<ecites_events::Position, HandlerError> {
         use auth::Role;
         if who.party != party {
             return Err(Denied::OtherParty(party).into());
@@ -460,10 +461,10 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                     self.quotas
                         .store_after(&done, &[(agg.clone(), q, vec![event])]);
                     self.quotas.add_to_index(party, quota_id);
-                    return Ok(done.position_token());
+                    return Ok(done.position());
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(format!("{party}:{sequence}"))
+                    return Ok(ecites_events::Position::new(party, sequence))
                 }
                 Err(AppendError::Conflict { .. }) => self.quotas.forget_party(party),
                 Err(e) => return Err(HandlerError::Append(e)),

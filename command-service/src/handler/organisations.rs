@@ -161,7 +161,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command: C,
     ) -> Result<Accepted, HandlerError> {
         let aggregate = organisation_ref(party, id);
-        let accepted = |events: Vec<&'static str>, position: String, duplicate: bool| Accepted {
+        let accepted = |events: Vec<&'static str>,
+                        position: ecites_events::Position,
+                        duplicate: bool| Accepted {
             id,
             events,
             position,
@@ -171,7 +173,11 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         for _ in 0..super::ATTEMPTS {
             let loaded = self.load_organisation(&aggregate).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(accepted(vec![], format!("{party}:{sequence}"), true));
+                return Ok(accepted(
+                    vec![],
+                    ecites_events::Position::new(party, *sequence),
+                    true,
+                ));
             }
             let registering = matches!(command, C::Register { .. });
             if !registering && loaded.position == ExpectedPosition::New {
@@ -213,10 +219,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         self.organisations.put(&aggregate, next);
                     }
                     let names = events.iter().map(OrganisationEvent::event_type).collect();
-                    return Ok(accepted(names, done.position_token(), false).receipt(&done));
+                    return Ok(accepted(names, done.position(), false).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(accepted(vec![], format!("{party}:{sequence}"), true));
+                    return Ok(accepted(
+                        vec![],
+                        ecites_events::Position::new(party, sequence),
+                        true,
+                    ));
                 }
                 // Moved on meanwhile: the next load sees the log's last sequence and rereads.
                 Err(AppendError::Conflict { .. }) => {}
@@ -345,7 +355,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             match self.log.append(commit_by(who, command_id, changes)).await {
                 Ok(done) => {
                     let names = vec![RegistrationNumberReleased::EVENT_TYPE];
-                    return Ok(Accepted::new(id, names, done.position_token()).receipt(&done));
+                    return Ok(Accepted::new(id, names, done.position()).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => {
                     return Ok(Accepted::duplicate(id, party, sequence));

@@ -114,14 +114,14 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         &self,
         who: &Principal,
         party: PartyCode,
-    ) -> Result<(Arc<PartySettings>, Option<String>), HandlerError> {
+    ) -> Result<(Arc<PartySettings>, Option<ecites_events::Position>), HandlerError> {
         if who.party != party {
             return Err(Denied::OtherParty(party).into());
         }
         let loaded = self.load_config(party).await?;
         let position = match loaded.position {
             ExpectedPosition::New => None,
-            ExpectedPosition::At(p) => Some(format!("{party}:{}", p.sequence)),
+            ExpectedPosition::At(p) => Some(ecites_events::Position::new(party, p.sequence)),
         };
         Ok((loaded.settings, position))
     }
@@ -167,7 +167,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                         self.party_config.put(party, next);
                     }
                     let names = events.iter().map(PartyConfigEvent::event_type).collect();
-                    return Ok(Accepted::new((), names, done.position_token()).receipt(&done));
+                    return Ok(Accepted::new((), names, done.position()).receipt(&done));
                 }
                 Err(AppendError::Duplicate { sequence, .. }) => return Ok(duplicate(sequence)),
                 // Changed meanwhile (e.g. through another instance): the next load sees the

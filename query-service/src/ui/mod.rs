@@ -362,11 +362,7 @@ async fn ui_gate(
     };
     req.extensions_mut().insert(ctx);
     let mut res = next.run(req).await;
-    let header = position::Position {
-        party,
-        sequence: read_position,
-    }
-    .to_string();
+    let header = position::Position::new(party, position::sequence(read_position)).to_string();
     if let Ok(v) = HeaderValue::from_str(&header) {
         res.headers_mut().insert(position::READ_POSITION_HEADER, v);
     }
