@@ -7,26 +7,28 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ecites_cites::domain::permit::PermitStatus;
 use serde_json::Value;
 use sqlx::Row;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The statuses a listed permit can be in: the domain's wire names (all but `new`).
 pub const STATUSES: &[&str] = &[
-    "submitted",
-    "returned",
-    "under_review",
-    "opinion_requested",
-    "opinion_given",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "issued",
-    "used",
-    "expired",
-    "cancelled",
-    "replaced",
-    "lost",
+    PermitStatus::Submitted.wire(),
+    PermitStatus::ReturnedForChanges.wire(),
+    PermitStatus::UnderReview.wire(),
+    PermitStatus::OpinionRequested.wire(),
+    PermitStatus::OpinionGiven.wire(),
+    PermitStatus::Approved.wire(),
+    PermitStatus::Rejected.wire(),
+    PermitStatus::Withdrawn.wire(),
+    PermitStatus::Issued.wire(),
+    PermitStatus::Used.wire(),
+    PermitStatus::Expired.wire(),
+    PermitStatus::Cancelled.wire(),
+    PermitStatus::Replaced.wire(),
+    PermitStatus::LostOrStolen.wire(),
 ];
 
 pub const DOCUMENT_TYPES: &[&str] = &[

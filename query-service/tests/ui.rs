@@ -258,3 +258,49 @@ async fn an_import_permit_shows_what_its_reexports_hold_and_what_is_left() {
     assert!(row.contains(">50<") && row.contains(">20<"), "{row}");
     h.drop_database().await;
 }
+
+/// The forms a page offers, by `data-action`.
+fn offered(a: &Answer) -> Vec<String> {
+    a.text()
+        .split(r#"data-action=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_offers_what_the_lifecycle_allows_the_role_as_the_api_does() {
+    let (h, r) = ui_router().await;
+    // P3 is submitted: it can be assigned, rejected or returned, not yet approved.
+    let officer = offered(&page(&r, &format!("/ui/LK/permits/{P3}"), Some("ma_officer")).await);
+    let signatory = offered(&page(&r, &format!("/ui/LK/permits/{P3}"), Some("ma_signatory")).await);
+    for action in ["assign", "reject", "return"] {
+        assert!(officer.contains(&action.to_string()), "{officer:?}");
+    }
+    assert!(!officer.contains(&"approve".to_string()), "{officer:?}");
+    // The command API lets a signatory do what an officer does in review, but for taking a
+    // payment at the counter (an officer's); so does the page.
+    let without_counter: Vec<String> = officer
+        .iter()
+        .filter(|a| *a != "payment-counter")
+        .cloned()
+        .collect();
+    assert!(
+        officer.contains(&"payment-counter".to_string()),
+        "{officer:?}"
+    );
+    assert_eq!(without_counter, signatory);
+    // P5 is approved: only the signatory issues.
+    let approved = |who: &'static str| {
+        let r = r.clone();
+        async move { offered(&page(&r, &format!("/ui/LK/permits/{P5}"), Some(who)).await) }
+    };
+    assert!(approved("ma_signatory")
+        .await
+        .contains(&"issue".to_string()));
+    assert!(!approved("ma_officer").await.contains(&"issue".to_string()));
+    for who in ["auditor", "party_admin", "customs", "sa_expert"] {
+        assert_eq!(approved(who).await, Vec::<String>::new(), "{who}");
+    }
+    h.drop_database().await;
+}

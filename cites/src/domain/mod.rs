@@ -6,6 +6,7 @@ pub mod account;
 pub mod codes;
 pub mod context;
 pub mod import_balance;
+pub mod lifecycle;
 pub mod national_entries;
 pub mod organisation;
 pub mod party_config;

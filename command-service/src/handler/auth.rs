@@ -5,47 +5,7 @@ use ecites_events::PartyCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// An applicant or an agent filing for an organisation.
-    Trader,
-    MaOfficer,
-    MaSignatory,
-    SaExpert,
-    Customs,
-    /// Reads everything, changes nothing.
-    Auditor,
-    PartyAdmin,
-    /// Runs the deployment across Parties; decides no permit.
-    SystemOperator,
-}
-
-impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Trader,
-        Role::MaOfficer,
-        Role::MaSignatory,
-        Role::SaExpert,
-        Role::Customs,
-        Role::Auditor,
-        Role::PartyAdmin,
-        Role::SystemOperator,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Trader => "trader",
-            Role::MaOfficer => "ma_officer",
-            Role::MaSignatory => "ma_signatory",
-            Role::SaExpert => "sa_expert",
-            Role::Customs => "customs",
-            Role::Auditor => "auditor",
-            Role::PartyAdmin => "party_admin",
-            Role::SystemOperator => "system_operator",
-        }
-    }
-}
+pub use crate::domain::lifecycle::Role;
 
 /// An authenticated user acting for a Party (and, for traders, an organisation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,27 +40,9 @@ pub enum Denied {
     NotStaff(Uuid),
 }
 
-/// The roles allowed to give each command.
+/// The roles allowed to give each command: the lifecycle table's.
 pub fn roles_for(command: &C) -> &'static [Role] {
-    use Role::*;
-    match command {
-        C::Submit { .. } | C::Resubmit { .. } | C::Withdraw { .. } => &[Trader],
-        C::RecordPayment { .. } => &[Trader, MaOfficer],
-        C::ReturnForChanges { .. }
-        | C::AssignReviewer { .. }
-        | C::RecordLegalAcquisition { .. }
-        | C::RequestScientificOpinion { .. }
-        | C::Approve { .. }
-        | C::Reject { .. }
-        | C::WaiveFee { .. }
-        | C::Cancel { .. }
-        | C::ReportLost { .. }
-        | C::MarkReplaced { .. }
-        | C::Expire => &[MaOfficer, MaSignatory],
-        C::GiveScientificOpinion { .. } => &[SaExpert],
-        C::Issue { .. } => &[MaSignatory],
-        C::Endorse { .. } => &[Customs],
-    }
+    command.action().roles()
 }
 
 /// May `who` give `command` to the permit of `party` in `state`?

@@ -18,22 +18,23 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Statuses as the read side names them (the `status` column).
+/// Statuses as the `status` column holds them: the domain's wire names, one per status.
 pub mod status {
-    pub const SUBMITTED: &str = "submitted";
-    pub const RETURNED: &str = "returned";
-    pub const UNDER_REVIEW: &str = "under_review";
-    pub const OPINION_REQUESTED: &str = "opinion_requested";
-    pub const OPINION_GIVEN: &str = "opinion_given";
-    pub const APPROVED: &str = "approved";
-    pub const REJECTED: &str = "rejected";
-    pub const WITHDRAWN: &str = "withdrawn";
-    pub const ISSUED: &str = "issued";
-    pub const USED: &str = "used";
-    pub const EXPIRED: &str = "expired";
-    pub const CANCELLED: &str = "cancelled";
-    pub const REPLACED: &str = "replaced";
-    pub const LOST: &str = "lost";
+    use ecites_cites::domain::permit::PermitStatus as S;
+    pub const SUBMITTED: &str = S::Submitted.wire();
+    pub const RETURNED: &str = S::ReturnedForChanges.wire();
+    pub const UNDER_REVIEW: &str = S::UnderReview.wire();
+    pub const OPINION_REQUESTED: &str = S::OpinionRequested.wire();
+    pub const OPINION_GIVEN: &str = S::OpinionGiven.wire();
+    pub const APPROVED: &str = S::Approved.wire();
+    pub const REJECTED: &str = S::Rejected.wire();
+    pub const WITHDRAWN: &str = S::Withdrawn.wire();
+    pub const ISSUED: &str = S::Issued.wire();
+    pub const USED: &str = S::Used.wire();
+    pub const EXPIRED: &str = S::Expired.wire();
+    pub const CANCELLED: &str = S::Cancelled.wire();
+    pub const REPLACED: &str = S::Replaced.wire();
+    pub const LOST: &str = S::LostOrStolen.wire();
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -87,14 +87,16 @@ fn checked_application(
 }
 
 pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decision {
-    match (&state.status, &command) {
-        (
-            S::New,
-            C::Submit {
-                organisation_id,
-                form,
-            },
-        ) => {
+    // The lifecycle table says in which statuses each action may happen; the arms below say
+    // what it records.
+    if !command.action().allowed_in(state.status) {
+        return Err(transition(&command, state));
+    }
+    match &command {
+        C::Submit {
+            organisation_id,
+            form,
+        } => {
             let c = checked_application(form, ctx)?;
             let replacement = replacement_request(form, *organisation_id, ctx)?;
             let submitted = E::ApplicationSubmitted(ApplicationSubmitted {
@@ -106,7 +108,7 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
             });
             Ok(std::iter::once(submitted).chain(replacement).collect())
         }
-        (S::ReturnedForChanges, C::Resubmit { form }) => {
+        C::Resubmit { form } => {
             let c = checked_application(form, ctx)?;
             Ok(vec![E::ApplicationResubmitted(ApplicationResubmitted {
                 content: c.content,
@@ -115,86 +117,64 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
                 checks: c.checks,
             })])
         }
-        (S::Submitted | S::UnderReview, C::ReturnForChanges { reason }) => {
+        C::ReturnForChanges { reason } => {
             require_text("reason", reason)?;
             Ok(vec![E::ApplicationReturned(ApplicationReturned {
                 reason: reason.clone(),
             })])
         }
-        (
-            S::Submitted
-            | S::ReturnedForChanges
-            | S::UnderReview
-            | S::OpinionRequested
-            | S::Approved,
-            C::Withdraw { reason },
-        ) => Ok(vec![E::ApplicationWithdrawn(ApplicationWithdrawn {
+        C::Withdraw { reason } => Ok(vec![E::ApplicationWithdrawn(ApplicationWithdrawn {
             reason: reason.clone(),
         })]),
-        (S::Submitted | S::UnderReview, C::AssignReviewer { officer_id }) => {
+        C::AssignReviewer { officer_id } => {
             require_text("officer_id", officer_id)?;
             Ok(vec![E::ReviewerAssigned(ReviewerAssigned {
                 officer_id: officer_id.clone(),
             })])
         }
-        (S::UnderReview | S::OpinionRequested, C::RecordLegalAcquisition { evidence, note }) => {
+        C::RecordLegalAcquisition { evidence, note } => {
             Ok(vec![E::LegalAcquisitionFound(LegalAcquisitionFound {
                 evidence: evidence.clone(),
                 note: note.clone(),
             })])
         }
-        (S::UnderReview, C::RequestScientificOpinion { lines, question }) => {
-            request_opinion(state, lines, question)
-        }
-        (
-            S::OpinionRequested,
-            C::GiveScientificOpinion {
-                lines,
-                recipient_suitably_equipped,
-            },
-        ) => give_opinion(state, lines, *recipient_suitably_equipped),
-        (S::UnderReview, C::Approve { conditions }) => approve(state, conditions, ctx),
-        (S::Submitted | S::UnderReview | S::OpinionRequested, C::Reject { reason }) => {
+        C::RequestScientificOpinion { lines, question } => request_opinion(state, lines, question),
+        C::GiveScientificOpinion {
+            lines,
+            recipient_suitably_equipped,
+        } => give_opinion(state, lines, *recipient_suitably_equipped),
+        C::Approve { conditions } => approve(state, conditions, ctx),
+        C::Reject { reason } => {
             require_text("reason", reason)?;
             Ok(vec![E::ApplicationRejected(ApplicationRejected {
                 reason: reason.clone(),
                 findings: vec![],
             })])
         }
-        (s, C::RecordPayment { amount, method })
-            if !matches!(s, S::New | S::Rejected | S::Withdrawn) =>
-        {
-            record_payment(state, amount, method)
-        }
-        (s, C::WaiveFee { reason }) if !matches!(s, S::New | S::Rejected | S::Withdrawn) => {
+        C::RecordPayment { amount, method } => record_payment(state, amount, method),
+        C::WaiveFee { reason } => {
             require_text("reason", reason)?;
             Ok(vec![E::FeeWaived(FeeWaived {
                 reason: reason.clone(),
             })])
         }
-        (
-            S::Approved,
-            C::Issue {
-                permit_number,
-                security_stamp,
-                retrospective_reason,
-            },
-        ) => issue(
+        C::Issue {
+            permit_number,
+            security_stamp,
+            retrospective_reason,
+        } => issue(
             state,
             permit_number,
             *security_stamp,
             retrospective_reason.as_deref(),
             ctx,
         ),
-        (
-            S::Issued | S::Used | S::Expired | S::Cancelled | S::Replaced | S::LostOrStolen,
-            C::Endorse {
-                lines,
-                port,
-                endorsed_on,
-                transport_document,
-            },
-        ) => endorse(
+        C::Endorse {
+            lines,
+            port,
+            endorsed_on,
+            transport_document,
+        } => endorse(
             state,
             lines,
             port,
@@ -202,33 +182,27 @@ pub fn decide(state: &PermitState, command: C, ctx: &DecisionContext) -> Decisio
             transport_document.clone(),
             ctx,
         ),
-        (S::Issued, C::Cancel { reason }) => {
+        C::Cancel { reason } => {
             require_text("reason", reason)?;
             Ok(vec![E::PermitCancelled(PermitCancelled {
                 reason: reason.clone(),
             })])
         }
-        (S::Issued, C::Expire) => expire(state, ctx),
-        (S::Issued, C::ReportLost { stolen, note }) => {
-            Ok(vec![E::PermitReportedLost(PermitReportedLost {
-                stolen: *stolen,
-                note: note.clone(),
-            })])
-        }
-        (
-            S::Issued,
-            C::MarkReplaced {
-                replacement_permit_id,
-                reason,
-            },
-        ) => {
+        C::Expire => expire(state, ctx),
+        C::ReportLost { stolen, note } => Ok(vec![E::PermitReportedLost(PermitReportedLost {
+            stolen: *stolen,
+            note: note.clone(),
+        })]),
+        C::MarkReplaced {
+            replacement_permit_id,
+            reason,
+        } => {
             require_text("reason", reason)?;
             Ok(vec![E::PermitReplaced(PermitReplaced {
                 replacement_permit_id: *replacement_permit_id,
                 reason: reason.clone(),
             })])
         }
-        _ => Err(transition(&command, state)),
     }
 }
 
@@ -465,16 +439,6 @@ fn issue(
     })])
 }
 
-fn void_reason(state: &PermitState) -> Option<&'static str> {
-    match state.status {
-        S::Cancelled => Some("cancelled"),
-        S::Replaced => Some("replaced by another permit"),
-        S::LostOrStolen => Some("reported lost or stolen"),
-        S::Expired => Some("expired"),
-        _ => None,
-    }
-}
-
 fn endorse(
     state: &PermitState,
     lines: &[EndorsedLine],
@@ -495,7 +459,7 @@ fn endorse(
         valid_until: permit.valid_until,
         lines: &app.lines,
         already_endorsed: state.endorsement.is_some(),
-        void: void_reason(state),
+        void: state.status.void_reason(),
     };
     let all = [
         endorsement::one_consignment(&target),

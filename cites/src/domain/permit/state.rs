@@ -18,6 +18,8 @@ pub enum PermitStatus {
     ReturnedForChanges,
     UnderReview,
     OpinionRequested,
+    /// Under review, the Scientific Authority's opinion given.
+    OpinionGiven,
     Approved,
     Rejected,
     Withdrawn,
@@ -31,6 +33,74 @@ pub enum PermitStatus {
 }
 
 impl PermitStatus {
+    pub const ALL: [PermitStatus; 15] = [
+        Self::New,
+        Self::Submitted,
+        Self::ReturnedForChanges,
+        Self::UnderReview,
+        Self::OpinionRequested,
+        Self::OpinionGiven,
+        Self::Approved,
+        Self::Rejected,
+        Self::Withdrawn,
+        Self::Issued,
+        Self::Used,
+        Self::Expired,
+        Self::Cancelled,
+        Self::Replaced,
+        Self::LostOrStolen,
+    ];
+
+    /// The one name of the status in every API, read model and page (`under_review`).
+    pub const fn wire(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Submitted => "submitted",
+            Self::ReturnedForChanges => "returned",
+            Self::UnderReview => "under_review",
+            Self::OpinionRequested => "opinion_requested",
+            Self::OpinionGiven => "opinion_given",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+            Self::Issued => "issued",
+            Self::Used => "used",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+            Self::Replaced => "replaced",
+            Self::LostOrStolen => "lost",
+        }
+    }
+
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.wire() == name)
+    }
+
+    /// A document was issued: in force, used, or void (expired, cancelled, replaced, lost).
+    pub fn is_issued_document(self) -> bool {
+        matches!(
+            self,
+            Self::Issued
+                | Self::Used
+                | Self::Expired
+                | Self::Cancelled
+                | Self::Replaced
+                | Self::LostOrStolen
+        )
+    }
+
+    /// Why a document in this status may no longer be used, if it is void.
+    pub fn void_reason(self) -> Option<&'static str> {
+        match self {
+            Self::Cancelled => Some("cancelled"),
+            Self::Replaced => Some("replaced by another permit"),
+            Self::LostOrStolen => Some("reported lost or stolen"),
+            Self::Expired => Some("expired"),
+            _ => None,
+        }
+    }
+
+    /// How the status reads in a refusal ("cannot approve a permit application that is …").
     pub fn name(self) -> &'static str {
         match self {
             Self::New => "new",
@@ -38,6 +108,7 @@ impl PermitStatus {
             Self::ReturnedForChanges => "returned for changes",
             Self::UnderReview => "under review",
             Self::OpinionRequested => "awaiting the Scientific Authority's opinion",
+            Self::OpinionGiven => "under review (the Scientific Authority's opinion given)",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
             Self::Withdrawn => "withdrawn",
@@ -140,7 +211,7 @@ pub fn evolve(mut s: PermitState, event: &PermitEvent) -> PermitState {
         }
         E::ScientificOpinionRequested(_) => s.status = PermitStatus::OpinionRequested,
         E::ScientificOpinionGiven(e) => {
-            s.status = PermitStatus::UnderReview;
+            s.status = PermitStatus::OpinionGiven;
             for o in &e.lines {
                 s.review
                     .opinions

@@ -2,6 +2,8 @@
 //! permit's status, sent by the page's script to the command API.
 
 use super::*;
+use ecites_cites::domain::lifecycle::{available, Action, Role};
+use ecites_cites::domain::permit::PermitStatus;
 
 /// Where a command form posts and where the page goes once it is accepted.
 pub(super) struct Target {
@@ -78,22 +80,24 @@ pub(super) struct Subject<'a> {
 pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup {
     let t = text(lang);
     let (id, status, p, lines, due, waived) = (s.id, s.status, s.permit, s.lines, s.due, s.waived);
-    let role = ctx.viewer.role.as_str();
     let form = |action: &str, legend: &str, button: &str, fields: Markup| {
         command_form(ui, ctx, t, id, (action, action), legend, button, fields)
     };
-    let in_review = matches!(
-        status,
-        "submitted" | "under_review" | "opinion_requested" | "opinion_given"
-    );
+    // The lifecycle table decides, as it does for the command API.
+    let role = Role::from_wire(&ctx.viewer.role);
+    let allowed = match (PermitStatus::from_wire(status), role) {
+        (Some(status), Some(role)) => available(status, role),
+        _ => vec![],
+    };
+    let may = |a: Action| allowed.contains(&a);
     let unpaid = !waived && due.is_some_and(|(d, _)| d > 0);
     let mut forms: Vec<Markup> = Vec::new();
-    match role {
-        "ma_officer" => {
+    {
+        {
             // A resubmitted application is back in `submitted`: assigning it again (to the
             // same officer) takes it back under review.
             let mine = p["assigned_officer"].as_str() == Some(ctx.viewer.user_id.as_str());
-            if in_review && (!mine || status == "submitted") {
+            if may(Action::AssignReviewer) && (!mine || status == "submitted") {
                 forms.push(form(
                     "assign",
                     t.assign_to_me,
@@ -101,10 +105,7 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                     html! { input type="hidden" name="officer_id" value=(ctx.viewer.user_id); },
                 ));
             }
-            if matches!(
-                status,
-                "under_review" | "opinion_requested" | "opinion_given"
-            ) {
+            if may(Action::RecordLegalAcquisition) {
                 forms.push(form(
                     "legal-acquisition",
                     t.legal_acquisition,
@@ -119,7 +120,7 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                     },
                 ));
             }
-            if status == "under_review" {
+            if may(Action::RequestScientificOpinion) {
                 forms.push(form(
                     "request-opinion",
                     t.request_opinion,
@@ -127,7 +128,7 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                     text_field("question", "question", t.question, false),
                 ));
             }
-            if in_review {
+            if may(Action::Approve) {
                 forms.push(form(
                     "approve",
                     t.approve,
@@ -140,12 +141,16 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                         }
                     },
                 ));
+            }
+            if may(Action::Reject) {
                 forms.push(form(
                     "reject",
                     t.reject,
                     t.reject,
                     text_field("reject-reason", "reason", t.reason, true),
                 ));
+            }
+            if may(Action::ReturnForChanges) {
                 forms.push(form(
                     "return",
                     t.return_for_changes,
@@ -153,10 +158,13 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                     text_field("return-reason", "reason", t.reason, true),
                 ));
             }
-            if unpaid && (in_review || status == "approved") {
+            // The counter receipt is the Management Authority's; a trader pays below.
+            if unpaid && may(Action::RecordPayment) && role != Some(Role::Trader) {
                 if let Some(due) = due {
                     forms.push(super::payment::counter_receipt(ui, ctx, lang, id, due));
                 }
+            }
+            if unpaid && may(Action::WaiveFee) {
                 forms.push(form(
                     "waive-fee",
                     t.waive_fee,
@@ -165,7 +173,7 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                 ));
             }
         }
-        "sa_expert" if status == "opinion_requested" => {
+        if may(Action::GiveScientificOpinion) {
             forms.push(form(
                 "opinion",
                 t.give_opinion,
@@ -191,21 +199,15 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                 },
             ));
         }
-        "ma_signatory" if status == "approved" => {
+        if may(Action::Issue) {
             forms.push(form("issue", t.issue, t.issue, html! {}));
         }
-        "trader" => {
-            let payable = matches!(
-                status,
-                "approved" | "under_review" | "opinion_requested" | "opinion_given" | "submitted"
-            );
+        {
+            let payable = may(Action::RecordPayment) && role == Some(Role::Trader);
             if let (true, Some(due)) = (unpaid && payable, due) {
                 forms.push(super::payment::options(ui, ctx, lang, id, due, s.accounts));
             }
-            if matches!(
-                status,
-                "submitted" | "returned" | "under_review" | "opinion_requested" | "opinion_given"
-            ) {
+            if may(Action::Withdraw) {
                 forms.push(form(
                     "withdraw",
                     t.withdraw,
@@ -214,7 +216,7 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                 ));
             }
         }
-        "customs" if super::permit::is_valid(p) => {
+        if may(Action::Endorse) && super::permit::is_valid(p) {
             let today =
                 ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
             forms.push(form(
@@ -243,7 +245,6 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                 },
             ));
         }
-        _ => {}
     }
     html! {
         @if !forms.is_empty() {

@@ -6,11 +6,17 @@ use super::home::status_class;
 use super::*;
 
 pub(super) fn is_valid(p: &Value) -> bool {
-    let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
-    p["status"] == "issued"
-        && p["valid_until"]
-            .as_str()
-            .is_some_and(|v| v >= today.as_str())
+    use ecites_cites::domain::lifecycle::{validity, Validity};
+    use ecites_cites::domain::permit::PermitStatus;
+    use ecites_events::cites::IsoDate;
+    let today = IsoDate(time::OffsetDateTime::now_utc().date());
+    let Some(status) = p["status"].as_str().and_then(PermitStatus::from_wire) else {
+        return false;
+    };
+    let until = p["valid_until"]
+        .as_str()
+        .and_then(|v| IsoDate::parse(v).ok());
+    validity(status, until, today) == Validity::Valid
 }
 
 pub(super) fn signatures_ok(events: &[Value]) -> bool {
