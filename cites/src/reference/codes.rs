@@ -324,6 +324,16 @@ impl CodeLists {
         self.sources.values()
     }
 
+    /// Every term–unit pair of the lists: term → units ("" is a number of specimens).
+    pub fn term_unit_pairs(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        &self.term_units
+    }
+
+    /// Every term–purpose pair of the Trade Database's validation.
+    pub fn term_purpose_pairs(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        &self.term_purposes
+    }
+
     /// Whether the Trade Database accepts this unit for this term. `None` or a blank unit means
     /// a number of specimens; UN/ECE codes count as their CITES equivalents. An unknown term
     /// accepts nothing.

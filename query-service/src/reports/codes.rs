@@ -1,18 +1,9 @@
-//! The CITES code lists the annual-report validation checks against, compiled in from
-//! `schemas/codes/` (the same files `command-service/src/reference/codes.rs` reads with its
-//! strict loader; here only the code columns matter).
+//! The CITES code lists the annual-report validation checks against: the sets of codes, read
+//! once from the one loader (`ecites_cites::reference::codes`, the lists the decisions use).
 
+use ecites_cites::reference::codes::{CodeEntry, CodeLists};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
-
-const PURPOSES: &str = include_str!("../../../schemas/codes/purpose_codes_utf8.csv");
-const SOURCES: &str = include_str!("../../../schemas/codes/source_codes_utf8.csv");
-const TERMS: &str = include_str!("../../../schemas/codes/term_codes_utf8.csv");
-const UNITS: &str = include_str!("../../../schemas/codes/unit_codes_utf8.csv");
-const TERM_UNITS: &str = include_str!("../../../schemas/codes/term_unit_pairs_utf8.csv");
-const TERM_PURPOSES: &str = include_str!("../../../schemas/codes/term_purpose_pairs_utf8.csv");
-const PARTIES: &str = include_str!("../../../schemas/codes/cites_parties.tsv");
-const ADDITIONS: &str = include_str!("../../../schemas/codes/additions.csv");
 
 /// Valid codes of each list.
 #[derive(Debug, Default)]
@@ -28,21 +19,6 @@ pub struct Codes {
     pub term_purposes: BTreeMap<String, BTreeSet<String>>,
     /// Country, territory and Trade Database region codes (e.g. `XX` unknown).
     pub countries: BTreeSet<String>,
-}
-
-/// The first column of every data row of a delimited file.
-fn first_column(
-    text: &str,
-    delimiter: u8,
-) -> impl Iterator<Item = (String, csv::StringRecord)> + '_ {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .into_records()
-        .filter_map(Result::ok)
-        .filter_map(|r| r.get(0).map(|c| (c.trim().to_string(), r.clone())))
-        .filter(|(c, _)| !c.is_empty())
 }
 
 /// UN/ECE unit codes the Trade Database uses since 2021, read as their CITES codes.
@@ -63,39 +39,33 @@ impl Codes {
         CODES.get_or_init(Self::load)
     }
 
+    /// The report's view of the one code-list loader of `ecites-cites` (the lists the
+    /// decisions use): every code, former country codes and Trade Database regions included,
+    /// and the terms the pairs use whether named or not (the Trade Database accepts both).
     fn load() -> Codes {
-        let mut c = Codes {
-            purposes: first_column(PURPOSES, b',').map(|(k, _)| k).collect(),
-            sources: first_column(SOURCES, b',').map(|(k, _)| k).collect(),
-            terms: first_column(TERMS, b',').map(|(k, _)| k).collect(),
-            units: first_column(UNITS, b',').map(|(k, _)| k).collect(),
-            ..Codes::default()
-        };
-        for (list, row) in first_column(ADDITIONS, b',') {
-            let code = row.get(1).unwrap_or("").trim().to_string();
-            match list.as_str() {
-                "purpose" => c.purposes.insert(code),
-                "source" => c.sources.insert(code),
-                "term" => c.terms.insert(code),
-                "unit" => c.units.insert(code),
-                _ => false,
-            };
-        }
-        for (term, row) in first_column(TERM_UNITS, b',') {
-            let unit = row.get(1).unwrap_or("").trim().to_string();
-            c.terms.insert(term.clone());
-            c.term_units.entry(term).or_default().insert(unit);
-        }
-        for (term, row) in first_column(TERM_PURPOSES, b',') {
-            let purpose = row.get(1).unwrap_or("").trim().to_string();
-            c.term_purposes.entry(term).or_default().insert(purpose);
-        }
-        for (_, row) in first_column(PARTIES, b'\t') {
-            if let Some(code) = row.get(1).map(str::trim).filter(|s| !s.is_empty()) {
-                c.countries.insert(code.to_string());
+        let lists = match CodeLists::embedded() {
+            Ok(l) => l,
+            Err(e) => {
+                // Compiled in and tested: only a broken build gets here. Every row is then
+                // flagged rather than the report refused.
+                tracing::error!(error = %e, "the embedded code lists do not parse");
+                return Codes::default();
             }
+        };
+        fn codes<'a>(it: impl Iterator<Item = &'a CodeEntry>) -> BTreeSet<String> {
+            it.map(|e| e.code.clone()).collect()
         }
-        c
+        let mut terms = codes(lists.terms());
+        terms.extend(lists.term_unit_pairs().keys().cloned());
+        Codes {
+            purposes: codes(lists.purposes()),
+            sources: codes(lists.sources()),
+            terms,
+            units: codes(lists.units()),
+            term_units: lists.term_unit_pairs().clone(),
+            term_purposes: lists.term_purpose_pairs().clone(),
+            countries: lists.countries().map(|c| c.code.clone()).collect(),
+        }
     }
 
     pub fn unit_valid(&self, unit: &str) -> bool {

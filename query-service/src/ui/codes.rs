@@ -2,30 +2,32 @@
 //! (the shipped `schemas/codes/` files carry English, French and Spanish names).
 
 use super::text::Lang;
+use ecites_cites::reference::codes::CodeEntry;
 use std::sync::OnceLock;
 
-const PURPOSES: &str = include_str!("../../../schemas/codes/purpose_codes_utf8.csv");
-const SOURCES: &str = include_str!("../../../schemas/codes/source_codes_utf8.csv");
-const TERMS: &str = include_str!("../../../schemas/codes/term_codes_utf8.csv");
-const UNITS: &str = include_str!("../../../schemas/codes/unit_codes_utf8.csv");
 /// The species list `ecites serve` decides with while the Party's log holds no taxon.
 const DEMO_SPECIES: &str = include_str!("../../../schemas/codes/species-demo.csv");
 
-/// One code and its names (`names[0]` is the code itself, then English, French, Spanish).
+/// One code and its names in the three languages of the lists.
 pub struct Code {
-    names: Vec<String>,
+    entry: CodeEntry,
 }
 
 impl Code {
     pub fn code(&self) -> &str {
-        &self.names[0]
+        &self.entry.code
     }
 
+    /// The name in `lang`, else the English one.
     pub fn name(&self, lang: Lang) -> &str {
-        self.names
-            .get(lang.code_column())
-            .or_else(|| self.names.get(1))
-            .map_or("", String::as_str)
+        let translated = match lang.code_column() {
+            2 => self.entry.french.as_deref(),
+            3 => self.entry.spanish.as_deref(),
+            _ => None,
+        };
+        translated
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.entry.english)
     }
 }
 
@@ -36,30 +38,35 @@ pub struct CodeLists {
     pub units: Vec<Code>,
 }
 
-fn parse(text: &str) -> Vec<Code> {
-    let mut codes: Vec<Code> = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .into_records()
-        .filter_map(Result::ok)
-        .map(|r| Code {
-            names: r.iter().map(|c| c.trim().to_string()).collect(),
-        })
-        .filter(|c| !c.names.is_empty() && !c.names[0].is_empty())
-        .collect();
-    codes.sort_by(|a, b| a.names[0].cmp(&b.names[0]));
-    codes
+fn entries<'a>(it: impl Iterator<Item = &'a CodeEntry>) -> Vec<Code> {
+    // The lists are maps by code: already in code order.
+    it.map(|e| Code { entry: e.clone() }).collect()
 }
 
-/// The lists compiled into the binary, parsed once.
+/// The lists the decisions use (the one loader of `ecites-cites`: the shipped files and the
+/// codes adopted since), parsed once. Compiled in and tested, so empty lists mean a broken
+/// build, which the log says.
 pub fn lists() -> &'static CodeLists {
     static LISTS: OnceLock<CodeLists> = OnceLock::new();
-    LISTS.get_or_init(|| CodeLists {
-        sources: parse(SOURCES),
-        purposes: parse(PURPOSES),
-        terms: parse(TERMS),
-        units: parse(UNITS),
-    })
+    LISTS.get_or_init(
+        || match ecites_cites::reference::codes::CodeLists::embedded() {
+            Ok(l) => CodeLists {
+                sources: entries(l.sources()),
+                purposes: entries(l.purposes()),
+                terms: entries(l.terms()),
+                units: entries(l.units()),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "the embedded code lists do not parse");
+                CodeLists {
+                    sources: vec![],
+                    purposes: vec![],
+                    terms: vec![],
+                    units: vec![],
+                }
+            }
+        },
+    )
 }
 
 /// A species of the shipped demo list, as the picker shows it.
@@ -106,6 +113,9 @@ mod tests {
         assert!(w.name(Lang::En).to_lowercase().contains("wild"));
         assert!(l.terms.iter().any(|c| c.code() == "SKI"));
         assert!(l.purposes.iter().any(|c| c.code() == "T"));
+        // The codes adopted since the 2013 files, as the decisions know them.
+        assert!(l.terms.iter().any(|c| c.code() == "GIL"));
+        assert!(l.sources.iter().any(|c| c.code() == "Y"));
         assert!(!l.units.is_empty());
         let python = demo_species().iter().find(|s| s.name == "Python regius");
         assert_eq!(python.and_then(|s| s.appendix.as_deref()), Some("II"));
