@@ -24,6 +24,7 @@ pub mod hash;
 pub mod jetstream;
 pub mod keyring;
 pub mod log;
+pub mod memory;
 pub mod merkle;
 pub mod party;
 pub mod payloads;
