@@ -199,7 +199,7 @@ impl EventReader for MemoryLog {
             .filter_map(|subject| subject.strip_prefix(&prefix))
             .filter_map(|id| AggregateId::new(id).ok())
             .collect();
-        ids.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+        ids.sort_by_key(ToString::to_string);
         Ok(ids)
     }
 
