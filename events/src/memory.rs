@@ -5,6 +5,7 @@
 //! keeps nothing across a restart).
 
 use crate::aggregate::{AggregateId, AggregateRef, AggregateType};
+use crate::jetstream::LogConfig;
 use crate::log::{
     commit_last_sequence, seal, AggregatePosition, AppendError, Commit, Committed, EventAppender,
     EventReader, ReadError, RecordedEvent, StreamExtent,
@@ -35,8 +36,8 @@ struct Party {
 #[derive(Clone)]
 pub struct MemoryLog {
     parties: Arc<BTreeMap<PartyCode, Arc<Party>>>,
-    subject_prefix: String,
-    max_event_bytes: usize,
+    /// Subjects and the size limit as JetStream's, so that events read the same.
+    config: LogConfig,
 }
 
 impl MemoryLog {
@@ -57,8 +58,7 @@ impl MemoryLog {
             .collect();
         Self {
             parties: Arc::new(parties),
-            subject_prefix: "ecites".into(),
-            max_event_bytes: crate::jetstream::LogConfig::default().max_event_bytes,
+            config: LogConfig::default(),
         }
     }
 
@@ -67,17 +67,15 @@ impl MemoryLog {
     }
 
     fn subject(&self, aggregate: &AggregateRef) -> String {
-        format!(
-            "{}.{}.{}.{}",
-            self.subject_prefix,
-            aggregate.party.subject_token(),
-            aggregate.aggregate_type,
-            aggregate.aggregate_id
-        )
+        self.config.subject(aggregate)
     }
 
     fn type_prefix(&self, party: PartyCode, t: &AggregateType) -> String {
-        format!("{}.{}.{t}.", self.subject_prefix, party.subject_token())
+        format!(
+            "{}.{}.{t}.",
+            self.config.subject_prefix,
+            party.subject_token()
+        )
     }
 
     fn read(&self, party: PartyCode) -> Result<(Arc<Party>, Vec<RecordedEvent>), ReadError> {
@@ -100,7 +98,7 @@ impl EventAppender for MemoryLog {
     async fn append(&self, commit: Commit) -> Result<Committed, AppendError> {
         let party = commit.party()?;
         let p = self.party(party).ok_or(AppendError::UnknownParty(party))?;
-        let sealed = seal(&commit, &p.signer, self.max_event_bytes)?;
+        let sealed = seal(&commit, &p.signer, self.config.max_event_bytes)?;
         let mut s = lock(&p.stream);
         if let Some(first) = sealed.first() {
             if let Some(&sequence) = s.msg_ids.get(&first.msg_id) {

@@ -22,15 +22,7 @@ pub struct Codes {
 }
 
 /// UN/ECE unit codes the Trade Database uses since 2021, read as their CITES codes.
-pub fn normalise_unit(code: &str) -> &str {
-    match code.trim() {
-        "KGM" => "KIL",
-        "MTQ" => "CUM",
-        "MTK" => "SQM",
-        "CMQ" => "CCM",
-        other => other,
-    }
-}
+pub use ecites_cites::reference::codes::normalise_unit;
 
 impl Codes {
     /// The lists compiled into this binary (parsed once).
