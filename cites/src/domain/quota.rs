@@ -6,6 +6,7 @@
 
 use super::context::QuotaState;
 use super::permit::{PermitEvent, PermitState};
+use crate::domain::rules::catalogue;
 use ecites_events::audit::VerifiedEvent;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::quota::*;
@@ -60,65 +61,58 @@ pub fn check_definition(
     reference: &dyn super::context::Reference,
     today: ecites_events::cites::IsoDate,
 ) -> Vec<super::rules::Finding> {
-    use super::rules::Finding;
-    const RULE: &str = "QUOTA-DEFINITION";
-    const SOURCE: &str = "Res. Conf. 14.7";
     let mut out = vec![];
     let last = today.0.year() + QUOTA_YEARS_AHEAD;
     if !(FIRST_QUOTA_YEAR..=last).contains(&d.year) {
         out.push(
-            Finding::refuse(
-                RULE,
-                SOURCE,
-                format!(
+            catalogue::QUOTA_DEFINITION
+                .refuse(format!(
                     "{} is not a quota year: from {FIRST_QUOTA_YEAR} to {last}",
                     d.year
-                ),
-            )
-            .at("year"),
+                ))
+                .at("year"),
         );
     }
     if let Some(term) = d.term.as_deref() {
         if !reference.is_term(term) {
             out.push(
-                Finding::refuse(
-                    RULE,
-                    SOURCE,
-                    format!("{term:?} is not a term code of the annual-report guidelines"),
-                )
-                .at("term"),
+                catalogue::QUOTA_DEFINITION
+                    .refuse(format!(
+                        "{term:?} is not a term code of the annual-report guidelines"
+                    ))
+                    .at("term"),
             );
         }
     }
     if let Some(unit) = d.unit.as_deref() {
         if !reference.is_unit(unit) {
             out.push(
-                Finding::refuse(
-                    RULE,
-                    SOURCE,
-                    format!("{unit:?} is not a unit code of the annual-report guidelines"),
-                )
-                .at("unit"),
+                catalogue::QUOTA_DEFINITION
+                    .refuse(format!(
+                        "{unit:?} is not a unit code of the annual-report guidelines"
+                    ))
+                    .at("unit"),
             );
         }
     }
     if let (Some(term), true) = (d.term.as_deref(), out.is_empty()) {
         if !reference.unit_allowed_for_term(term, d.unit.as_deref()) {
             out.push(
-                Finding::refuse(
-                    RULE,
-                    SOURCE,
-                    format!(
+                catalogue::QUOTA_DEFINITION
+                    .refuse(format!(
                         "{term} is not counted in {}",
                         d.unit.as_deref().unwrap_or("number of specimens")
-                    ),
-                )
-                .at("unit"),
+                    ))
+                    .at("unit"),
             );
         }
     }
     if d.annual < Quantity::ZERO {
-        out.push(Finding::refuse(RULE, SOURCE, "a quota cannot be negative").at("annual"));
+        out.push(
+            catalogue::QUOTA_DEFINITION
+                .refuse("a quota cannot be negative")
+                .at("annual"),
+        );
     }
     out
 }

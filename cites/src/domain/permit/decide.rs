@@ -4,6 +4,7 @@ use super::command::PermitCommand as C;
 use super::event::PermitEvent as E;
 use super::state::{PermitState, PermitStatus as S};
 use crate::domain::context::DecisionContext;
+use crate::domain::rules::catalogue;
 use crate::domain::rules::{self, checks, data, endorsement, findings, issuance, Finding};
 use ecites_events::cites::Money;
 use ecites_events::payloads::permit::*;
@@ -217,12 +218,9 @@ fn replacement_request(
         return Ok(None);
     };
     let refuse = |message: String| {
-        PermitError::Rules(vec![Finding::refuse(
-            "PERMIT-REPLACEMENT",
-            "Res. Conf. 12.3",
-            message,
-        )
-        .at("replaces")])
+        PermitError::Rules(vec![catalogue::PERMIT_REPLACEMENT
+            .refuse(message)
+            .at("replaces")])
     };
     if r.reason.trim().is_empty() {
         return Err(refuse(
@@ -265,14 +263,11 @@ fn check_still_replaceable(state: &PermitState, ctx: &DecisionContext) -> Result
     if usable {
         return Ok(());
     }
-    Err(PermitError::Rules(vec![Finding::refuse(
-        "PERMIT-REPLACEMENT",
-        "Res. Conf. 12.3",
-        format!(
+    Err(PermitError::Rules(vec![catalogue::PERMIT_REPLACEMENT
+        .refuse(format!(
             "permit {} is no longer an issued, unused permit: it cannot be replaced",
             r.replaces_permit_number
-        ),
-    )]))
+        ))]))
 }
 
 fn content(state: &PermitState) -> Result<&ApplicationContent, PermitError> {
@@ -408,15 +403,12 @@ fn issue(
     let retrospective_warning: Vec<Finding> = retrospective
         .iter()
         .map(|r| {
-            Finding::warn(
-                "PERMIT-NO-RETROSPECTIVE",
-                "Res. Conf. 12.3",
-                format!(
+            catalogue::PERMIT_NO_RETROSPECTIVE
+                .warn(format!(
                     "issued after the consignment left ({}) under the Party's exception: {}",
                     r.departed_on, r.reason
-                ),
-            )
-            .at("retrospective_reason")
+                ))
+                .at("retrospective_reason")
         })
         .collect();
     let quota_use = rules::trade::quotas(app, ctx).map_err(PermitError::Rules)?;

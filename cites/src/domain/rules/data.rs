@@ -4,6 +4,8 @@
 use super::{line_field, population, Finding};
 use crate::domain::codes::{Appendix, DocumentType, PurposeCode, SourceCode};
 use crate::domain::context::DecisionContext;
+use crate::domain::rules::catalogue;
+use crate::domain::rules::Rule;
 use ecites_events::cites::{IsoDate, Quantity, QuantityError};
 use ecites_events::payloads::permit::{
     ApplicationContent, DocumentReference, ListingSeen, PermitLine,
@@ -90,9 +92,8 @@ struct Checker<'c> {
 }
 
 impl Checker<'_> {
-    fn refuse(&mut self, rule: &'static str, field: String, message: String) {
-        self.findings
-            .push(Finding::refuse(rule, "data validity", message).at(field));
+    fn refuse(&mut self, rule: Rule, field: String, message: String) {
+        self.findings.push(rule.refuse(message).at(field));
     }
 
     fn country(&mut self, field: String, code: &str) -> Option<PartyCode> {
@@ -100,7 +101,7 @@ impl Checker<'_> {
             Ok(p) if self.ctx.reference.is_country(p.as_str()) => Some(p),
             _ => {
                 self.refuse(
-                    "DATA-COUNTRY",
+                    catalogue::DATA_COUNTRY,
                     field,
                     format!("{code:?} is not a country code of the ISO 3166 list used by CITES"),
                 );
@@ -112,13 +113,17 @@ impl Checker<'_> {
     fn date(&mut self, field: String, text: &str, past: bool) -> Option<IsoDate> {
         match IsoDate::parse(text) {
             Ok(d) if past && d > self.ctx.today => {
-                self.refuse("DATA-DATE", field, format!("{text} is in the future"));
+                self.refuse(
+                    catalogue::DATA_DATE,
+                    field,
+                    format!("{text} is in the future"),
+                );
                 None
             }
             Ok(d) => Some(d),
             Err(_) => {
                 self.refuse(
-                    "DATA-DATE",
+                    catalogue::DATA_DATE,
                     field,
                     format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD)"),
                 );
@@ -151,7 +156,7 @@ impl Checker<'_> {
             Ok(q) if q.is_positive() => Some(q),
             Ok(_) => {
                 self.refuse(
-                    "DATA-QUANTITY",
+                    catalogue::DATA_QUANTITY,
                     field,
                     format!("the quantity must be greater than zero, not {text}"),
                 );
@@ -162,7 +167,7 @@ impl Checker<'_> {
                 | QuantityError::TooPrecise(_)
                 | QuantityError::TooLarge(_)),
             ) => {
-                self.refuse("DATA-QUANTITY", field, format!("quantity {e}"));
+                self.refuse(catalogue::DATA_QUANTITY, field, format!("quantity {e}"));
                 None
             }
         }
@@ -221,7 +226,7 @@ pub fn check_form(
     let doc = document_type(&form.document_type);
     if doc.is_none() {
         c.refuse(
-            "DATA-CODE",
+            catalogue::DATA_CODE,
             "document_type".into(),
             format!("unknown document type {:?}", form.document_type),
         );
@@ -232,8 +237,7 @@ pub fn check_form(
     let from_sea = doc == Some(DocumentType::IntroductionFromTheSea);
     let exporting = match &form.exporting_country {
         Some(code) if from_sea => {
-            c.refuse(
-                "DATA-COUNTRY",
+            c.refuse(catalogue::DATA_COUNTRY,
                 "exporting_country".into(),
                 format!("a certificate of introduction from the sea has no exporting State (the specimens come from the marine environment outside any State's jurisdiction), not {code:?}"),
             );
@@ -248,7 +252,7 @@ pub fn check_form(
         None if !is_import => Some(party),
         None => {
             c.refuse(
-                "DATA-COUNTRY",
+                catalogue::DATA_COUNTRY,
                 "exporting_country".into(),
                 "the exporting country is required for an import permit".into(),
             );
@@ -260,7 +264,7 @@ pub fn check_form(
         None if is_import || from_sea => Some(party),
         None => {
             c.refuse(
-                "DATA-COUNTRY",
+                catalogue::DATA_COUNTRY,
                 "importing_country".into(),
                 "the importing country is required".into(),
             );
@@ -269,14 +273,14 @@ pub fn check_form(
     };
     if exporting.is_some() && exporting == importing && !from_sea {
         c.refuse(
-            "DATA-COUNTRY",
+            catalogue::DATA_COUNTRY,
             "importing_country".into(),
             "the exporter and the importer are the same country".into(),
         );
     }
     if form.lines.is_empty() {
         c.refuse(
-            "DATA-QUANTITY",
+            catalogue::DATA_QUANTITY,
             "lines".into(),
             "an application needs at least one species line".into(),
         );
@@ -284,7 +288,7 @@ pub fn check_form(
     for h in &form.supporting_documents {
         if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
             c.refuse(
-                "DATA-CODE",
+                catalogue::DATA_CODE,
                 "supporting_documents".into(),
                 format!("{h:?} is not a SHA-256 hash"),
             );
@@ -332,7 +336,7 @@ fn check_line(
     let taxon = c.ctx.reference.resolve_taxon(l.species.trim());
     if taxon.is_none() {
         c.refuse(
-            "DATA-UNKNOWN-TAXON",
+            catalogue::DATA_UNKNOWN_TAXON,
             f("species"),
             format!("{:?} is not in the species catalogue", l.species),
         );
@@ -340,7 +344,7 @@ fn check_line(
     let source = SourceCode::parse(&l.source);
     if source.is_none() {
         c.refuse(
-            "DATA-CODE",
+            catalogue::DATA_CODE,
             f("source"),
             format!("unknown source code {:?}", l.source),
         );
@@ -348,7 +352,7 @@ fn check_line(
     let purpose = PurposeCode::parse(&l.purpose);
     if purpose.is_none() {
         c.refuse(
-            "DATA-CODE",
+            catalogue::DATA_CODE,
             f("purpose"),
             format!("unknown purpose code {:?}", l.purpose),
         );
@@ -361,13 +365,13 @@ fn check_line(
         .filter(|u| !u.is_empty());
     if !c.ctx.reference.is_term(&term) {
         c.refuse(
-            "DATA-CODE",
+            catalogue::DATA_CODE,
             f("term"),
             format!("unknown term code {:?}", l.term),
         );
     } else if unit.as_deref().is_some_and(|u| !c.ctx.reference.is_unit(u)) {
         c.refuse(
-            "DATA-CODE",
+            catalogue::DATA_CODE,
             f("unit"),
             format!("unknown unit code {:?}", l.unit.as_deref().unwrap_or("")),
         );
@@ -378,15 +382,14 @@ fn check_line(
     {
         let unit_text = unit.as_deref().unwrap_or("a number of specimens");
         c.refuse(
-            "DATA-TERM-UNIT",
+            catalogue::DATA_TERM_UNIT,
             f("unit"),
             format!("{unit_text} is not a unit for term {term}"),
         );
     }
     let quantity = c.quantity(f("quantity"), &l.quantity);
     if let Some(q) = quantity.filter(|q| q.decimals() > 0 && counts_whole(unit.as_deref())) {
-        c.refuse(
-            "DATA-QUANTITY",
+        c.refuse(catalogue::DATA_QUANTITY,
             f("quantity"),
             format!(
                 "{q} {} are counted in whole numbers; give a unit of measure (KIL, LTR, MTR…) for a part",
@@ -398,7 +401,7 @@ fn check_line(
     if let (Some(o), Some(e)) = (&origin, exporting) {
         if o.country == e {
             c.refuse(
-                "DATA-COUNTRY",
+                catalogue::DATA_COUNTRY,
                 f("origin.country"),
                 "the country of origin is the exporter: leave the origin blank".into(),
             );

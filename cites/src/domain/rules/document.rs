@@ -3,6 +3,7 @@
 use super::{line_field, Finding};
 use crate::domain::codes::{Appendix, DocumentType, SourceCode};
 use crate::domain::context::DecisionContext;
+use crate::domain::rules::catalogue;
 use ecites_events::payloads::permit::{ApplicationContent, PermitLine};
 
 fn appendix_of(app: &ApplicationContent, i: usize) -> Option<Appendix> {
@@ -16,7 +17,7 @@ fn appendix_of(app: &ApplicationContent, i: usize) -> Option<Appendix> {
 /// State of import issues import permits; the State of introduction issues certificates of
 /// introduction from the sea, for specimens landed in its own territory.
 pub fn issuing_party(app: &ApplicationContent) -> Vec<Finding> {
-    const RULE: &str = "DOC-ISSUING-PARTY";
+    const RULE: &str = catalogue::DOC_ISSUING_PARTY.id;
     let party = app.issuing_party;
     let (field, country, sources, role) = match app.document_type {
         DocumentType::ImportPermit => (
@@ -59,6 +60,7 @@ pub fn issuing_party(app: &ApplicationContent) -> Vec<Finding> {
     if country == party {
         return vec![];
     }
+    // The article depends on the document: the catalogue's lists them all.
     vec![Finding::refuse(
         RULE,
         sources,
@@ -88,10 +90,7 @@ pub fn app1_export_needs_import_permit(app: &ApplicationContent) -> Vec<Finding>
                 .is_none_or(|p| p.country != app.importing_country || p.number.trim().is_empty())
         })
         .map(|i| {
-            Finding::refuse(
-                "DOC-APP1-EXPORT-NEEDS-IMPORT-PERMIT",
-                "Art. III.2(d)",
-                "an Appendix I export permit is granted only against the importing country's import permit (number and country)",
+            catalogue::DOC_APP1_EXPORT_NEEDS_IMPORT_PERMIT.refuse("an Appendix I export permit is granted only against the importing country's import permit (number and country)",
             )
             .at(line_field(i, "import_permit"))
         })
@@ -118,10 +117,7 @@ pub fn import_permit_age(app: &ApplicationContent, ctx: &DecisionContext) -> Vec
             let p = l.import_permit.as_ref()?;
             let date = p.date?;
             (date.0 < limit).then(|| {
-                Finding::warn(
-                    "DOC-IMPORT-PERMIT-AGE",
-                    "Res. Conf. 12.3",
-                    format!(
+                catalogue::DOC_IMPORT_PERMIT_AGE.warn(format!(
                         "import permit {} of {} was issued more than 12 months ago: an import permit is valid for 12 months at most; check that it is still valid",
                         p.number, date
                     ),
@@ -145,12 +141,11 @@ pub fn app1_reexport_live_needs_import_permit(app: &ApplicationContent) -> Vec<F
         })
         .filter(|&i| app.lines[i].import_permit.is_none())
         .map(|i| {
-            Finding::refuse(
-                "DOC-APP1-REEXPORT-LIVE-NEEDS-IMPORT-PERMIT",
-                "Art. III.4(c)",
-                "re-export of live Appendix I specimens needs the destination's import permit",
-            )
-            .at(line_field(i, "import_permit"))
+            catalogue::DOC_APP1_REEXPORT_LIVE_NEEDS_IMPORT_PERMIT
+                .refuse(
+                    "re-export of live Appendix I specimens needs the destination's import permit",
+                )
+                .at(line_field(i, "import_permit"))
         })
         .collect()
 }
@@ -163,9 +158,7 @@ pub fn app2_import_permit_not_required(app: &ApplicationContent) -> Vec<Finding>
             .is_some_and(|x| x.appendix != Appendix::I)
     });
     if app.document_type == DocumentType::ImportPermit && all_2_or_3 {
-        return vec![Finding::warn(
-            "DOC-APP2-IMPORT-PERMIT-NOT-REQUIRED",
-            "Art. IV.4",
+        return vec![catalogue::DOC_APP2_IMPORT_PERMIT_NOT_REQUIRED.warn(
             "an import permit is not required by the Convention for Appendix II or III specimens",
         )];
     }
@@ -186,18 +179,12 @@ pub fn app3_document(app: &ApplicationContent) -> Vec<Finding> {
         let by_listing_party = listing.listing_party == Some(app.exporting_country);
         match (by_listing_party, app.document_type) {
             (true, DocumentType::CertificateOfOrigin) => out.push(
-                Finding::refuse(
-                    "DOC-APP3-EXPORT-BY-LISTING-PARTY",
-                    "Art. V.2",
-                    "the listing Party exports Appendix III specimens on an export permit, not a certificate of origin",
+                catalogue::DOC_APP3_EXPORT_BY_LISTING_PARTY.refuse("the listing Party exports Appendix III specimens on an export permit, not a certificate of origin",
                 )
                 .at("document_type"),
             ),
             (false, DocumentType::ExportPermit) => out.push(
-                Finding::refuse(
-                    "DOC-APP3-ORIGIN-CERTIFICATE",
-                    "Art. V.3",
-                    format!(
+                catalogue::DOC_APP3_ORIGIN_CERTIFICATE.refuse(format!(
                         "Appendix III specimens exported from a Party other than the listing Party ({}) need a certificate of origin",
                         listing.listing_party.map_or("?".into(), |p| p.to_string())
                     ),
@@ -220,10 +207,7 @@ pub fn reexport_needs_origin(app: &ApplicationContent) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, l)| l.origin.as_ref().is_none_or(|o| o.number.trim().is_empty() || o.date.is_none()))
         .map(|(i, _)| {
-            Finding::refuse(
-                "DOC-REEXPORT-NEEDS-ORIGIN",
-                "Art. III.4, IV.5, V.4; Res. Conf. 12.3",
-                "a re-export certificate names the country of origin and the origin export permit (number and date)",
+            catalogue::DOC_REEXPORT_NEEDS_ORIGIN.refuse("a re-export certificate names the country of origin and the origin export permit (number and date)",
             )
             .at(line_field(i, "origin"))
         })
@@ -237,10 +221,7 @@ pub fn sea_certificate(app: &ApplicationContent) -> Vec<Finding> {
         .iter()
         .any(|l| l.source == SourceCode::IntroducedFromTheSea);
     if from_sea && app.document_type != DocumentType::IntroductionFromTheSea {
-        return vec![Finding::refuse(
-            "DOC-SEA-CERTIFICATE",
-            "Art. III.5, IV.6",
-            "specimens taken in the marine environment outside any State's jurisdiction (source X) need a certificate of introduction from the sea",
+        return vec![catalogue::DOC_SEA_CERTIFICATE.refuse("specimens taken in the marine environment outside any State's jurisdiction (source X) need a certificate of introduction from the sea",
         )
         .at("document_type")];
     }
@@ -254,7 +235,8 @@ pub fn not_listed(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findin
         .enumerate()
         .filter(|(_, l)| l.listing.is_none() && !ctx.settings.on_national_list(l.taxon_id))
         .map(|(i, l)| {
-            Finding::refuse("DOC-NOT-LISTED", "Art. II", not_listed_message(app, l, ctx))
+            catalogue::DOC_NOT_LISTED
+                .refuse(not_listed_message(app, l, ctx))
                 .at(line_field(i, "species"))
         })
         .collect()

@@ -1,6 +1,7 @@
 //! Export endorsement by customs (box 14; Art. VI; Res. Conf. 12.3).
 
 use super::Finding;
+use crate::domain::rules::catalogue;
 use ecites_events::cites::{IsoDate, Quantity};
 use ecites_events::payloads::permit::{EndorsedLine, PermitLine};
 
@@ -18,14 +19,10 @@ pub struct EndorsementTarget<'a> {
 /// PERMIT-ONE-CONSIGNMENT (Art. VI.5): one consignment, used once.
 pub fn one_consignment(t: &EndorsementTarget) -> Vec<Finding> {
     if t.already_endorsed {
-        return vec![Finding::refuse(
-            "PERMIT-ONE-CONSIGNMENT",
-            "Art. VI.5",
-            format!(
-                "permit {} has already been used for a consignment; a permit is used once",
-                t.permit_number
-            ),
-        )];
+        return vec![catalogue::PERMIT_ONE_CONSIGNMENT.refuse(format!(
+            "permit {} has already been used for a consignment; a permit is used once",
+            t.permit_number
+        ))];
     }
     vec![]
 }
@@ -33,19 +30,16 @@ pub fn one_consignment(t: &EndorsementTarget) -> Vec<Finding> {
 /// PERMIT-ENDORSE-VALID (Art. VI.2).
 pub fn valid(t: &EndorsementTarget, on: IsoDate) -> Vec<Finding> {
     if let Some(why) = t.void {
-        return vec![Finding::refuse(
-            "PERMIT-ENDORSE-VALID",
-            "Art. VI.2",
-            format!("permit {} is void: {why}", t.permit_number),
-        )];
+        return vec![catalogue::PERMIT_ENDORSE_VALID
+            .refuse(format!("permit {} is void: {why}", t.permit_number))];
     }
     if on > t.valid_until {
-        return vec![Finding::refuse(
-            "PERMIT-ENDORSE-VALID",
-            "Art. VI.2",
-            format!("permit {} expired on {}", t.permit_number, t.valid_until),
-        )
-        .at("endorsed_on")];
+        return vec![catalogue::PERMIT_ENDORSE_VALID
+            .refuse(format!(
+                "permit {} expired on {}",
+                t.permit_number, t.valid_until
+            ))
+            .at("endorsed_on")];
     }
     vec![]
 }
@@ -59,7 +53,9 @@ pub const ENDORSE_DATE_AHEAD_DAYS: i64 = 1;
 /// the day the consignment left, not a day chosen to fit.
 pub fn date(t: &EndorsementTarget, on: IsoDate, today: IsoDate) -> Vec<Finding> {
     let refuse = |message: String| {
-        vec![Finding::refuse("PERMIT-ENDORSE-DATE", "Art. VI.2", message).at("endorsed_on")]
+        vec![catalogue::PERMIT_ENDORSE_DATE
+            .refuse(message)
+            .at("endorsed_on")]
     };
     if on.0 < t.issued_on.0 {
         return refuse(format!(
@@ -83,38 +79,29 @@ pub fn quantity(t: &EndorsementTarget, lines: &[EndorsedLine]) -> Vec<Finding> {
         let field = format!("lines[{i}].actual_quantity");
         let Some(permitted) = t.lines.iter().find(|l| l.line_no == e.line_no) else {
             out.push(
-                Finding::refuse(
-                    "PERMIT-ENDORSE-QUANTITY",
-                    "Res. Conf. 12.3",
-                    format!("the permit has no line {}", e.line_no),
-                )
-                .at(format!("lines[{i}].line_no")),
+                catalogue::PERMIT_ENDORSE_QUANTITY
+                    .refuse(format!("the permit has no line {}", e.line_no))
+                    .at(format!("lines[{i}].line_no")),
             );
             continue;
         };
         if !seen.insert(e.line_no) {
             out.push(
-                Finding::refuse(
-                    "PERMIT-ENDORSE-QUANTITY",
-                    "Res. Conf. 12.3",
-                    format!("line {} is endorsed twice", e.line_no),
-                )
-                .at(field),
+                catalogue::PERMIT_ENDORSE_QUANTITY
+                    .refuse(format!("line {} is endorsed twice", e.line_no))
+                    .at(field),
             );
         } else if e.actual_quantity < Quantity::ZERO || e.actual_quantity > permitted.quantity {
             out.push(
-                Finding::refuse(
-                    "PERMIT-ENDORSE-QUANTITY",
-                    "Res. Conf. 12.3",
-                    format!(
+                catalogue::PERMIT_ENDORSE_QUANTITY
+                    .refuse(format!(
                         "line {}: {} {} exported, but {} were permitted",
                         e.line_no,
                         e.actual_quantity,
                         permitted.unit.as_deref().unwrap_or("specimens"),
                         permitted.quantity
-                    ),
-                )
-                .at(field),
+                    ))
+                    .at(field),
             );
         }
     }

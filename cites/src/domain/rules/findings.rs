@@ -2,6 +2,7 @@
 
 use super::{line_field, Finding};
 use crate::domain::codes::{Appendix, DocumentType, SourceCode};
+use crate::domain::rules::catalogue;
 use ecites_events::payloads::permit::{ApplicationContent, LineOpinion};
 use std::collections::BTreeMap;
 
@@ -44,18 +45,12 @@ pub fn ndf(app: &ApplicationContent, review: &Review) -> Vec<Finding> {
     for (i, line_no) in lines_needing_ndf(app).into_iter().enumerate() {
         match review.opinions.get(&line_no) {
             None => out.push(
-                Finding::refuse(
-                    "FIND-NDF-REQUIRED",
-                    "Art. III.2(a), III.3(a), IV.2(a)",
-                    format!("line {line_no} needs the Scientific Authority's non-detriment finding before approval"),
+                catalogue::FIND_NDF_REQUIRED.refuse(format!("line {line_no} needs the Scientific Authority's non-detriment finding before approval"),
                 )
                 .at(line_field(i, "opinion")),
             ),
             Some((_, o)) if !o.non_detrimental => out.push(
-                Finding::refuse(
-                    "FIND-NDF-NEGATIVE",
-                    "Art. III.2(a), IV.2(a)",
-                    format!("the Scientific Authority found that trade in line {line_no} would be detrimental"),
+                catalogue::FIND_NDF_NEGATIVE.refuse(format!("the Scientific Authority found that trade in line {line_no} would be detrimental"),
                 )
                 .at(line_field(i, "opinion")),
             ),
@@ -68,9 +63,7 @@ pub fn ndf(app: &ApplicationContent, review: &Review) -> Vec<Finding> {
 /// FIND-LEGAL-ACQUISITION (Art. III.2(b), IV.2(b), V.2(a)).
 pub fn legal_acquisition(app: &ApplicationContent, review: &Review) -> Vec<Finding> {
     if app.document_type == DocumentType::ExportPermit && !review.legal_acquisition {
-        return vec![Finding::refuse(
-            "FIND-LEGAL-ACQUISITION",
-            "Art. III.2(b), IV.2(b), V.2(a)",
+        return vec![catalogue::FIND_LEGAL_ACQUISITION.refuse(
             "an export permit needs the officer's finding that the specimens were legally acquired",
         )];
     }
@@ -89,10 +82,7 @@ pub fn recipient_equipped(app: &ApplicationContent, review: &Review) -> Vec<Find
         && live_app1
         && review.recipient_suitably_equipped != Some(true)
     {
-        return vec![Finding::refuse(
-            "FIND-APP1-RECIPIENT-EQUIPPED",
-            "Art. III.3(b)",
-            "importing live Appendix I specimens needs the Scientific Authority's finding that the recipient is suitably equipped",
+        return vec![catalogue::FIND_APP1_RECIPIENT_EQUIPPED.refuse("importing live Appendix I specimens needs the Scientific Authority's finding that the recipient is suitably equipped",
         )];
     }
     vec![]

@@ -2,6 +2,7 @@
 
 use super::Finding;
 use crate::domain::context::PartySettings;
+use crate::domain::rules::catalogue;
 use ecites_events::cites::IsoDate;
 use ecites_events::payloads::permit::{ApplicationContent, RetrospectiveIssue};
 use time::{Date, Month};
@@ -26,30 +27,21 @@ pub fn valid_until(app: &ApplicationContent, issued_on: IsoDate) -> IsoDate {
 pub fn requested_validity(app: &ApplicationContent) -> Vec<Finding> {
     let max = app.document_type.validity_months();
     match app.requested_validity_months {
-        Some(m) if m > max || m == 0 => vec![Finding::refuse(
-            "PERMIT-VALIDITY",
-            "Art. VI.2, Res. Conf. 12.3",
-            format!(
+        Some(m) if m > max || m == 0 => vec![catalogue::PERMIT_VALIDITY
+            .refuse(format!(
                 "a {:?} is valid for at most {max} months; {m} were requested",
                 app.document_type
-            ),
-        )
-        .at("requested_validity_months")],
+            ))
+            .at("requested_validity_months")],
         _ => vec![],
     }
 }
-
-const NO_RETROSPECTIVE: &str = "PERMIT-NO-RETROSPECTIVE";
-const RES_12_3: &str = "Res. Conf. 12.3";
 
 /// PERMIT-NO-RETROSPECTIVE at submission (warn): the applicant declares the consignment
 /// already left, so the officer knows early that issuing will need the Party's exception.
 pub fn no_retrospective_at_submission(app: &ApplicationContent) -> Vec<Finding> {
     match app.consignment_departed_on {
-        Some(d) => vec![Finding::warn(
-            NO_RETROSPECTIVE,
-            RES_12_3,
-            format!("the consignment left on {d}: a permit for it would be retrospective, which is refused unless the Party allows the documented exceptions and the officer records why"),
+        Some(d) => vec![catalogue::PERMIT_NO_RETROSPECTIVE.warn(format!("the consignment left on {d}: a permit for it would be retrospective, which is refused unless the Party allows the documented exceptions and the officer records why"),
         )
         .at("consignment_departed_on")],
         None => vec![],
@@ -69,27 +61,18 @@ pub fn no_retrospective(
     let Some(departed_on) = app.consignment_departed_on else {
         return match reason {
             None => Ok(None),
-            Some(_) => Err(Finding::refuse(
-                NO_RETROSPECTIVE,
-                RES_12_3,
-                "a retrospective reason is only for a consignment the application declares already left",
+            Some(_) => Err(catalogue::PERMIT_NO_RETROSPECTIVE.refuse("a retrospective reason is only for a consignment the application declares already left",
             )
             .at("retrospective_reason")),
         };
     };
     if !settings.retrospective_exceptions {
-        return Err(Finding::refuse(
-            NO_RETROSPECTIVE,
-            RES_12_3,
-            format!("the consignment left on {departed_on}: a permit is not issued retrospectively, and this Party allows no exception"),
+        return Err(catalogue::PERMIT_NO_RETROSPECTIVE.refuse(format!("the consignment left on {departed_on}: a permit is not issued retrospectively, and this Party allows no exception"),
         )
         .at("consignment_departed_on"));
     }
     let reason = reason.ok_or_else(|| {
-        Finding::refuse(
-            NO_RETROSPECTIVE,
-            RES_12_3,
-            format!("the consignment left on {departed_on}: issuing retrospectively needs the officer's reason (which documented exception applies, and the evidence)"),
+        catalogue::PERMIT_NO_RETROSPECTIVE.refuse(format!("the consignment left on {departed_on}: issuing retrospectively needs the officer's reason (which documented exception applies, and the evidence)"),
         )
         .at("retrospective_reason")
     })?;
@@ -107,10 +90,7 @@ pub fn next_security_stamp(last_used: u64, stock: Option<(u64, u64)>) -> Result<
     };
     let next = (last_used + 1).max(first);
     if next > last {
-        return Err(Finding::refuse(
-            "PERMIT-SECURITY-STAMP",
-            "Res. Conf. 12.3",
-            format!("the security-stamp stock {first}-{last} is used up (last used {last_used}): record a new range"),
+        return Err(catalogue::PERMIT_SECURITY_STAMP.refuse(format!("the security-stamp stock {first}-{last} is used up (last used {last_used}): record a new range"),
         ));
     }
     Ok(next)

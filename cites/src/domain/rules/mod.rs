@@ -4,6 +4,7 @@
 //! A rule returns findings: a refusal stops the command and nothing is written; a warning is
 //! recorded in the event and shown to the officer.
 
+pub mod catalogue;
 pub mod checks;
 pub mod data;
 pub mod document;
@@ -16,6 +17,30 @@ pub mod source;
 pub mod trade;
 
 use ecites_events::payloads::permit::RuleFinding;
+
+/// A rule of the catalogue: its stable id and the article or resolution it comes from
+/// ([`catalogue`] declares each once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub source: &'static str,
+}
+
+impl Rule {
+    pub const fn new(id: &'static str, source: &'static str) -> Self {
+        Self { id, source }
+    }
+
+    /// A refusal by this rule: the command fails and nothing is written.
+    pub fn refuse(self, message: impl Into<String>) -> Finding {
+        Finding::refuse(self.id, self.source, message)
+    }
+
+    /// A warning by this rule, recorded and shown to the officer.
+    pub fn warn(self, message: impl Into<String>) -> Finding {
+        Finding::warn(self.id, self.source, message)
+    }
+}
 
 /// One rule's verdict on an application, a line or a field.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,12 +12,12 @@
 use super::{line_field, Finding};
 use crate::domain::codes::Appendix;
 use crate::domain::context::ListingInfo;
+use crate::domain::rules::catalogue;
 use ecites_events::payloads::permit::{ApplicationContent, ListingSeen, PopulationSeen};
 use ecites_events::PartyCode;
 use std::collections::BTreeSet;
 
-pub const RULE: &str = "LISTING-POPULATION";
-const SOURCE: &str = "Art. I; annotations to the Appendices";
+pub const RULE: &str = catalogue::LISTING_POPULATION.id;
 
 /// Which populations one listing covers, as its annotation says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -499,10 +499,7 @@ pub fn unresolved(app: &ApplicationContent) -> Vec<Finding> {
                 .is_some_and(|p| !p.resolved)
         })
         .map(|(i, l)| {
-            Finding::warn(
-                RULE,
-                SOURCE,
-                format!(
+            catalogue::LISTING_POPULATION.warn(format!(
                     "the listings of {} name populations in words that could not be read: the strictest listing in force ({}) applies; check the annotation",
                     l.scientific_name,
                     l.listing.as_ref().map_or("none".into(), |x| format!("Appendix {:?}", x.appendix))

@@ -6,11 +6,10 @@
 use super::{line_field, Finding};
 use crate::domain::codes::DocumentType;
 use crate::domain::context::{DecisionContext, ImportLine};
+use crate::domain::rules::catalogue;
 use crate::domain::units;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::permit::{ApplicationContent, PermitLine};
-
-const SOURCE: &str = "Art. III.4(a), IV.5(a)";
 
 fn import_of<'c>(ctx: &'c DecisionContext, l: &PermitLine) -> Option<&'c ImportLine> {
     let r = l.reexport_from?;
@@ -26,7 +25,9 @@ pub fn from_import(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findi
     for (i, l) in app.lines.iter().enumerate() {
         let Some(r) = l.reexport_from else { continue };
         let refuse = |m: String| {
-            Finding::refuse("REEXPORT-FROM-IMPORT", SOURCE, m).at(line_field(i, "reexport_from"))
+            catalogue::REEXPORT_FROM_IMPORT
+                .refuse(m)
+                .at(line_field(i, "reexport_from"))
         };
         if app.document_type != DocumentType::ReExportCertificate {
             out.push(refuse(
@@ -99,10 +100,7 @@ pub fn import_balance(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Fi
         let wanted = counted.quantity();
         if wanted > left {
             out.push(
-                Finding::refuse(
-                    "REEXPORT-IMPORT-BALANCE",
-                    SOURCE,
-                    format!(
+                catalogue::REEXPORT_IMPORT_BALANCE.refuse(format!(
                         "import permit {} line {} brought in {} {}; re-exports took or hold {}, so {} is left, not {}",
                         import.permit_number.as_deref().unwrap_or("?"),
                         import.line_no,

@@ -3,6 +3,7 @@
 use super::{line_field, Finding};
 use crate::domain::codes::{Appendix, DocumentType, Kingdom, PurposeCode, SourceCode};
 use crate::domain::context::DecisionContext;
+use crate::domain::rules::catalogue;
 use ecites_events::payloads::permit::{ApplicationContent, PermitLine};
 
 fn appendix(l: &PermitLine) -> Option<Appendix> {
@@ -28,10 +29,7 @@ pub fn app1_commercial(app: &ApplicationContent) -> Vec<Finding> {
             SourceCode::RegisteredOperation | SourceCode::PreConvention
         );
         (appendix(l) == Some(Appendix::I) && l.purpose == PurposeCode::Commercial && !exempt).then(|| {
-            Finding::refuse(
-                "PURPOSE-APP1-COMMERCIAL",
-                "Art. III.3(c), Res. Conf. 5.10",
-                format!("{} is in Appendix I: specimens may not be traded for primarily commercial purposes (purpose T)", l.scientific_name),
+            catalogue::PURPOSE_APP1_COMMERCIAL.refuse(format!("{} is in Appendix I: specimens may not be traded for primarily commercial purposes (purpose T)", l.scientific_name),
             )
             .at(line_field(i, "purpose"))
         })
@@ -54,17 +52,14 @@ pub fn kingdom(app: &ApplicationContent) -> Vec<Finding> {
             Kingdom::Plantae => animal_only,
         };
         wrong.then(|| {
-            Finding::refuse(
-                "SOURCE-KINGDOM",
-                "Res. Conf. 10.16, 11.11",
-                format!(
+            catalogue::SOURCE_KINGDOM
+                .refuse(format!(
                     "source {} cannot be used for {} ({:?})",
                     l.source.code(),
                     l.scientific_name,
                     l.kingdom
-                ),
-            )
-            .at(line_field(i, "source"))
+                ))
+                .at(line_field(i, "source"))
         })
     })
 }
@@ -87,12 +82,9 @@ pub fn d_registered(app: &ApplicationContent) -> Vec<Finding> {
             return None;
         };
         Some(
-            Finding::refuse(
-                "SOURCE-D-REGISTERED",
-                "Art. VII.4, Res. Conf. 12.10",
-                message,
-            )
-            .at(line_field(i, "registered_operation")),
+            catalogue::SOURCE_D_REGISTERED
+                .refuse(message)
+                .at(line_field(i, "registered_operation")),
         )
     })
 }
@@ -105,10 +97,7 @@ pub fn c_app1_commercial(app: &ApplicationContent) -> Vec<Finding> {
             && l.source == SourceCode::BredInCaptivity
             && l.purpose == PurposeCode::Commercial;
         hit.then(|| {
-            Finding::refuse(
-                "SOURCE-C-APP1-COMMERCIAL",
-                "Res. Conf. 12.10",
-                "commercial trade in captive-bred Appendix I animals must come from a registered operation (source D)",
+            catalogue::SOURCE_C_APP1_COMMERCIAL.refuse("commercial trade in captive-bred Appendix I animals must come from a registered operation (source D)",
             )
             .at(line_field(i, "source"))
         })
@@ -134,7 +123,8 @@ pub fn o_preconvention(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<F
             return None;
         };
         Some(
-            Finding::refuse("SOURCE-O-PRECONVENTION", "Art. VII.2", message)
+            catalogue::SOURCE_O_PRECONVENTION
+                .refuse(message)
                 .at(line_field(i, "acquisition_date")),
         )
     })
@@ -151,17 +141,9 @@ pub fn u_justified(app: &ApplicationContent) -> Vec<Finding> {
             .as_deref()
             .is_some_and(|j| !j.trim().is_empty());
         let f = if justified {
-            Finding::warn(
-                "SOURCE-U-JUSTIFIED",
-                "Res. Conf. 12.3",
-                "source unknown (U): check the justification",
-            )
+            catalogue::SOURCE_U_JUSTIFIED.warn("source unknown (U): check the justification")
         } else {
-            Finding::refuse(
-                "SOURCE-U-JUSTIFIED",
-                "Res. Conf. 12.3",
-                "source U (unknown) needs a justification",
-            )
+            catalogue::SOURCE_U_JUSTIFIED.refuse("source U (unknown) needs a justification")
         };
         Some(f.at(line_field(i, "source_justification")))
     })
@@ -175,10 +157,7 @@ pub fn i_seized(app: &ApplicationContent) -> Vec<Finding> {
             .as_deref()
             .is_none_or(|r| r.trim().is_empty());
         (l.source == SourceCode::Confiscated && missing).then(|| {
-            Finding::refuse(
-                "SOURCE-I-SEIZED",
-                "Res. Conf. 12.3",
-                "source I (confiscated or seized) is for the disposal of seized specimens and needs the seizure reference",
+            catalogue::SOURCE_I_SEIZED.refuse("source I (confiscated or seized) is for the disposal of seized specimens and needs the seizure reference",
             )
             .at(line_field(i, "seizure_reference"))
         })
@@ -189,16 +168,13 @@ pub fn i_seized(app: &ApplicationContent) -> Vec<Finding> {
 pub fn term_purpose_unusual(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Finding> {
     each(app, |i, l| {
         (!ctx.reference.term_purpose_is_usual(&l.term, l.purpose)).then(|| {
-            Finding::warn(
-                "PURPOSE-TERM-UNUSUAL",
-                "WCMC annual report validation",
-                format!(
+            catalogue::PURPOSE_TERM_UNUSUAL
+                .warn(format!(
                     "term {} with purpose {} is unusual",
                     l.term,
                     l.purpose.code()
-                ),
-            )
-            .at(line_field(i, "purpose"))
+                ))
+                .at(line_field(i, "purpose"))
         })
     })
 }

@@ -2,6 +2,7 @@
 
 use super::{line_field, Finding};
 use crate::domain::context::{DecisionContext, QuotaState};
+use crate::domain::rules::catalogue;
 use crate::domain::units;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::permit::{ApplicationContent, PermitLine, QuotaUse};
@@ -25,18 +26,15 @@ pub fn suspension(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findin
             };
             if hits {
                 out.push(
-                    Finding::refuse(
-                        "SUSPENSION",
-                        "Art. XIII",
-                        format!(
+                    catalogue::SUSPENSION
+                        .refuse(format!(
                             "trade in {} {} {} is suspended ({})",
                             l.scientific_name,
                             if s.applies_to_import { "into" } else { "from" },
                             s.country,
                             s.notification
-                        ),
-                    )
-                    .at(line_field(i, "species")),
+                        ))
+                        .at(line_field(i, "species")),
                 );
             }
         }
@@ -58,15 +56,12 @@ pub fn domestic_ban(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Find
             let source = m.banned_sources.is_empty() || m.banned_sources.contains(&l.source);
             if purpose && source {
                 out.push(
-                    Finding::refuse(
-                        "DOMESTIC-BAN",
-                        "Art. XIV (stricter domestic measure)",
-                        format!(
+                    catalogue::DOMESTIC_BAN
+                        .refuse(format!(
                             "{} is banned by domestic measure {}: {}",
                             l.scientific_name, m.id, m.description
-                        ),
-                    )
-                    .at(line_field(i, "species")),
+                        ))
+                        .at(line_field(i, "species")),
                 );
             }
         }
@@ -104,10 +99,7 @@ pub fn quotas(
             let Some(counted) = units::convert(l.quantity, l.unit.as_deref(), q.unit.as_deref())
             else {
                 refusals.push(
-                    Finding::refuse(
-                        "QUOTA-UNIT",
-                        "Res. Conf. 14.7",
-                        format!(
+                    catalogue::QUOTA_UNIT.refuse(format!(
                             "quota {} for {} is in {}; line {} is in {}, which cannot be converted to it: state the quantity in {}",
                             q.quota_id,
                             l.scientific_name,
@@ -133,15 +125,13 @@ pub fn quotas(
                 .and_then(|u| u.checked_add(counted))
                 .unwrap_or(Quantity::from_thousandths(i64::MAX));
             if used > q.annual {
-                let (rule, source) = if q.domestic {
-                    ("DOMESTIC-QUOTA", "stricter domestic measure")
+                let rule = if q.domestic {
+                    catalogue::DOMESTIC_QUOTA
                 } else {
-                    ("QUOTA-EXCEEDED", "Res. Conf. 12.3, 14.7")
+                    catalogue::QUOTA_EXCEEDED
                 };
                 refusals.push(
-                    Finding::refuse(
-                        rule,
-                        source,
+                    rule.refuse(
                         format!(
                             "quota {} for {}: {} used or reserved + {} requested > {} annual quota ({})",
                             q.quota_id,
@@ -186,10 +176,7 @@ pub fn reservation(app: &ApplicationContent, ctx: &DecisionContext) -> Vec<Findi
         {
             if appendix == listing.appendix {
                 out.push(
-                    Finding::warn(
-                        "LISTING-RESERVATION",
-                        "Art. XXIII; Res. Conf. 4.25",
-                        format!(
+                    catalogue::LISTING_RESERVATION.warn(format!(
                             "{} holds a reservation ({id}: {notification}) on the Appendix {appendix} listing of {}: it is treated as a non-Party for this species, and Res. Conf. 4.25 asks it to treat Appendix I specimens as Appendix II in trade with Parties",
                             ctx.settings.party, l.scientific_name
                         ),
