@@ -386,6 +386,12 @@ async fn tree_tables(database_url: &str) -> Result<Vec<String>, sqlx::Error> {
     let pool = ecites_projector::db::pool(database_url, "ecites_tree", 1)
         .await
         .unwrap();
+    // One snapshot: the projector commits nodes and checkpoint together, and reading the
+    // tables one by one could see the checkpoint of a batch without its nodes.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .execute(&mut *tx)
+        .await?;
     let mut rows = vec![];
     for sql in [
         "SELECT party || ' ' || level || ' ' || idx || ' ' || encode(hash, 'hex') FROM nodes \
@@ -394,9 +400,10 @@ async fn tree_tables(database_url: &str) -> Result<Vec<String>, sqlx::Error> {
         "SELECT party || ' content ' || content_size FROM contents ORDER BY party",
         "SELECT t::text FROM tree_heads t ORDER BY party, size",
     ] {
-        let found: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&pool).await?;
+        let found: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&mut *tx).await?;
         rows.extend(found.into_iter().map(|(r,)| r));
     }
+    tx.commit().await?;
     pool.close().await;
     Ok(rows)
 }
