@@ -259,7 +259,7 @@ impl<'k> Auditor<'k> {
 
     /// Rebuilds the Merkle tree from the events pushed and holds it against every tree head
     /// the stream records and against `given` (a head the auditor keeps, or the latest one a
-    /// witness co-signed); without `given`, against the last recorded one.
+    /// witness co-signed).
     pub fn with_tree(mut self, given: Option<crate::tree_head::SignedTreeHead>) -> Self {
         self.tree = Some(crate::audit_tree::TreeCheck::new(given));
         self
@@ -370,17 +370,7 @@ impl<'k> Auditor<'k> {
             }
         }
         if let Some(tree) = self.tree.take() {
-            use crate::audit_tree::TreeFinding as T;
-            for (sequence, finding) in tree.finish(self.keys) {
-                let reason = match finding {
-                    T::Invalid(d) => FailureReason::TreeHeadInvalid(d),
-                    T::Missing { first, last, size } => {
-                        FailureReason::TreeHeadMissing { first, last, size }
-                    }
-                    T::Mismatch { size, source } => {
-                        FailureReason::TreeHeadMismatch { size, source }
-                    }
-                };
+            for (sequence, reason) in tree.finish(self.keys) {
                 self.fail(sequence, STREAM_SUBJECT, None, reason);
             }
         }

@@ -78,13 +78,28 @@ impl MemoryLog {
         )
     }
 
-    fn read(&self, party: PartyCode) -> Result<(Arc<Party>, Vec<RecordedEvent>), ReadError> {
-        let p = self
-            .party(party)
-            .cloned()
-            .ok_or(ReadError::UnknownParty(party))?;
-        let events = lock(&p.stream).events.clone();
-        Ok((p, events))
+    /// Runs `f` on the Party's stream under its lock (reads copy only what they return).
+    fn with<T>(&self, party: PartyCode, f: impl FnOnce(&Stream) -> T) -> Result<T, ReadError> {
+        let p = self.party(party).ok_or(ReadError::UnknownParty(party))?;
+        Ok(f(&lock(&p.stream)))
+    }
+
+    /// The events from `from_sequence` on that `keep` selects.
+    fn events(
+        &self,
+        party: PartyCode,
+        from_sequence: u64,
+        keep: impl Fn(&RecordedEvent) -> bool,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
+        let skip = usize::try_from(from_sequence.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.with(party, |s| {
+            s.events
+                .iter()
+                .skip(skip)
+                .filter(|e| keep(e))
+                .cloned()
+                .collect()
+        })
     }
 }
 
@@ -159,28 +174,29 @@ impl EventAppender for MemoryLog {
 
 type Events = BoxStream<'static, Result<RecordedEvent, ReadError>>;
 
-fn from(events: Vec<RecordedEvent>, from_sequence: u64) -> Events {
-    let skip = usize::try_from(from_sequence.saturating_sub(1)).unwrap_or(usize::MAX);
-    stream::iter(events.into_iter().skip(skip).map(Ok)).boxed()
+fn boxed(events: Vec<RecordedEvent>) -> Events {
+    stream::iter(events.into_iter().map(Ok)).boxed()
 }
 
 impl EventReader for MemoryLog {
     async fn read_aggregate(&self, a: &AggregateRef) -> Result<Vec<RecordedEvent>, ReadError> {
         let subject = self.subject(a);
-        let (_, events) = self.read(a.party)?;
-        Ok(events
-            .into_iter()
-            .filter(|e| e.subject == subject)
-            .collect())
+        self.events(a.party, 1, |e| e.subject == subject)
     }
 
     async fn read_last(&self, a: &AggregateRef) -> Result<Option<RecordedEvent>, ReadError> {
-        Ok(self.read_aggregate(a).await?.pop())
+        let subject = self.subject(a);
+        self.with(a.party, |s| {
+            s.events
+                .iter()
+                .rev()
+                .find(|e| e.subject == subject)
+                .cloned()
+        })
     }
 
     async fn read_party(&self, party: PartyCode, from_sequence: u64) -> Result<Events, ReadError> {
-        let (_, events) = self.read(party)?;
-        Ok(from(events, from_sequence))
+        Ok(boxed(self.events(party, from_sequence, |_| true)?))
     }
 
     async fn aggregate_ids(
@@ -189,25 +205,22 @@ impl EventReader for MemoryLog {
         t: &AggregateType,
     ) -> Result<Vec<AggregateId>, ReadError> {
         let prefix = self.type_prefix(party, t);
-        let (p, _) = self.read(party)?;
-        let s = lock(&p.stream);
-        let mut ids: Vec<AggregateId> = s
-            .last
-            .keys()
-            .filter_map(|subject| subject.strip_prefix(&prefix))
-            .filter_map(|id| AggregateId::new(id).ok())
-            .collect();
+        let mut ids: Vec<AggregateId> = self.with(party, |s| {
+            s.last
+                .keys()
+                .filter_map(|subject| subject.strip_prefix(&prefix))
+                .filter_map(|id| AggregateId::new(id).ok())
+                .collect()
+        })?;
         ids.sort_by_key(ToString::to_string);
         Ok(ids)
     }
 
     async fn read_type(&self, party: PartyCode, t: &AggregateType) -> Result<Events, ReadError> {
         let prefix = self.type_prefix(party, t);
-        let (_, events) = self.read(party)?;
-        let of_type = events
-            .into_iter()
-            .filter(move |e| e.subject.starts_with(&prefix));
-        Ok(stream::iter(of_type.map(Ok)).boxed())
+        Ok(boxed(
+            self.events(party, 1, |e| e.subject.starts_with(&prefix))?,
+        ))
     }
 
     async fn follow_party(
@@ -215,7 +228,10 @@ impl EventReader for MemoryLog {
         party: PartyCode,
         from_sequence: u64,
     ) -> Result<Events, ReadError> {
-        let (p, _) = self.read(party)?;
+        let p = self
+            .party(party)
+            .cloned()
+            .ok_or(ReadError::UnknownParty(party))?;
         let heads = p.head.subscribe();
         let next = from_sequence.max(1);
         Ok(
@@ -237,8 +253,7 @@ impl EventReader for MemoryLog {
     }
 
     async fn head(&self, party: PartyCode) -> Result<u64, ReadError> {
-        let (_, events) = self.read(party)?;
-        Ok(events.len() as u64)
+        self.with(party, |s| s.events.len() as u64)
     }
 
     async fn extent(&self, party: PartyCode) -> Result<StreamExtent, ReadError> {

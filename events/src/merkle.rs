@@ -35,6 +35,17 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
+/// A hash written as 64 hex digits (roots and proofs travel so), if it is one.
+pub fn parse_hash(hex_text: &str) -> Option<Hash> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).ok().map(|()| out)
+}
+
+/// Every hash of a list, or `None` if one is not 64 hex digits.
+pub fn parse_hashes<S: AsRef<str>>(hex_list: &[S]) -> Option<Vec<Hash>> {
+    hex_list.iter().map(|h| parse_hash(h.as_ref())).collect()
+}
+
 /// The root of the empty tree: SHA-256 of nothing.
 pub fn empty_root() -> Hash {
     Sha256::digest([]).into()

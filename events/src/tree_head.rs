@@ -92,9 +92,7 @@ impl SignedTreeHead {
     }
 
     pub fn root_hash(&self) -> Result<Hash, TreeHeadError> {
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(&self.root, &mut out).map_err(|_| TreeHeadError::BadRoot)?;
-        Ok(out)
+        crate::merkle::parse_hash(&self.root).ok_or(TreeHeadError::BadRoot)
     }
 
     fn text(&self) -> String {

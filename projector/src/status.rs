@@ -203,18 +203,12 @@ impl Status {
             .unwrap_or_default()
     }
 
-    /// Recent commit lags of the read models, in seconds, and forgets them.
     /// A witness refused one of `party`'s tree heads: the log may have lost or changed history.
     pub fn witness_refused(&self, party: PartyCode) {
         self.with(|i| *i.witness_refusals.entry(party).or_default() += 1);
     }
 
-    /// Refusals since start, all Parties together.
-    pub fn witness_refusals(&self) -> u64 {
-        self.with(|i| i.witness_refusals.values().sum())
-            .unwrap_or_default()
-    }
-
+    /// Recent commit lags of the read models, in seconds, and forgets them.
     pub fn take_lags(&self) -> Vec<f64> {
         self.with(|i| i.lags.drain(..).collect())
             .unwrap_or_default()

@@ -53,16 +53,6 @@ pub enum Refusal {
     Invalid(String),
 }
 
-fn hashes(hex_list: &[String]) -> Option<Vec<Hash>> {
-    hex_list
-        .iter()
-        .map(|h| {
-            let mut out = [0u8; 32];
-            hex::decode_to_slice(h, &mut out).ok().map(|()| out)
-        })
-        .collect()
-}
-
 /// A witness: its name and key, the Parties' public keys, and the last head it co-signed for
 /// each Party (kept in `state_file` so that a restart forgets nothing).
 pub struct WitnessState {
@@ -87,12 +77,8 @@ impl WitnessState {
             .lock()
             .map_err(|_| Refusal::Invalid("the witness's state is poisoned".into()))?;
         if let Some(seen) = last.get(&head.party) {
-            let old_root: Hash = {
-                let mut out = [0u8; 32];
-                hex::decode_to_slice(&seen.root, &mut out)
-                    .map_err(|_| Refusal::Invalid("the witness's state is damaged".into()))?;
-                out
-            };
+            let old_root: Hash = merkle::parse_hash(&seen.root)
+                .ok_or_else(|| Refusal::Invalid("the witness's state is damaged".into()))?;
             if head.size < seen.size {
                 return Err(Refusal::Invalid(format!(
                     "{} shrank: the witness co-signed a tree of {} events, this one has {}",
@@ -109,7 +95,7 @@ impl WitnessState {
                 if r.from.as_ref() != Some(seen) {
                     return Err(Refusal::NeedProof(seen.clone()));
                 }
-                let proof = hashes(&r.proof)
+                let proof = merkle::parse_hashes(&r.proof)
                     .ok_or_else(|| Refusal::Invalid("a proof hash is not 64 hex digits".into()))?;
                 if !merkle::verify_consistency(seen.size, head.size, &old_root, &new_root, &proof) {
                     return Err(Refusal::Invalid(format!(

@@ -144,17 +144,14 @@ fn proof_hashes(
 ) -> anyhow::Result<(serde_json::Value, Vec<ecites_events::merkle::Hash>)> {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file)?)
         .with_context(|| format!("{} is not JSON", file.display()))?;
-    let hashes = v["proof"]
+    let list: Vec<&str> = v["proof"]
         .as_array()
         .context("the proof has no \"proof\" list")?
         .iter()
-        .map(|h| {
-            let mut out = [0u8; 32];
-            hex::decode_to_slice(h.as_str().unwrap_or(""), &mut out)
-                .context("a proof hash is not 64 hex digits")?;
-            Ok(out)
-        })
-        .collect::<anyhow::Result<_>>()?;
+        .map(|h| h.as_str().unwrap_or(""))
+        .collect();
+    let hashes =
+        ecites_events::merkle::parse_hashes(&list).context("a proof hash is not 64 hex digits")?;
     Ok((v, hashes))
 }
 
@@ -168,8 +165,7 @@ fn check_inclusion(
     let sequence = v["sequence"]
         .as_u64()
         .context("the proof names no sequence")?;
-    let mut hash = [0u8; 32];
-    hex::decode_to_slice(event_hash, &mut hash).context("--hash is not 64 hex digits")?;
+    let hash = merkle::parse_hash(event_hash).context("--hash is not 64 hex digits")?;
     let ok = merkle::verify_inclusion(
         &merkle::leaf_hash(&hash),
         sequence - 1,
@@ -224,9 +220,8 @@ fn read_checkpoint(path: &Path) -> anyhow::Result<SignedTreeHead> {
         .with_context(|| format!("{} holds no signed tree head", path.display()))
 }
 
-/// The latest tree head a witness co-signed for `party`, else the latest the tree recorded;
-/// `None` when the tree's database cannot tell.
-async fn latest_known_head(config: &Config, party: PartyCode) -> Option<SignedTreeHead> {
+/// The tree projection's reader, when its database answers (an offline audit has none).
+async fn tree_reader(config: &Config) -> Option<ecites_projector::tree::TreeReader> {
     let pool = ecites_projector::db::pool(
         config.database_url.expose(),
         ecites_projector::db::TREE_SCHEMA,
@@ -234,7 +229,16 @@ async fn latest_known_head(config: &Config, party: PartyCode) -> Option<SignedTr
     )
     .await
     .ok()?;
-    let tree = ecites_projector::tree::TreeReader { pool };
+    Some(ecites_projector::tree::TreeReader { pool })
+}
+
+/// The latest tree head a witness co-signed for `party`, else the latest the tree recorded;
+/// `None` when the tree's database cannot tell.
+async fn latest_known_head(
+    tree: Option<&ecites_projector::tree::TreeReader>,
+    party: PartyCode,
+) -> Option<SignedTreeHead> {
+    let tree = tree?;
     if let Ok(Some((head, _))) = tree.latest_witnessed(party).await {
         return Some(head);
     }
@@ -293,12 +297,21 @@ async fn verify_live(
         Some(p) => vec![p],
         None => log.parties().await?,
     };
+    // Opened once, and only when some Party has no head given.
+    let all_given = parties
+        .iter()
+        .all(|p| given.as_ref().is_some_and(|g| g.party == *p));
+    let tree = if all_given {
+        None
+    } else {
+        tree_reader(config).await
+    };
     let mut worst = 0;
     for party in parties {
         let bar = progress_bar(log.head(party).await?, format!("Party {party}"));
         let head = match given.clone().filter(|h| h.party == party) {
             Some(h) => Some(h),
-            None => latest_known_head(config, party).await,
+            None => latest_known_head(tree.as_ref(), party).await,
         };
         if let Some(h) = &head {
             writeln!(

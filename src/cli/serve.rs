@@ -227,20 +227,18 @@ pub async fn app(
         command_base: String::new(),
     });
     let health = status.clone();
+    let metrics_token = config
+        .metrics_token
+        .as_ref()
+        .map(|t| t.expose().to_string());
     let hardening = super::hardening::Hardening {
         api: api_sessions.clone(),
-        metrics_token: config
-            .metrics_token
-            .as_ref()
-            .map(|t| t.expose().to_string()),
+        metrics_token: metrics_token.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs.max(1)),
     };
     let metrics = MetricsReaders {
-        token: config
-            .metrics_token
-            .as_ref()
-            .map(|t| t.expose().to_string()),
+        token: metrics_token,
         sessions: api_sessions,
     };
     let app = Router::new()

@@ -178,3 +178,23 @@ impl Cli {
         }
     }
 }
+
+/// Publishes recorded events again through the raw client, with the bytes and signature
+/// headers as stored: a stream rebuilt by hand, as a node that lost its tail or an operator
+/// would leave it.
+pub async fn republish(
+    js: &async_nats::jetstream::Context,
+    events: &[ecites_events::RecordedEvent],
+) {
+    use ecites_events::envelope::headers as h;
+    for ev in events {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(h::KEY_ID, ev.key_id.clone().unwrap().as_str());
+        headers.insert(h::SIGNATURE, ev.signature.clone().unwrap().as_str());
+        js.publish_with_headers(ev.subject.clone(), headers, ev.body.clone())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+}

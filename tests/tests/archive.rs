@@ -2,8 +2,6 @@
 //! missing) is named by `audit verify`, the archive still verifies, and `ecites restore` brings
 //! back a log that verifies, with the same bodies and signatures.
 
-use async_nats::HeaderMap;
-use ecites_events::envelope::headers as h;
 use ecites_events::{EventReader, RecordedEvent};
 use ecites_projector::Projection;
 use ecites_tests::generate::append_permits;
@@ -37,16 +35,7 @@ async fn recreate_stream(ledger: &TestLedger, keep: &[RecordedEvent]) {
         .await
         .unwrap();
     log.provision_party(lk()).await.unwrap();
-    for ev in keep {
-        let mut headers = HeaderMap::new();
-        headers.insert(h::KEY_ID, ev.key_id.clone().unwrap().as_str());
-        headers.insert(h::SIGNATURE, ev.signature.clone().unwrap().as_str());
-        js.publish_with_headers(ev.subject.clone(), headers, ev.body.clone())
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-    }
+    republish(&js, keep).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! `ecites_events::memory` that handler unit tests use. A second backend (or a change to
 //! either) must pass every case here: round trip and chain, optimistic concurrency, one store
 //! per command id, all-or-nothing batches, one winner among racing appends, following, and
-//! reads by aggregate type.
+//! reads by aggregate type. Each test runs its case on JetStream, then on the memory log.
 
 use ecites_events::audit::verify_event;
 use ecites_events::memory::MemoryLog;
@@ -12,41 +12,25 @@ use ecites_events::{
 };
 use ecites_tests::*;
 use futures::StreamExt;
-use std::future::Future;
 use std::time::Duration;
 
 trait Log: EventAppender + EventReader + Clone + 'static {}
 impl<T: EventAppender + EventReader + Clone + 'static> Log for T {}
 
-/// Runs `case` on JetStream and on the memory log.
-async fn both<F, Fut>(case: F)
-where
-    F: Fn(Backend) -> Fut,
-    Fut: Future<Output = ()>,
-{
+/// A JetStream log of the test's own (the ledger keeps its keys directory alive).
+async fn jetstream() -> (TestLedger, PublicKeys) {
     let t = TestLedger::new().await;
     let keys = t.public_keys();
-    case(Backend::JetStream(t.log.clone(), keys)).await;
+    (t, keys)
+}
+
+/// A memory log signing for LK, and the public keys to verify it.
+fn memory() -> (MemoryLog, PublicKeys, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = KeyringStore::new(dir.path());
     let ring = store.generate(lk()).unwrap();
     let keys = PublicKeys::from_rings([&store.load_public(lk()).unwrap()]).unwrap();
-    case(Backend::Memory(MemoryLog::new([ring.signer]), keys)).await;
-}
-
-enum Backend {
-    JetStream(ecites_events::jetstream::JetStreamLog, PublicKeys),
-    Memory(MemoryLog, PublicKeys),
-}
-
-/// The case's body, generic over the backend.
-macro_rules! on {
-    ($backend:expr, |$log:ident, $keys:ident| $body:expr) => {
-        match $backend {
-            Backend::JetStream($log, $keys) => $body,
-            Backend::Memory($log, $keys) => $body,
-        }
-    };
+    (MemoryLog::new([ring.signer]), keys, dir)
 }
 
 async fn round_trip<L: Log>(log: L, keys: PublicKeys) {
@@ -212,35 +196,44 @@ async fn reads_by_type<L: Log>(log: L) {
 
 #[tokio::test]
 async fn appended_events_read_back_signed_and_chained() {
-    both(|b| async move { on!(b, |log, keys| round_trip(log, keys).await) }).await;
+    let (t, keys) = jetstream().await;
+    round_trip(t.log.clone(), keys).await;
+    let (log, keys, _dir) = memory();
+    round_trip(log, keys).await;
 }
 
 #[tokio::test]
 async fn a_stale_expectation_is_a_conflict_and_stores_nothing() {
-    both(|b| async move { on!(b, |log, _k| stale_is_a_conflict(log).await) }).await;
+    stale_is_a_conflict(jetstream().await.0.log).await;
+    stale_is_a_conflict(memory().0).await;
 }
 
 #[tokio::test]
 async fn a_command_is_stored_once() {
-    both(|b| async move { on!(b, |log, _k| once_per_command(log).await) }).await;
+    once_per_command(jetstream().await.0.log).await;
+    once_per_command(memory().0).await;
 }
 
 #[tokio::test]
 async fn a_batch_is_stored_all_or_nothing() {
-    both(|b| async move { on!(b, |log, _k| batches_are_all_or_nothing(log).await) }).await;
+    batches_are_all_or_nothing(jetstream().await.0.log).await;
+    batches_are_all_or_nothing(memory().0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_appends_at_one_version_have_one_winner() {
-    both(|b| async move { on!(b, |log, _k| one_winner(log).await) }).await;
+    one_winner(jetstream().await.0.log).await;
+    one_winner(memory().0).await;
 }
 
 #[tokio::test]
 async fn a_follower_sees_events_appended_later() {
-    both(|b| async move { on!(b, |log, _k| following_sees_later_events(log).await) }).await;
+    following_sees_later_events(jetstream().await.0.log).await;
+    following_sees_later_events(memory().0).await;
 }
 
 #[tokio::test]
 async fn aggregates_are_listed_and_read_by_type() {
-    both(|b| async move { on!(b, |log, _k| reads_by_type(log).await) }).await;
+    reads_by_type(jetstream().await.0.log).await;
+    reads_by_type(memory().0).await;
 }

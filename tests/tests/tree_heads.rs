@@ -326,7 +326,6 @@ async fn a_cut_export_or_a_removed_last_event_fails_against_the_tree_head() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head() {
-    use ecites_events::envelope::headers as h;
     let sys = system().await;
     let admin = sys.login("LK", "admin").await;
     // Each command settled before the next, so the log holds a tree head after each.
@@ -354,16 +353,7 @@ async fn a_stream_restored_without_its_last_events_fails_against_its_tree_head()
     sys.log.provision_party(lk()).await.unwrap();
     let keep = events.len() - 3;
     assert!(keep > 0, "{} events", events.len());
-    for ev in &events[..keep] {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(h::KEY_ID, ev.key_id.clone().unwrap().as_str());
-        headers.insert(h::SIGNATURE, ev.signature.clone().unwrap().as_str());
-        js.publish_with_headers(ev.subject.clone(), headers, ev.body.clone())
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-    }
+    ecites_tests::republish(&js, &events[..keep]).await;
     let (code, out) = sys.cli(&["audit", "verify", "--party", "LK"]);
     assert_eq!(code, 1, "{out}");
     assert!(

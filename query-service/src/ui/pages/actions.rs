@@ -92,21 +92,19 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
     let may = |a: Action| allowed.contains(&a);
     let unpaid = !waived && due.is_some_and(|(d, _)| d > 0);
     let mut forms: Vec<Markup> = Vec::new();
-    {
-        {
-            // A resubmitted application is back in `submitted`: assigning it again (to the
-            // same officer) takes it back under review.
-            let mine = p["assigned_officer"].as_str() == Some(ctx.viewer.user_id.as_str());
-            if may(Action::AssignReviewer) && (!mine || status == "submitted") {
-                forms.push(form(
-                    "assign",
-                    t.assign_to_me,
-                    t.assign_to_me,
-                    html! { input type="hidden" name="officer_id" value=(ctx.viewer.user_id); },
-                ));
-            }
-            if may(Action::RecordLegalAcquisition) {
-                forms.push(form(
+    // A resubmitted application is back in `submitted`: assigning it again (to the
+    // same officer) takes it back under review.
+    let mine = p["assigned_officer"].as_str() == Some(ctx.viewer.user_id.as_str());
+    if may(Action::AssignReviewer) && (!mine || status == "submitted") {
+        forms.push(form(
+            "assign",
+            t.assign_to_me,
+            t.assign_to_me,
+            html! { input type="hidden" name="officer_id" value=(ctx.viewer.user_id); },
+        ));
+    }
+    if may(Action::RecordLegalAcquisition) {
+        forms.push(form(
                     "legal-acquisition",
                     t.legal_acquisition,
                     t.record_legal_acquisition,
@@ -119,17 +117,17 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                         (text_field("legal-note", "note", t.note, false))
                     },
                 ));
-            }
-            if may(Action::RequestScientificOpinion) {
-                forms.push(form(
-                    "request-opinion",
-                    t.request_opinion,
-                    t.request_opinion,
-                    text_field("question", "question", t.question, false),
-                ));
-            }
-            if may(Action::Approve) {
-                forms.push(form(
+    }
+    if may(Action::RequestScientificOpinion) {
+        forms.push(form(
+            "request-opinion",
+            t.request_opinion,
+            t.request_opinion,
+            text_field("question", "question", t.question, false),
+        ));
+    }
+    if may(Action::Approve) {
+        forms.push(form(
                     "approve",
                     t.approve,
                     t.approve,
@@ -141,110 +139,67 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                         }
                     },
                 ));
-            }
-            if may(Action::Reject) {
-                forms.push(form(
-                    "reject",
-                    t.reject,
-                    t.reject,
-                    text_field("reject-reason", "reason", t.reason, true),
-                ));
-            }
-            if may(Action::ReturnForChanges) {
-                forms.push(form(
-                    "return",
-                    t.return_for_changes,
-                    t.return_for_changes,
-                    text_field("return-reason", "reason", t.reason, true),
-                ));
-            }
-            // The counter receipt is the Management Authority's; a trader pays below.
-            if unpaid && may(Action::RecordPayment) && role != Some(Role::Trader) {
-                if let Some(due) = due {
-                    forms.push(super::payment::counter_receipt(ui, ctx, lang, id, due));
-                }
-            }
-            if unpaid && may(Action::WaiveFee) {
-                forms.push(form(
-                    "waive-fee",
-                    t.waive_fee,
-                    t.waive_fee,
-                    text_field("waive-reason", "reason", t.reason, true),
-                ));
-            }
+    }
+    if may(Action::Reject) {
+        forms.push(form(
+            "reject",
+            t.reject,
+            t.reject,
+            text_field("reject-reason", "reason", t.reason, true),
+        ));
+    }
+    if may(Action::ReturnForChanges) {
+        forms.push(form(
+            "return",
+            t.return_for_changes,
+            t.return_for_changes,
+            text_field("return-reason", "reason", t.reason, true),
+        ));
+    }
+    // The counter receipt is the Management Authority's; a trader pays below.
+    if unpaid && may(Action::RecordPayment) && role != Some(Role::Trader) {
+        if let Some(due) = due {
+            forms.push(super::payment::counter_receipt(ui, ctx, lang, id, due));
         }
-        if may(Action::GiveScientificOpinion) {
-            forms.push(form(
-                "opinion",
-                t.give_opinion,
-                t.give_opinion,
-                html! {
-                    @for (i, l) in lines.iter().enumerate() {
-                        fieldset.line {
-                            legend { (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) } }
-                            input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
-                            div.field {
-                                label for=(format!("ndf-{i}")) { (t.non_detriment_finding) }
-                                select id=(format!("ndf-{i}")) name=(format!("lines.{i}.non_detrimental")) data-type="bool" {
-                                    option value="true" { (t.yes) }
-                                    option value="false" { (t.no) }
-                                }
-                            }
-                            div.field {
-                                label for=(format!("ndf-conditions-{i}")) { (t.conditions) }
-                                textarea id=(format!("ndf-conditions-{i}")) name=(format!("lines.{i}.conditions")) data-type="lines" rows="2" {}
-                            }
-                        }
-                    }
-                },
-            ));
-        }
-        if may(Action::Issue) {
-            forms.push(form("issue", t.issue, t.issue, html! {}));
-        }
-        {
-            let payable = may(Action::RecordPayment) && role == Some(Role::Trader);
-            if let (true, Some(due)) = (unpaid && payable, due) {
-                forms.push(super::payment::options(ui, ctx, lang, id, due, s.accounts));
-            }
-            if may(Action::Withdraw) {
-                forms.push(form(
-                    "withdraw",
-                    t.withdraw,
-                    t.withdraw,
-                    text_field("withdraw-reason", "reason", t.reason, false),
-                ));
-            }
-        }
-        if may(Action::Endorse) && super::permit::is_valid(p) {
-            let today =
-                ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
-            forms.push(form(
-                "endorse",
-                t.endorse,
-                t.endorse,
-                html! {
-                    @for (i, l) in lines.iter().enumerate() {
-                        input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
-                        div.field {
-                            label for=(format!("actual-{i}")) {
-                                (t.actual_quantity) ", " (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) }
-                                " (" (t.at_most) " " (txt(&l["quantity"])) " " (txt(&l["unit"])) ")"
-                            }
-                            input id=(format!("actual-{i}")) name=(format!("lines.{i}.actual_quantity")) required inputmode="decimal" pattern="[0-9]+([.][0-9]+)?";
-                        }
-                    }
-                    div.field {
-                        label for="port" { (t.port) }
-                        input #port name="port" required autocapitalize="characters";
-                    }
-                    div.field {
-                        label for="endorsed_on" { (t.endorsement_date) }
-                        input #endorsed_on name="endorsed_on" type="date" required value=(today);
-                    }
-                },
-            ));
-        }
+    }
+    if unpaid && may(Action::WaiveFee) {
+        forms.push(form(
+            "waive-fee",
+            t.waive_fee,
+            t.waive_fee,
+            text_field("waive-reason", "reason", t.reason, true),
+        ));
+    }
+    if may(Action::GiveScientificOpinion) {
+        forms.push(form(
+            "opinion",
+            t.give_opinion,
+            t.give_opinion,
+            opinion_fields(t, lines),
+        ));
+    }
+    if may(Action::Issue) {
+        forms.push(form("issue", t.issue, t.issue, html! {}));
+    }
+    let payable = may(Action::RecordPayment) && role == Some(Role::Trader);
+    if let (true, Some(due)) = (unpaid && payable, due) {
+        forms.push(super::payment::options(ui, ctx, lang, id, due, s.accounts));
+    }
+    if may(Action::Withdraw) {
+        forms.push(form(
+            "withdraw",
+            t.withdraw,
+            t.withdraw,
+            text_field("withdraw-reason", "reason", t.reason, false),
+        ));
+    }
+    if may(Action::Endorse) && super::permit::is_valid(p) {
+        forms.push(form(
+            "endorse",
+            t.endorse,
+            t.endorse,
+            endorse_fields(t, lines),
+        ));
     }
     html! {
         @if !forms.is_empty() {
@@ -252,6 +207,54 @@ pub(super) fn actions(ui: &Ui, ctx: &Ctx, lang: Lang, s: &Subject<'_>) -> Markup
                 h2 #actions-title { (t.actions) }
                 @for f in forms { (f) }
             }
+        }
+    }
+}
+
+/// The Scientific Authority's opinion, line by line.
+fn opinion_fields(t: &Text, lines: &[Value]) -> Markup {
+    html! {
+        @for (i, l) in lines.iter().enumerate() {
+            fieldset.line {
+                legend { (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) } }
+                input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
+                div.field {
+                    label for=(format!("ndf-{i}")) { (t.non_detriment_finding) }
+                    select id=(format!("ndf-{i}")) name=(format!("lines.{i}.non_detrimental")) data-type="bool" {
+                        option value="true" { (t.yes) }
+                        option value="false" { (t.no) }
+                    }
+                }
+                div.field {
+                    label for=(format!("ndf-conditions-{i}")) { (t.conditions) }
+                    textarea id=(format!("ndf-conditions-{i}")) name=(format!("lines.{i}.conditions")) data-type="lines" rows="2" {}
+                }
+            }
+        }
+    }
+}
+
+/// What customs record at export: the quantity of each line, the port and the date.
+fn endorse_fields(t: &Text, lines: &[Value]) -> Markup {
+    let today = ecites_events::cites::IsoDate(time::OffsetDateTime::now_utc().date()).to_string();
+    html! {
+        @for (i, l) in lines.iter().enumerate() {
+            input type="hidden" name=(format!("lines.{i}.line_no")) value=(txt(&l["line_no"])) data-type="number";
+            div.field {
+                label for=(format!("actual-{i}")) {
+                    (t.actual_quantity) ", " (t.line) " " (txt(&l["line_no"])) ": " i { (txt(&l["scientific_name"])) }
+                    " (" (t.at_most) " " (txt(&l["quantity"])) " " (txt(&l["unit"])) ")"
+                }
+                input id=(format!("actual-{i}")) name=(format!("lines.{i}.actual_quantity")) required inputmode="decimal" pattern="[0-9]+([.][0-9]+)?";
+            }
+        }
+        div.field {
+            label for="port" { (t.port) }
+            input #port name="port" required autocapitalize="characters";
+        }
+        div.field {
+            label for="endorsed_on" { (t.endorsement_date) }
+            input #endorsed_on name="endorsed_on" type="date" required value=(today);
         }
     }
 }
