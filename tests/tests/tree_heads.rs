@@ -248,6 +248,16 @@ fn verify_file(
     dir: &std::path::Path,
     checkpoint: &std::path::Path,
 ) -> (u8, String) {
+    verify_lines(sys, lines, dir, Some(checkpoint))
+}
+
+/// `audit verify --file` of `lines`, held against `checkpoint` when one is given.
+fn verify_lines(
+    sys: &TestSystem,
+    lines: &[String],
+    dir: &std::path::Path,
+    checkpoint: Option<&std::path::Path>,
+) -> (u8, String) {
     let file = dir.join("cut.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     let keys = dir.join("keys.json");
@@ -260,16 +270,44 @@ fn verify_file(
         keys.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{out}");
-    sys.cli(&[
+    let mut args = vec![
         "audit",
         "verify",
         "--file",
         file.to_str().unwrap(),
         "--keys",
         keys.to_str().unwrap(),
-        "--checkpoint",
-        checkpoint.to_str().unwrap(),
-    ])
+    ];
+    if let Some(c) = checkpoint {
+        args.extend(["--checkpoint", c.to_str().unwrap()]);
+    }
+    sys.cli(&args)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_changed_before_a_head_it_records_fails_without_a_head_given() {
+    let sys = system().await;
+    let admin = sys.login("LK", "admin").await;
+    for s in ["Python regius", "Panthera tigris"] {
+        command(&sys, &admin, s).await;
+        quiet_tree(&sys).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, _) = export_and_head(&sys, dir.path()).await;
+    let (code, out) = verify_lines(&sys, &lines, dir.path(), None);
+    assert_eq!(code, 0, "{out}");
+    // Two events swapped before the last recorded head: every chain may still link (they
+    // are of different aggregates), the recorded head's root does not.
+    let last_head = lines
+        .iter()
+        .rposition(|l| l.contains(".tree_head."))
+        .expect("a recorded tree head");
+    assert!(last_head >= 2, "{last_head}");
+    let mut swapped = lines[..last_head + 1].to_vec();
+    swapped.swap(0, 1);
+    let (code, out) = verify_lines(&sys, &swapped, dir.path(), None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a tree head the log records"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
