@@ -6,7 +6,7 @@
 use crate::audit::FailureReason;
 use crate::keyring::PublicKeys;
 use crate::log::RecordedEvent;
-use crate::merkle::{self, MemoryTree};
+use crate::merkle::MemoryTree;
 use crate::payloads::tree::TreeHeadSigned;
 use crate::schema::EventPayload;
 use crate::tree_head::SignedTreeHead;
@@ -45,8 +45,8 @@ impl TreeCheck {
     /// Whether the first `size` events read hash to `head`'s root.
     fn matches(&self, head: &SignedTreeHead) -> bool {
         self.in_order
-            && head.size <= self.tree.size
-            && merkle::root(&self.tree.nodes, head.size).ok() == head.root_hash().ok()
+            && self.tree.root_at(head.size).is_some()
+            && self.tree.root_at(head.size) == head.root_hash().ok()
     }
 
     /// What the heads say of the events pushed, by stream sequence.

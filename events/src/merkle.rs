@@ -293,14 +293,66 @@ pub fn verify_consistency(
 }
 
 /// A tree built in memory, leaf by leaf: every complete aligned block's hash, as a store keeps
-/// them (tests, offline verification of an export, the tree worker's batches).
+/// them (tests, offline verification of an export, the tree worker's batches). Each level's
+/// blocks are contiguous from its first, so they live in a vector per level: pushing a leaf
+/// appends, and any root or proof up to the size is at hand.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryTree {
-    pub nodes: BTreeMap<NodeId, Hash>,
+    /// Level k: the blocks of `2^k` leaves from index `start`.
+    levels: Vec<Level>,
     pub size: u64,
 }
 
+#[derive(Clone, Debug, Default)]
+struct Level {
+    start: u64,
+    hashes: Vec<Hash>,
+}
+
+impl Nodes for MemoryTree {
+    fn node(&self, id: NodeId) -> Option<Hash> {
+        let level = self.levels.get(id.level as usize)?;
+        let at = usize::try_from(id.index.checked_sub(level.start)?).ok()?;
+        level.hashes.get(at).copied()
+    }
+}
+
 impl MemoryTree {
+    /// A tree of `size` leaves continued from the nodes on its right edge (the frontier a
+    /// store holds), so that pushing more leaves completes the right blocks.
+    pub fn continuing(size: u64, frontier: &BTreeMap<NodeId, Hash>) -> Self {
+        let mut levels: Vec<Level> = Vec::new();
+        for (id, h) in frontier {
+            let k = id.level as usize;
+            if levels.len() <= k {
+                levels.resize_with(k + 1, Level::default);
+            }
+            let l = &mut levels[k];
+            if l.hashes.is_empty() {
+                l.start = id.index;
+            }
+            l.hashes.push(*h);
+        }
+        Self { levels, size }
+    }
+
+    fn insert(&mut self, id: NodeId, h: Hash) {
+        let k = id.level as usize;
+        if self.levels.len() <= k {
+            self.levels.resize_with(k + 1, || Level {
+                start: id.index,
+                hashes: vec![],
+            });
+        }
+        let l = &mut self.levels[k];
+        if l.hashes.is_empty() {
+            l.start = id.index;
+        }
+        // Blocks complete left to right: each is the next of its level.
+        debug_assert_eq!(l.start + l.hashes.len() as u64, id.index);
+        l.hashes.push(h);
+    }
+
     /// Appends a leaf; returns the nodes it completed (the leaf first, then its parents).
     pub fn push(&mut self, event_hash: &Hash) -> Vec<(NodeId, Hash)> {
         let mut id = NodeId {
@@ -309,21 +361,21 @@ impl MemoryTree {
         };
         let mut h = leaf_hash(event_hash);
         let mut made = vec![(id, h)];
-        self.nodes.insert(id, h);
+        self.insert(id, h);
         while id.index & 1 == 1 {
             let left = NodeId {
                 level: id.level,
                 index: id.index - 1,
             };
-            let Some(l) = self.nodes.get(&left) else {
+            let Some(l) = self.node(left) else {
                 break;
             };
-            h = node_hash(l, &h);
+            h = node_hash(&l, &h);
             id = NodeId {
                 level: id.level + 1,
                 index: id.index >> 1,
             };
-            self.nodes.insert(id, h);
+            self.insert(id, h);
             made.push((id, h));
         }
         self.size += 1;
@@ -331,7 +383,12 @@ impl MemoryTree {
     }
 
     pub fn root(&self) -> Hash {
-        root(&self.nodes, self.size).unwrap_or_else(|_| empty_root())
+        root(self, self.size).unwrap_or_else(|_| empty_root())
+    }
+
+    /// The root of the first `size` leaves, for any size up to the tree's.
+    pub fn root_at(&self, size: u64) -> Option<Hash> {
+        (size <= self.size).then(|| root(self, size).ok()).flatten()
     }
 }
 
@@ -365,11 +422,11 @@ mod tests {
     fn roots_equal_the_definition() {
         let t = tree(70);
         let leaves: Vec<Hash> = (0..70)
-            .map(|i| t.nodes[&NodeId { level: 0, index: i }])
+            .map(|i| t.node(NodeId { level: 0, index: i }).unwrap())
             .collect();
         for n in 0..=70u64 {
             assert_eq!(
-                root(&t.nodes, n).unwrap(),
+                root(&t, n).unwrap(),
                 reference_root(&leaves[..n as usize]),
                 "{n}"
             );
@@ -381,10 +438,10 @@ mod tests {
     fn every_inclusion_proof_verifies_and_a_wrong_one_does_not() {
         let t = tree(37);
         for size in 1..=37u64 {
-            let r = root(&t.nodes, size).unwrap();
+            let r = root(&t, size).unwrap();
             for i in 0..size {
-                let leaf = t.nodes[&NodeId { level: 0, index: i }];
-                let p = inclusion_proof(&t.nodes, i, size).unwrap();
+                let leaf = t.node(NodeId { level: 0, index: i }).unwrap();
+                let p = inclusion_proof(&t, i, size).unwrap();
                 assert!(verify_inclusion(&leaf, i, size, &p, &r), "{i} in {size}");
                 assert!(!verify_inclusion(&[7; 32], i, size, &p, &r));
                 if size > 1 {
@@ -401,8 +458,8 @@ mod tests {
         forked.push(&[9; 32]);
         for old in 0..=33u64 {
             for new in old..=33u64 {
-                let p = consistency_proof(&t.nodes, old, new).unwrap();
-                let (ro, rn) = (root(&t.nodes, old).unwrap(), root(&t.nodes, new).unwrap());
+                let p = consistency_proof(&t, old, new).unwrap();
+                let (ro, rn) = (root(&t, old).unwrap(), root(&t, new).unwrap());
                 assert!(verify_consistency(old, new, &ro, &rn, &p), "{old} → {new}");
                 if old > 0 && old < new {
                     assert!(
@@ -413,12 +470,12 @@ mod tests {
             }
         }
         // A tree of 21 that differs in its last leaf is not consistent with the real one.
-        let p = consistency_proof(&t.nodes, 21, 33).unwrap();
+        let p = consistency_proof(&t, 21, 33).unwrap();
         assert!(!verify_consistency(
             21,
             33,
             &forked.root(),
-            &root(&t.nodes, 33).unwrap(),
+            &root(&t, 33).unwrap(),
             &p
         ));
     }
@@ -429,15 +486,15 @@ mod tests {
         let needed = plan(|p| {
             let _ = consistency_proof(p, 300, 1000);
         });
-        let only: BTreeMap<NodeId, Hash> = needed.iter().map(|id| (*id, t.nodes[id])).collect();
+        let only: BTreeMap<NodeId, Hash> = needed
+            .iter()
+            .map(|id| (*id, t.node(*id).unwrap()))
+            .collect();
         assert_eq!(
             consistency_proof(&only, 300, 1000).unwrap(),
-            consistency_proof(&t.nodes, 300, 1000).unwrap()
+            consistency_proof(&t, 300, 1000).unwrap()
         );
         assert!(needed.len() < 40, "{}", needed.len());
-        assert!(matches!(
-            root(&t.nodes, 1001),
-            Err(MerkleError::MissingNode(_))
-        ));
+        assert!(matches!(root(&t, 1001), Err(MerkleError::MissingNode(_))));
     }
 }

@@ -72,10 +72,7 @@ pub async fn apply(
     };
     let party = first.envelope.party.to_string();
     let before = first.sequence - 1;
-    let mut tree = MemoryTree {
-        nodes: fetch(tx, &party, &frontier(before)).await?,
-        size: before,
-    };
+    let mut tree = MemoryTree::continuing(before, &fetch(tx, &party, &frontier(before)).await?);
     let mut made: Vec<(NodeId, Hash)> = vec![];
     for ev in events {
         made.extend(tree.push(&ev.hash.0));
