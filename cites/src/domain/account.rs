@@ -5,11 +5,9 @@
 //! again against the new balance.
 
 use super::rules::Finding;
-use ecites_events::audit::VerifiedEvent;
+use crate::domain::aggregate::aggregate_events;
 use ecites_events::cites::Money;
 use ecites_events::payloads::prepayment::*;
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
-use ecites_events::EventData;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -54,41 +52,11 @@ impl AccountCommand {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AccountEvent {
-    Opened(PrepaymentAccountOpened),
-    Deposited(PrepaymentDeposited),
-    Debited(PrepaymentDebited),
-}
-
-impl AccountEvent {
-    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
-        match self {
-            Self::Opened(e) => EventData::from_payload(e),
-            Self::Deposited(e) => EventData::from_payload(e),
-            Self::Debited(e) => EventData::from_payload(e),
-        }
-    }
-
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Self::Opened(_) => PrepaymentAccountOpened::EVENT_TYPE,
-            Self::Deposited(_) => PrepaymentDeposited::EVENT_TYPE,
-            Self::Debited(_) => PrepaymentDebited::EVENT_TYPE,
-        }
-    }
-
-    /// Decodes a verified event of the prepayment account aggregate.
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            PrepaymentAccountOpened::EVENT_TYPE => ev.decode(up).map(Self::Opened),
-            PrepaymentDeposited::EVENT_TYPE => ev.decode(up).map(Self::Deposited),
-            PrepaymentDebited::EVENT_TYPE => ev.decode(up).map(Self::Debited),
-            other => Err(DecodeError::WrongType {
-                expected: "a prepayment account event".into(),
-                found: other.into(),
-            }),
-        }
+aggregate_events! {
+    pub enum AccountEvent ("a prepayment account event") {
+        Opened(PrepaymentAccountOpened),
+        Deposited(PrepaymentDeposited),
+        Debited(PrepaymentDebited),
     }
 }
 

@@ -2,41 +2,24 @@
 
 use super::*;
 
-struct Given(AccountState);
+use crate::domain::aggregate::PrepaymentAccount;
+use crate::domain::given;
+
+type Then = given::Then<PrepaymentAccount>;
+
+struct Given(given::Given<PrepaymentAccount>);
 
 fn given(events: &[AccountEvent]) -> Given {
-    Given(events.iter().fold(AccountState::default(), evolve))
-}
-
-struct Then {
-    before: AccountState,
-    result: Decision,
+    Given(given::given(AccountState::default(), events))
 }
 
 impl Given {
     fn when(&self, command: AccountCommand) -> Then {
-        Then {
-            before: self.0.clone(),
-            result: decide(&self.0, command),
-        }
+        self.0.when(command, &())
     }
 }
 
-impl Then {
-    #[track_caller]
-    fn events(self) -> Vec<AccountEvent> {
-        match self.result {
-            Ok(e) => e,
-            Err(e) => panic!("expected events, got refusal: {e}"),
-        }
-    }
-
-    #[track_caller]
-    fn state(self) -> AccountState {
-        let before = self.before.clone();
-        self.events().iter().fold(before, evolve)
-    }
-
+impl given::Then<PrepaymentAccount> {
     /// Refused by exactly one prepayment rule, pointing at `field`.
     #[track_caller]
     fn refused_by(self, rule: &str, field: &str) -> String {

@@ -4,11 +4,9 @@
 //! events are consequences of permit events, committed with them in one atomic batch.
 
 use super::permit::{PermitEvent, PermitState};
-use ecites_events::audit::VerifiedEvent;
+use crate::domain::aggregate::aggregate_events;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::import_balance::*;
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
-use ecites_events::EventData;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -17,32 +15,11 @@ pub fn balance_id(permit_id: Uuid, line_no: u32) -> String {
     format!("{permit_id}-{line_no}")
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BalanceEvent {
-    Drawn(ImportDrawn),
-    Settled(ImportDrawSettled),
-    Released(ImportDrawReleased),
-}
-
-impl BalanceEvent {
-    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
-        match self {
-            Self::Drawn(e) => EventData::from_payload(e),
-            Self::Settled(e) => EventData::from_payload(e),
-            Self::Released(e) => EventData::from_payload(e),
-        }
-    }
-
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            ImportDrawn::EVENT_TYPE => ev.decode(up).map(Self::Drawn),
-            ImportDrawSettled::EVENT_TYPE => ev.decode(up).map(Self::Settled),
-            ImportDrawReleased::EVENT_TYPE => ev.decode(up).map(Self::Released),
-            other => Err(DecodeError::WrongType {
-                expected: "an import_balance event".into(),
-                found: other.into(),
-            }),
-        }
+aggregate_events! {
+    pub enum BalanceEvent ("an import_balance event") {
+        Drawn(ImportDrawn),
+        Settled(ImportDrawSettled),
+        Released(ImportDrawReleased),
     }
 }
 

@@ -3,8 +3,11 @@
 //! quotas, suspensions, domestic measures, the clock) and the events record what was seen.
 
 pub mod account;
+pub mod aggregate;
 pub mod codes;
 pub mod context;
+#[cfg(test)]
+pub mod given;
 pub mod import_balance;
 pub mod lifecycle;
 pub mod national_entries;

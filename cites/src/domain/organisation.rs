@@ -3,10 +3,9 @@
 //! (its staff) or agents (e.g. a customs broker). Whether a user may file for it is decided
 //! from this state by `handler::organisations::may_file_for`.
 
-use ecites_events::audit::VerifiedEvent;
+use crate::domain::aggregate::aggregate_events;
 use ecites_events::payloads::organisation::*;
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
-use ecites_events::{EventData, PartyCode};
+use ecites_events::PartyCode;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,49 +47,13 @@ impl OrganisationCommand {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OrganisationEvent {
-    Registered(OrganisationRegistered),
-    Verified(OrganisationVerified),
-    Suspended(OrganisationSuspended),
-    MemberAdded(MemberAdded),
-    MemberRemoved(MemberRemoved),
-}
-
-impl OrganisationEvent {
-    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
-        match self {
-            Self::Registered(e) => EventData::from_payload(e),
-            Self::Verified(e) => EventData::from_payload(e),
-            Self::Suspended(e) => EventData::from_payload(e),
-            Self::MemberAdded(e) => EventData::from_payload(e),
-            Self::MemberRemoved(e) => EventData::from_payload(e),
-        }
-    }
-
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Self::Registered(_) => OrganisationRegistered::EVENT_TYPE,
-            Self::Verified(_) => OrganisationVerified::EVENT_TYPE,
-            Self::Suspended(_) => OrganisationSuspended::EVENT_TYPE,
-            Self::MemberAdded(_) => MemberAdded::EVENT_TYPE,
-            Self::MemberRemoved(_) => MemberRemoved::EVENT_TYPE,
-        }
-    }
-
-    /// Decodes a verified event of the organisation aggregate.
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            OrganisationRegistered::EVENT_TYPE => ev.decode(up).map(Self::Registered),
-            OrganisationVerified::EVENT_TYPE => ev.decode(up).map(Self::Verified),
-            OrganisationSuspended::EVENT_TYPE => ev.decode(up).map(Self::Suspended),
-            MemberAdded::EVENT_TYPE => ev.decode(up).map(Self::MemberAdded),
-            MemberRemoved::EVENT_TYPE => ev.decode(up).map(Self::MemberRemoved),
-            other => Err(DecodeError::WrongType {
-                expected: "an organisation event".into(),
-                found: other.into(),
-            }),
-        }
+aggregate_events! {
+    pub enum OrganisationEvent ("an organisation event") {
+        Registered(OrganisationRegistered),
+        Verified(OrganisationVerified),
+        Suspended(OrganisationSuspended),
+        MemberAdded(MemberAdded),
+        MemberRemoved(MemberRemoved),
     }
 }
 

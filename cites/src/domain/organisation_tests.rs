@@ -3,42 +3,24 @@
 use super::*;
 use uuid::Uuid;
 
-struct Given(OrganisationState);
+use crate::domain::aggregate::Organisation;
+use crate::domain::given;
+
+type Then = given::Then<Organisation>;
+
+struct Given(given::Given<Organisation>);
 
 fn given(events: &[OrganisationEvent]) -> Given {
-    Given(events.iter().fold(OrganisationState::default(), evolve))
-}
-
-struct Then {
-    before: OrganisationState,
-    result: Decision,
+    Given(given::given(OrganisationState::default(), events))
 }
 
 impl Given {
     fn when(&self, command: OrganisationCommand) -> Then {
-        Then {
-            before: self.0.clone(),
-            result: decide(&self.0, command),
-        }
+        self.0.when(command, &())
     }
 }
 
-impl Then {
-    #[track_caller]
-    fn events(self) -> Vec<OrganisationEvent> {
-        match self.result {
-            Ok(e) => e,
-            Err(e) => panic!("expected events, got refusal: {e}"),
-        }
-    }
-
-    /// The state the accepted events lead to.
-    #[track_caller]
-    fn state(self) -> OrganisationState {
-        let before = self.before.clone();
-        self.events().iter().fold(before, evolve)
-    }
-
+impl given::Then<Organisation> {
     #[track_caller]
     fn refused(self, expected: OrganisationError) {
         assert_eq!(self.result, Err(expected));

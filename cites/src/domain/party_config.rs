@@ -5,10 +5,8 @@
 //! misbehave at the next submission never reaches the log.
 
 use super::context::{FeeRule, PartySettings};
-use ecites_events::audit::VerifiedEvent;
+use crate::domain::aggregate::aggregate_events;
 use ecites_events::payloads::party_config::*;
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
-use ecites_events::EventData;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,71 +47,17 @@ impl PartyConfigCommand {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PartyConfigEvent {
-    FeeScheduleSet(FeeScheduleSet),
-    DomesticMeasureSet(DomesticMeasureSet),
-    DomesticMeasureRevoked(DomesticMeasureRevoked),
-    NationalListSpeciesAdded(NationalListSpeciesAdded),
-    NationalListSpeciesRemoved(NationalListSpeciesRemoved),
-    SecurityStampRangeSet(SecurityStampRangeSet),
-    RetrospectiveIssuePolicySet(RetrospectiveIssuePolicySet),
-    NationalEntryRecorded(NationalEntryRecorded),
-    NationalEntryLifted(NationalEntryLifted),
-}
-
-impl PartyConfigEvent {
-    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
-        match self {
-            Self::FeeScheduleSet(e) => EventData::from_payload(e),
-            Self::DomesticMeasureSet(e) => EventData::from_payload(e),
-            Self::DomesticMeasureRevoked(e) => EventData::from_payload(e),
-            Self::NationalListSpeciesAdded(e) => EventData::from_payload(e),
-            Self::NationalListSpeciesRemoved(e) => EventData::from_payload(e),
-            Self::SecurityStampRangeSet(e) => EventData::from_payload(e),
-            Self::RetrospectiveIssuePolicySet(e) => EventData::from_payload(e),
-            Self::NationalEntryRecorded(e) => EventData::from_payload(e),
-            Self::NationalEntryLifted(e) => EventData::from_payload(e),
-        }
-    }
-
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Self::FeeScheduleSet(_) => FeeScheduleSet::EVENT_TYPE,
-            Self::DomesticMeasureSet(_) => DomesticMeasureSet::EVENT_TYPE,
-            Self::DomesticMeasureRevoked(_) => DomesticMeasureRevoked::EVENT_TYPE,
-            Self::NationalListSpeciesAdded(_) => NationalListSpeciesAdded::EVENT_TYPE,
-            Self::NationalListSpeciesRemoved(_) => NationalListSpeciesRemoved::EVENT_TYPE,
-            Self::SecurityStampRangeSet(_) => SecurityStampRangeSet::EVENT_TYPE,
-            Self::RetrospectiveIssuePolicySet(_) => RetrospectiveIssuePolicySet::EVENT_TYPE,
-            Self::NationalEntryRecorded(_) => NationalEntryRecorded::EVENT_TYPE,
-            Self::NationalEntryLifted(_) => NationalEntryLifted::EVENT_TYPE,
-        }
-    }
-
-    /// Decodes a verified event of the `party_config` aggregate.
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            FeeScheduleSet::EVENT_TYPE => ev.decode(up).map(Self::FeeScheduleSet),
-            DomesticMeasureSet::EVENT_TYPE => ev.decode(up).map(Self::DomesticMeasureSet),
-            DomesticMeasureRevoked::EVENT_TYPE => ev.decode(up).map(Self::DomesticMeasureRevoked),
-            NationalListSpeciesAdded::EVENT_TYPE => {
-                ev.decode(up).map(Self::NationalListSpeciesAdded)
-            }
-            NationalListSpeciesRemoved::EVENT_TYPE => {
-                ev.decode(up).map(Self::NationalListSpeciesRemoved)
-            }
-            SecurityStampRangeSet::EVENT_TYPE => ev.decode(up).map(Self::SecurityStampRangeSet),
-            RetrospectiveIssuePolicySet::EVENT_TYPE => {
-                ev.decode(up).map(Self::RetrospectiveIssuePolicySet)
-            }
-            NationalEntryRecorded::EVENT_TYPE => ev.decode(up).map(Self::NationalEntryRecorded),
-            NationalEntryLifted::EVENT_TYPE => ev.decode(up).map(Self::NationalEntryLifted),
-            other => Err(DecodeError::WrongType {
-                expected: "a party_config event".into(),
-                found: other.into(),
-            }),
-        }
+aggregate_events! {
+    pub enum PartyConfigEvent ("a party_config event") {
+        FeeScheduleSet(FeeScheduleSet),
+        DomesticMeasureSet(DomesticMeasureSet),
+        DomesticMeasureRevoked(DomesticMeasureRevoked),
+        NationalListSpeciesAdded(NationalListSpeciesAdded),
+        NationalListSpeciesRemoved(NationalListSpeciesRemoved),
+        SecurityStampRangeSet(SecurityStampRangeSet),
+        RetrospectiveIssuePolicySet(RetrospectiveIssuePolicySet),
+        NationalEntryRecorded(NationalEntryRecorded),
+        NationalEntryLifted(NationalEntryLifted),
     }
 }
 

@@ -6,44 +6,19 @@
 
 use super::context::QuotaState;
 use super::permit::{PermitEvent, PermitState};
+use crate::domain::aggregate::aggregate_events;
 use crate::domain::rules::catalogue;
-use ecites_events::audit::VerifiedEvent;
 use ecites_events::cites::Quantity;
 use ecites_events::payloads::quota::*;
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
-use ecites_events::EventData;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum QuotaEvent {
-    Set(QuotaSet),
-    Reserved(QuotaReserved),
-    Settled(QuotaSettled),
-    Released(QuotaReleased),
-}
-
-impl QuotaEvent {
-    pub fn to_data(&self) -> Result<EventData, serde_json::Error> {
-        match self {
-            Self::Set(e) => EventData::from_payload(e),
-            Self::Reserved(e) => EventData::from_payload(e),
-            Self::Settled(e) => EventData::from_payload(e),
-            Self::Released(e) => EventData::from_payload(e),
-        }
-    }
-
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            QuotaSet::EVENT_TYPE => ev.decode(up).map(Self::Set),
-            QuotaReserved::EVENT_TYPE => ev.decode(up).map(Self::Reserved),
-            QuotaSettled::EVENT_TYPE => ev.decode(up).map(Self::Settled),
-            QuotaReleased::EVENT_TYPE => ev.decode(up).map(Self::Released),
-            other => Err(DecodeError::WrongType {
-                expected: "a quota event".into(),
-                found: other.into(),
-            }),
-        }
+aggregate_events! {
+    pub enum QuotaEvent ("a quota event") {
+        Set(QuotaSet),
+        Reserved(QuotaReserved),
+        Settled(QuotaSettled),
+        Released(QuotaReleased),
     }
 }
 

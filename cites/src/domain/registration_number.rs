@@ -7,11 +7,10 @@
 //! reserved again, at the aggregate's position.
 
 use super::organisation::OrganisationStatus;
-use ecites_events::audit::VerifiedEvent;
+use crate::domain::aggregate::aggregate_events;
 use ecites_events::payloads::organisation::{
     RegistrationNumberReleased, RegistrationNumberReserved,
 };
-use ecites_events::schema::{DecodeError, EventPayload, Upcasters};
 use ecites_events::PartyCode;
 use uuid::Uuid;
 
@@ -37,26 +36,15 @@ pub enum NumberError {
     NoReason,
 }
 
-/// An event of the reservation aggregate; its state is the last one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reservation {
-    Reserved(RegistrationNumberReserved),
-    Released(RegistrationNumberReleased),
+aggregate_events! {
+    /// An event of the reservation aggregate; its state is the last one.
+    pub enum Reservation ("a registration number event") {
+        Reserved(RegistrationNumberReserved),
+        Released(RegistrationNumberReleased),
+    }
 }
 
 impl Reservation {
-    /// Decodes a verified event of the reservation aggregate.
-    pub fn decode(ev: &VerifiedEvent, up: &Upcasters) -> Result<Self, DecodeError> {
-        match ev.envelope.event_type.as_str() {
-            RegistrationNumberReserved::EVENT_TYPE => ev.decode(up).map(Self::Reserved),
-            RegistrationNumberReleased::EVENT_TYPE => ev.decode(up).map(Self::Released),
-            other => Err(DecodeError::WrongType {
-                expected: "a registration number event".into(),
-                found: other.into(),
-            }),
-        }
-    }
-
     /// The organisation holding the number, if any.
     pub fn holder(&self) -> Option<Uuid> {
         match self {

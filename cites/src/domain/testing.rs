@@ -1,9 +1,10 @@
 //! A synchronous given/when/then harness for the permit aggregate and a small, explicit
 //! catalogue standing in for Species+ (each taxon chosen for a rule it exercises).
 
+use super::aggregate::Permit;
 use super::codes::{Appendix, Kingdom, PurposeCode};
 use super::context::*;
-use super::permit::{decide, evolve, PermitCommand, PermitError, PermitEvent, PermitState};
+use super::permit::{evolve, PermitCommand, PermitError, PermitEvent, PermitState};
 use super::rules::data::{ApplicationForm, LineForm, ReferenceForm};
 use ecites_events::cites::IsoDate;
 use ecites_events::PartyCode;
@@ -215,9 +216,8 @@ pub fn given(events: &[PermitEvent]) -> Given {
     }
 }
 
-pub struct Then {
-    pub result: Result<Vec<PermitEvent>, PermitError>,
-}
+/// The permit's `Then` is the generic one; its rule assertions are below.
+pub type Then = super::given::Then<Permit>;
 
 impl Given {
     pub fn when(&self, command: PermitCommand) -> Then {
@@ -229,21 +229,14 @@ impl Given {
             replacement: self.replacement.clone(),
             imports: &self.imports,
         };
-        Then {
-            result: decide(&self.state, command, &ctx),
-        }
+        let given = super::given::Given::<Permit> {
+            state: self.state.clone(),
+        };
+        given.when(command, &ctx)
     }
 }
 
-impl Then {
-    #[track_caller]
-    pub fn events(self) -> Vec<PermitEvent> {
-        match self.result {
-            Ok(e) => e,
-            Err(e) => panic!("expected events, got refusal: {e} {e:?}"),
-        }
-    }
-
+impl super::given::Then<Permit> {
     /// Asserts a refusal naming `rule` (and nothing written: decide returned no events).
     #[track_caller]
     pub fn refused_by(self, rule: &str) -> Vec<super::rules::Finding> {

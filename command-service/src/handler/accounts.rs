@@ -5,15 +5,16 @@
 //! fail as a whole, and the payment is decided again against the new balance.
 
 use super::auth::{Denied, Principal, Role};
+use super::execute::{change, Remember, Run, Try};
 use super::organisations::organisation_ref;
-use super::{commit_by, Accepted, CommandHandler, ExtraChange, HandlerError};
+use super::{Accepted, CommandHandler, HandlerError};
 use crate::domain::account::{self, AccountCommand, AccountError, AccountEvent, AccountState};
 use crate::domain::organisation::OrganisationStatus;
 use crate::domain::permit::{PermitError, PermitEvent, PermitState};
 use ecites_events::payloads::permit::{PaymentMethod, PaymentRecorded};
 use ecites_events::{
-    AggregateChange, AggregateRef, AppendError, Committed, EventAppender, EventReader,
-    ExpectedPosition, PartyCode,
+    AggregateChange, AggregateRef, Committed, EventAppender, EventReader, ExpectedPosition,
+    PartyCode,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -71,12 +72,8 @@ pub(super) struct Debit {
 }
 
 impl Debit {
-    pub(super) fn change(&self) -> ExtraChange {
-        (
-            self.aggregate.clone(),
-            self.loaded.position,
-            self.events.iter().map(AccountEvent::to_data).collect(),
-        )
+    pub(super) fn change(&self) -> Result<AggregateChange, HandlerError> {
+        change(&self.aggregate, self.loaded.position, &self.events)
     }
 }
 
@@ -211,67 +208,39 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command_id: Uuid,
         command: AccountCommand,
     ) -> Result<Accepted, HandlerError> {
-        let aggregate = account_ref(party, id);
-        let accepted = |events, position, duplicate| Accepted {
-            id,
-            events,
-            position,
-            duplicate,
-            hash: None,
-        };
+        let aggregate = &account_ref(party, id);
         self.authorize_account(who, party, &command).await?;
-        for _ in 0..super::ATTEMPTS {
-            let loaded = self.load_account(&aggregate).await?;
+        let command = &command;
+        let decide = || async move {
+            let loaded = self.load_account(aggregate).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(accepted(
-                    vec![],
-                    ecites_events::Position::new(party, *sequence),
-                    true,
-                ));
+                return Ok(Try::Applied(*sequence));
             }
             let opening = matches!(command, AccountCommand::Open { .. });
             if !opening && loaded.position == ExpectedPosition::New {
                 return Err(HandlerError::AccountNotFound(id));
             }
             let events = account::decide(&loaded.state, command.clone())?;
-            let data = events
-                .iter()
-                .map(AccountEvent::to_data)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let change = AggregateChange {
-                aggregate: aggregate.clone(),
-                expected: loaded.position,
-                events: data,
-            };
-            let commit = commit_by(who, command_id, vec![change]);
-            let occurred_at = commit.occurred_at;
-            match self.log.append(commit).await {
-                Ok(done) => {
-                    let names = events.iter().map(AccountEvent::event_type).collect();
-                    self.accounts.store_after(
-                        &done,
-                        &aggregate,
-                        loaded,
-                        &events,
-                        command_id,
-                        occurred_at,
-                    );
-                    return Ok(accepted(names, done.position(), false).receipt(&done));
-                }
-                Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(accepted(
-                        vec![],
-                        ecites_events::Position::new(party, sequence),
-                        true,
-                    ));
-                }
-                // Moved on meanwhile: the next load sees the log's last sequence and rereads.
-                Err(AppendError::Conflict { .. }) => {}
-                Err(e) => return Err(HandlerError::Append(e)),
-            }
-        }
-        Err(HandlerError::Contended)
+            let changes = vec![change(aggregate, loaded.position, &events)?];
+            let names = events.iter().map(AccountEvent::event_type).collect();
+            let remember: Remember = Box::new(move |done, at| {
+                self.accounts
+                    .store_after(done, aggregate, loaded, &events, command_id, at)
+            });
+            Ok(Try::Write {
+                changes,
+                events: names,
+                remember,
+            })
+        };
+        let run = Run {
+            who,
+            party,
+            command_id,
+            id,
+        };
+        // Moved on meanwhile: the next load sees the log's last sequence and rereads.
+        self.execute(run, decide, || {}).await
     }
 
     /// The account debit a payment from a prepayment account needs, decided against the

@@ -10,6 +10,7 @@ pub mod assess;
 pub mod auth;
 pub mod document_types;
 pub mod documents;
+mod execute;
 mod imports;
 mod load;
 pub mod organisations;
@@ -18,7 +19,6 @@ mod quotas;
 mod replacement;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
-use crate::domain::import_balance::BalanceEvent;
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
 use crate::domain::quota::{self, Quota, QuotaEvent};
 use auth::{Denied, Principal};
@@ -35,13 +35,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
-/// Another aggregate a permit command writes to in the same commit (a counter, a quota).
-type ExtraChange = (
-    AggregateRef,
-    ExpectedPosition,
-    Vec<Result<EventData, serde_json::Error>>,
-);
-
 /// What one try of a command is about.
 struct Attempt<'a> {
     who: &'a Principal,
@@ -50,9 +43,6 @@ struct Attempt<'a> {
     command_id: Uuid,
     aggregate: &'a AggregateRef,
 }
-
-/// Attempts of one command when its aggregates moved on in between.
-const ATTEMPTS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -243,34 +233,39 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         } else {
             None
         };
-        for _ in 0..ATTEMPTS {
-            let attempt = Attempt {
-                who,
-                party,
-                permit_id,
-                command_id,
-                aggregate: &aggregate,
-            };
-            if let Some(accepted) = self.attempt(&attempt, command.clone()).await? {
-                return Ok(accepted);
-            }
-            // Someone else moved one of the aggregates: forget what we knew, decide again.
+        let attempt = &Attempt {
+            who,
+            party,
+            permit_id,
+            command_id,
+            aggregate: &aggregate,
+        };
+        let command = &command;
+        let decide = || async move { self.attempt(attempt, command.clone()).await };
+        let run = execute::Run {
+            who,
+            party,
+            command_id,
+            id: permit_id,
+        };
+        // Someone else moved one of the aggregates: forget what we knew, decide again.
+        let moved_on = || {
             self.cache.forget_all_of(party);
             self.quotas.forget_party(party);
-        }
-        Err(HandlerError::Contended)
+        };
+        self.execute(run, decide, moved_on).await
     }
 
-    /// One try: `None` when an aggregate moved on and the command must be decided again.
+    /// One try: what to commit, decided on the aggregates as this process last saw them.
     async fn attempt(
         &self,
         a: &Attempt<'_>,
         command: PermitCommand,
-    ) -> Result<Option<Accepted>, HandlerError> {
+    ) -> Result<execute::Try<'_>, HandlerError> {
         let party = a.party;
         let loaded = self.load_permit(a.aggregate).await?;
         if let Some(sequence) = loaded.applied.get(&a.command_id) {
-            return Ok(Some(Accepted::duplicate(a.permit_id, party, *sequence)));
+            return Ok(execute::Try::Applied(*sequence));
         }
         let expected = loaded.position;
         if !matches!(command, PermitCommand::Submit { .. }) && expected == ExpectedPosition::New {
@@ -322,16 +317,15 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             )
             .await?;
         if let Some(r) = replaced.as_ref().filter(|_| !old_events.is_empty()) {
-            let data = old_events.iter().map(PermitEvent::to_data).collect();
-            extra.push((r.aggregate.clone(), r.loaded.position, data));
+            extra.push(execute::change(
+                &r.aggregate,
+                r.loaded.position,
+                &old_events,
+            )?);
         }
-        extra.extend(quota_changes.iter().map(|(agg, _, evs, pos)| {
-            (
-                agg.clone(),
-                *pos,
-                evs.iter().map(QuotaEvent::to_data).collect(),
-            )
-        }));
+        for (agg, _, evs, pos) in &quota_changes {
+            extra.push(execute::change(agg, *pos, evs)?);
+        }
         for (id, before, evs) in [
             (a.permit_id, &loaded.state, &events),
             (old_id, &old_state, &old_events),
@@ -339,50 +333,43 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             let changes = self
                 .balance_changes(party, id, before, evs, &import_lines)
                 .await?;
-            extra.extend(changes.into_iter().map(|(agg, pos, evs)| {
-                (agg, pos, evs.iter().map(BalanceEvent::to_data).collect())
-            }));
+            for (agg, pos, evs) in changes {
+                extra.push(execute::change(&agg, pos, &evs)?);
+            }
         }
         let debit = self
             .prepayment_debit(party, a.permit_id, &loaded.state, &events)
             .await?;
-        extra.extend(debit.as_ref().map(accounts::Debit::change));
-        let commit = self.commit(a.who, a.command_id, a.aggregate, expected, &events, extra)?;
-        let occurred_at = commit.occurred_at;
-        match self.log.append(commit).await {
-            Ok(done) => {
-                let state = events
-                    .iter()
-                    .fold(loaded.state.clone(), crate::domain::permit::evolve);
-                self.cache.store_after(
-                    &done,
-                    a.aggregate,
-                    Loaded { state, ..loaded },
-                    a.command_id,
-                );
-                let folded: Vec<_> = quota_changes
-                    .into_iter()
-                    .map(|(agg, q, evs, _)| (agg, q, evs))
-                    .collect();
-                self.quotas.store_after(&done, &folded);
-                if let Some(r) = &replaced {
-                    self.cache.forget(&r.aggregate);
-                }
-                if let Some(d) = debit {
-                    self.debited(&done, d, a.command_id, occurred_at);
-                }
-                let names = events.iter().map(PermitEvent::event_type).collect();
-                Ok(Some(
-                    Accepted::new(a.permit_id, names, done.position()).receipt(&done),
-                ))
-            }
-            Err(AppendError::Duplicate { sequence, .. }) => {
-                self.cache.forget(a.aggregate);
-                Ok(Some(Accepted::duplicate(a.permit_id, party, sequence)))
-            }
-            Err(AppendError::Conflict { .. }) => Ok(None),
-            Err(e) => Err(HandlerError::Append(e)),
+        if let Some(d) = &debit {
+            extra.push(d.change()?);
         }
+        let mut changes = vec![execute::change(a.aggregate, expected, &events)?];
+        changes.extend(extra);
+        let names = events.iter().map(PermitEvent::event_type).collect();
+        let (aggregate, command_id) = (a.aggregate.clone(), a.command_id);
+        let remember: execute::Remember = Box::new(move |done, occurred_at| {
+            let state = events
+                .iter()
+                .fold(loaded.state.clone(), crate::domain::permit::evolve);
+            let loaded = Loaded { state, ..loaded };
+            self.cache.store_after(done, &aggregate, loaded, command_id);
+            let folded: Vec<_> = quota_changes
+                .into_iter()
+                .map(|(agg, q, evs, _)| (agg, q, evs))
+                .collect();
+            self.quotas.store_after(done, &folded);
+            if let Some(r) = &replaced {
+                self.cache.forget(&r.aggregate);
+            }
+            if let Some(d) = debit {
+                self.debited(done, d, command_id, occurred_at);
+            }
+        });
+        Ok(execute::Try::Write {
+            changes,
+            events: names,
+            remember,
+        })
     }
 
     /// The quota events the permit events imply, grouped by quota with its current state.
@@ -443,34 +430,33 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         let findings = crate::domain::quota::check_definition(&definition, self.reference(), today);
         crate::domain::rules::verdict(findings)
             .map_err(|f| HandlerError::Refused(PermitError::Rules(f)))?;
-        let agg = quotas::quota_ref(party, quota_id)?;
-        for _ in 0..ATTEMPTS {
-            let (q, pos) = self.load_quota(&agg).await?;
-            let event = QuotaEvent::Set(definition.clone());
-            let data = event
-                .to_data()
-                .map_err(|e| HandlerError::Invalid(e.to_string()))?;
-            let change = AggregateChange {
-                aggregate: agg.clone(),
-                expected: pos,
-                events: vec![data],
-            };
-            let commit = commit_by(who, command_id, vec![change]);
-            match self.log.append(commit).await {
-                Ok(done) => {
-                    self.quotas
-                        .store_after(&done, &[(agg.clone(), q, vec![event])]);
-                    self.quotas.add_to_index(party, quota_id);
-                    return Ok(done.position());
-                }
-                Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(ecites_events::Position::new(party, sequence))
-                }
-                Err(AppendError::Conflict { .. }) => self.quotas.forget_party(party),
-                Err(e) => return Err(HandlerError::Append(e)),
-            }
-        }
-        Err(HandlerError::Contended)
+        let agg = &quotas::quota_ref(party, quota_id)?;
+        let definition = &definition;
+        let decide = || async move {
+            let (q, pos) = self.load_quota(agg).await?;
+            let events = vec![QuotaEvent::Set(definition.clone())];
+            let changes = vec![execute::change(agg, pos, &events)?];
+            let names = events.iter().map(QuotaEvent::event_type).collect();
+            let remember: execute::Remember = Box::new(move |done, _| {
+                self.quotas.store_after(done, &[(agg.clone(), q, events)]);
+                self.quotas.add_to_index(party, quota_id);
+            });
+            Ok(execute::Try::Write {
+                changes,
+                events: names,
+                remember,
+            })
+        };
+        let run = execute::Run {
+            who,
+            party,
+            command_id,
+            id: (),
+        };
+        let accepted = self
+            .execute(run, decide, || self.quotas.forget_party(party))
+            .await?;
+        Ok(accepted.position)
     }
 
     /// Issuance takes the next permit number and security stamp; they are decided here so
@@ -481,7 +467,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         permit_id: Uuid,
         command: PermitCommand,
         ctx: &DecisionContext<'_>,
-    ) -> Result<(PermitCommand, Vec<ExtraChange>), HandlerError> {
+    ) -> Result<(PermitCommand, Vec<AggregateChange>), HandlerError> {
         let PermitCommand::Issue {
             retrospective_reason,
             ..
@@ -534,49 +520,18 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 retrospective_reason,
             },
             vec![
-                (
-                    numbering.aggregate,
-                    numbering.position,
-                    vec![Ok(number_event)],
-                ),
-                (stamps.aggregate, stamps.position, vec![Ok(stamp_event)]),
+                AggregateChange {
+                    aggregate: numbering.aggregate,
+                    expected: numbering.position,
+                    events: vec![number_event],
+                },
+                AggregateChange {
+                    aggregate: stamps.aggregate,
+                    expected: stamps.position,
+                    events: vec![stamp_event],
+                },
             ],
         ))
-    }
-
-    fn commit(
-        &self,
-        who: &Principal,
-        command_id: Uuid,
-        aggregate: &AggregateRef,
-        expected: ExpectedPosition,
-        events: &[PermitEvent],
-        extra: Vec<ExtraChange>,
-    ) -> Result<Commit, HandlerError> {
-        let encoding =
-            |e: serde_json::Error| HandlerError::Append(AppendError::Encoding(e.to_string()));
-        let data = events
-            .iter()
-            .map(PermitEvent::to_data)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(encoding)?;
-        let mut changes = vec![AggregateChange {
-            aggregate: aggregate.clone(),
-            expected,
-            events: data,
-        }];
-        for (aggregate, expected, events) in extra {
-            let events = events
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(encoding)?;
-            changes.push(AggregateChange {
-                aggregate,
-                expected,
-                events,
-            });
-        }
-        Ok(commit_by(who, command_id, changes))
     }
 }
 

@@ -4,8 +4,9 @@
 //! as a member or an agent; a trader sees only the applications of organisations that list it.
 
 use super::auth::{self, Denied, Principal, Role};
+use super::execute::{change, Remember, Run, Try};
 use super::load::Folded;
-use super::{commit_by, Accepted, CommandHandler, HandlerError};
+use super::{Accepted, CommandHandler, HandlerError};
 use crate::domain::organisation::{
     decide, evolve, OrganisationCommand as C, OrganisationEvent, OrganisationState,
     OrganisationStatus,
@@ -160,80 +161,58 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command_id: Uuid,
         command: C,
     ) -> Result<Accepted, HandlerError> {
-        let aggregate = organisation_ref(party, id);
-        let accepted = |events: Vec<&'static str>,
-                        position: ecites_events::Position,
-                        duplicate: bool| Accepted {
-            id,
-            events,
-            position,
-            duplicate,
-            hash: None,
-        };
-        for _ in 0..super::ATTEMPTS {
-            let loaded = self.load_organisation(&aggregate).await?;
+        let aggregate = &organisation_ref(party, id);
+        let command = &command;
+        let decide = || async move {
+            let loaded = self.load_organisation(aggregate).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(accepted(
-                    vec![],
-                    ecites_events::Position::new(party, *sequence),
-                    true,
-                ));
+                return Ok(Try::Applied(*sequence));
             }
             let registering = matches!(command, C::Register { .. });
             if !registering && loaded.position == ExpectedPosition::New {
                 return Err(HandlerError::OrganisationNotFound(id));
             }
-            authorize(who, party, id, &command, &loaded.state)?;
-            if let (C::Verify { .. }, Some(registered)) = (&command, &loaded.state.registration) {
+            authorize(who, party, id, command, &loaded.state)?;
+            if let (C::Verify { .. }, Some(registered)) = (command, &loaded.state.registration) {
                 self.check_number_held(party, id, &registered.registration_number)
                     .await?;
             }
             let events = decide(&loaded.state, command.clone())?;
-            let data = events
-                .iter()
-                .map(OrganisationEvent::to_data)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let mut changes = vec![AggregateChange {
-                aggregate: aggregate.clone(),
-                expected: loaded.position,
-                events: data,
-            }];
+            let mut changes = vec![change(aggregate, loaded.position, &events)?];
             if let C::Register {
                 registration_number,
                 ..
-            } = &command
+            } = command
             {
                 changes.push(self.reserve_number(party, id, registration_number).await?);
             }
-            let commit = commit_by(who, command_id, changes);
-            match self.log.append(commit).await {
-                Ok(done) => {
-                    if let Some((_, pos)) = done.positions.iter().find(|(a, _)| *a == aggregate) {
-                        let mut next = LoadedOrganisation {
-                            state: events.iter().fold(loaded.state, evolve),
-                            position: ExpectedPosition::At(*pos),
-                            applied: loaded.applied,
-                        };
-                        next.applied.insert(command_id, done.last_sequence);
-                        self.organisations.put(&aggregate, next);
-                    }
-                    let names = events.iter().map(OrganisationEvent::event_type).collect();
-                    return Ok(accepted(names, done.position(), false).receipt(&done));
-                }
-                Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(accepted(
-                        vec![],
-                        ecites_events::Position::new(party, sequence),
-                        true,
-                    ));
-                }
-                // Moved on meanwhile: the next load sees the log's last sequence and rereads.
-                Err(AppendError::Conflict { .. }) => {}
-                Err(e) => return Err(HandlerError::Append(e)),
-            }
-        }
-        Err(HandlerError::Contended)
+            let names = events.iter().map(OrganisationEvent::event_type).collect();
+            let remember: Remember = Box::new(move |done, _| {
+                let Some((_, pos)) = done.positions.iter().find(|(a, _)| a == aggregate) else {
+                    return;
+                };
+                let mut next = LoadedOrganisation {
+                    state: events.iter().fold(loaded.state, evolve),
+                    position: ExpectedPosition::At(*pos),
+                    applied: loaded.applied,
+                };
+                next.applied.insert(command_id, done.last_sequence);
+                self.organisations.put(aggregate, next);
+            });
+            Ok(Try::Write {
+                changes,
+                events: names,
+                remember,
+            })
+        };
+        let run = Run {
+            who,
+            party,
+            command_id,
+            id,
+        };
+        // Moved on meanwhile: the next load sees the log's last sequence and rereads.
+        self.execute(run, decide, || {}).await
     }
 
     /// The reservation aggregate of `written` in `party`.
@@ -320,9 +299,9 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             }
             .into());
         }
-        let organisation = organisation_ref(party, id);
-        for _ in 0..super::ATTEMPTS {
-            let loaded = self.load_organisation(&organisation).await?;
+        let organisation = &organisation_ref(party, id);
+        let decide = || async move {
+            let loaded = self.load_organisation(organisation).await?;
             let Some(registration) = loaded
                 .state
                 .registration
@@ -335,7 +314,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             let aggregate = Self::reservation_ref(party, &written)?;
             let last = self.load_reservation(&aggregate).await?;
             if let Some(sequence) = last.applied.get(&command_id) {
-                return Ok(Accepted::duplicate(id, party, *sequence));
+                return Ok(Try::Applied(*sequence));
             }
             let event = registration_number::release(
                 last.state.as_ref(),
@@ -345,27 +324,21 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 reason,
             )
             .map_err(crate::domain::organisation::OrganisationError::from)?;
-            let data = EventData::from_payload(&event)
-                .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let changes = vec![AggregateChange {
-                aggregate,
-                expected: last.position,
-                events: vec![data],
-            }];
-            match self.log.append(commit_by(who, command_id, changes)).await {
-                Ok(done) => {
-                    let names = vec![RegistrationNumberReleased::EVENT_TYPE];
-                    return Ok(Accepted::new(id, names, done.position()).receipt(&done));
-                }
-                Err(AppendError::Duplicate { sequence, .. }) => {
-                    return Ok(Accepted::duplicate(id, party, sequence));
-                }
-                // Released or reserved meanwhile: the next attempt rereads and decides again.
-                Err(AppendError::Conflict { .. }) => {}
-                Err(e) => return Err(HandlerError::Append(e)),
-            }
-        }
-        Err(HandlerError::Contended)
+            let released = [Reservation::Released(event)];
+            let changes = vec![change(&aggregate, last.position, &released)?];
+            Ok(Try::write(
+                changes,
+                vec![RegistrationNumberReleased::EVENT_TYPE],
+            ))
+        };
+        let run = Run {
+            who,
+            party,
+            command_id,
+            id,
+        };
+        // Released or reserved meanwhile: the next attempt rereads and decides again.
+        self.execute(run, decide, || {}).await
     }
 
     /// [`may_file_for`] against the organisation as the log has it now.

@@ -7,13 +7,11 @@
 //! direct get) and folds the events again only when it moved.
 
 use super::auth::{Denied, Principal, Role};
-use super::{commit_by, Accepted, CommandHandler, HandlerError};
+use super::execute::{change, Remember, Run, Try};
+use super::{Accepted, CommandHandler, HandlerError};
 use crate::domain::context::PartySettings;
 use crate::domain::party_config::{decide, evolve, PartyConfigCommand, PartyConfigEvent};
-use ecites_events::{
-    AggregateChange, AggregateRef, AppendError, EventAppender, EventReader, ExpectedPosition,
-    PartyCode,
-};
+use ecites_events::{AggregateRef, EventAppender, EventReader, ExpectedPosition, PartyCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -135,48 +133,44 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         command: PartyConfigCommand,
     ) -> Result<Accepted<()>, HandlerError> {
         authorize(who, party, &command)?;
-        let aggregate = config_ref(party);
-        let duplicate = |sequence: u64| Accepted::duplicate((), party, sequence);
-        for _ in 0..super::ATTEMPTS {
+        let aggregate = &config_ref(party);
+        let command = &command;
+        let decide = || async move {
             let loaded = self.load_config(party).await?;
             if let Some(sequence) = loaded.applied.get(&command_id) {
-                return Ok(duplicate(*sequence));
+                return Ok(Try::Applied(*sequence));
             }
             let events = decide(&loaded.settings, command.clone())?;
-            let data = events
-                .iter()
-                .map(PartyConfigEvent::to_data)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| HandlerError::Append(AppendError::Encoding(e.to_string())))?;
-            let change = AggregateChange {
-                aggregate: aggregate.clone(),
-                expected: loaded.position,
-                events: data,
-            };
-            let commit = commit_by(who, command_id, vec![change]);
-            match self.log.append(commit).await {
-                Ok(done) => {
-                    if let Some((_, pos)) = done.positions.iter().find(|(a, _)| *a == aggregate) {
-                        let settings = events.iter().fold((*loaded.settings).clone(), evolve);
-                        let mut next = LoadedConfig {
-                            settings: Arc::new(settings),
-                            position: ExpectedPosition::At(*pos),
-                            ..loaded
-                        };
-                        next.applied.insert(command_id, done.last_sequence);
-                        self.party_config.put(party, next);
-                    }
-                    let names = events.iter().map(PartyConfigEvent::event_type).collect();
-                    return Ok(Accepted::new((), names, done.position()).receipt(&done));
-                }
-                Err(AppendError::Duplicate { sequence, .. }) => return Ok(duplicate(sequence)),
-                // Changed meanwhile (e.g. through another instance): the next load sees the
-                // log's last sequence, folds again and the command is decided on that.
-                Err(AppendError::Conflict { .. }) => {}
-                Err(e) => return Err(HandlerError::Append(e)),
-            }
-        }
-        Err(HandlerError::Contended)
+            let changes = vec![change(aggregate, loaded.position, &events)?];
+            let names = events.iter().map(PartyConfigEvent::event_type).collect();
+            let remember: Remember = Box::new(move |done, _| {
+                let Some((_, pos)) = done.positions.iter().find(|(a, _)| a == aggregate) else {
+                    return;
+                };
+                let settings = events.iter().fold((*loaded.settings).clone(), evolve);
+                let mut next = LoadedConfig {
+                    settings: Arc::new(settings),
+                    position: ExpectedPosition::At(*pos),
+                    ..loaded
+                };
+                next.applied.insert(command_id, done.last_sequence);
+                self.party_config.put(party, next);
+            });
+            Ok(Try::Write {
+                changes,
+                events: names,
+                remember,
+            })
+        };
+        let run = Run {
+            who,
+            party,
+            command_id,
+            id: (),
+        };
+        // Changed meanwhile (e.g. through another instance): the next load sees the log's
+        // last sequence, folds again and the command is decided on that.
+        self.execute(run, decide, || {}).await
     }
 }
 
