@@ -20,14 +20,8 @@ pub struct Counter {
     pub last: u64,
 }
 
-/// A permit as folded from its events, with the command ids already applied to it (so that a
-/// retried command is recognised before it is decided again).
-#[derive(Clone, Debug)]
-pub struct Loaded {
-    pub state: PermitState,
-    pub position: ExpectedPosition,
-    pub applied: HashMap<uuid::Uuid, u64>,
-}
+/// A permit as folded from its events.
+pub type Loaded = Folded<PermitState>;
 
 /// Recently used permit states with the position they were folded up to.
 pub struct Cache {
@@ -116,7 +110,9 @@ pub struct Step<E> {
     pub occurred_at: time::OffsetDateTime,
 }
 
-/// An aggregate folded from the log: its state, its position, and the command ids applied.
+/// An aggregate folded from the log: its state, its position, and the command ids already
+/// applied to it (so that a retried command is recognised before it is decided again).
+#[derive(Clone, Debug)]
 pub struct Folded<S> {
     pub state: S,
     pub position: ExpectedPosition,
@@ -207,7 +203,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
         if let Some(hit) = self.cache.get(aggregate) {
             return Ok(hit);
         }
-        let f = self
+        let loaded = self
             .fold_log(
                 aggregate,
                 PermitState::default(),
@@ -215,13 +211,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 |s, step| evolve(s, &step.event),
             )
             .await?;
-        let (state, position, applied) = (f.state, f.position, f.applied);
-        let loaded = Loaded {
-            state,
-            position,
-            applied,
-        };
-        if position != ExpectedPosition::New {
+        if loaded.position != ExpectedPosition::New {
             self.cache.put(aggregate, loaded.clone());
         }
         Ok(loaded)

@@ -21,16 +21,10 @@ use ecites_events::{
     AggregateChange, AggregateRef, AppendError, EventAppender, EventData, EventReader,
     ExpectedPosition, PartyCode,
 };
-use std::collections::HashMap;
 use uuid::Uuid;
 
-/// An organisation as folded from its events, with the command ids already applied to it.
-#[derive(Clone, Debug)]
-pub struct LoadedOrganisation {
-    pub state: OrganisationState,
-    pub position: ExpectedPosition,
-    applied: HashMap<Uuid, u64>,
-}
+/// An organisation as folded from its events.
+pub type LoadedOrganisation = Folded<OrganisationState>;
 
 /// Organisation states seen recently. Every use first asks the log for the aggregate's last
 /// sequence: a permit command never writes to the organisation, so without that check a
@@ -116,7 +110,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 return Ok(hit);
             }
         }
-        let f = self
+        let loaded = self
             .fold_log(
                 aggregate,
                 OrganisationState::default(),
@@ -124,13 +118,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
                 |s, step| evolve(s, &step.event),
             )
             .await?;
-        let (state, position, applied) = (f.state, f.position, f.applied);
-        let loaded = LoadedOrganisation {
-            state,
-            position,
-            applied,
-        };
-        if position != ExpectedPosition::New {
+        if loaded.position != ExpectedPosition::New {
             self.organisations.put(aggregate, loaded.clone());
         }
         Ok(loaded)
