@@ -106,7 +106,7 @@ run_tests() {
         ECITES_STREAM_PREFIX="${tag^^}" ECITES_SUBJECT_PREFIX="$tag" \
         ECITES_LISTEN="127.0.0.1:$port" ECITES_PROJECTOR_LISTEN="127.0.0.1:0"
     "$bin" keys generate --party LK >/dev/null
-    "$bin" demo seed --party LK >/dev/null
+    "$bin" demo seed --party LK --without-trade >/dev/null
     "$bin" serve >"$artifacts/server.log" 2>&1 &
     pid=$!
     local base="http://127.0.0.1:$port" tick

@@ -38,7 +38,8 @@ ecites demo seed --party "$PARTY"
 cat <<MSG
 
 eCITES ledger (dev) for Party $PARTY
-  web UI:        http://$ECITES_LISTEN/query/ui/login
+  web UI:        http://$ECITES_LISTEN/query/ui/login  (Party $PARTY; try officer, signatory,
+                 customs, admin or trader: a year of demo trade is already there)
   health:        http://$ECITES_LISTEN/health
   command API:   http://$ECITES_LISTEN/api/openapi.json
   query API:     http://$ECITES_LISTEN/query/api/openapi.json

@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod demo;
 mod hardening;
 mod keys;
 pub mod logging;
@@ -122,6 +123,10 @@ enum DemoCommand {
     Seed {
         #[arg(long, default_value = "LK")]
         party: String,
+        /// Only the users and the verified organisation, no year of trade (the browser
+        /// journeys start from a Party's first application).
+        #[arg(long)]
+        without_trade: bool,
     },
 }
 
@@ -190,7 +195,11 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
         Command::Restore(args) => projector::restore(&config, args, out).await,
         Command::Witness(args) => witness::run(args, out).await,
         Command::Demo {
-            command: DemoCommand::Seed { party },
+            command:
+                DemoCommand::Seed {
+                    party,
+                    without_trade,
+                },
         } => {
             let party = party.parse()?;
             party::provision(
@@ -202,6 +211,9 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
             .await?;
             admin::demo_users(&config, party, out)?;
             admin::demo_organisation(&config, party, out).await?;
+            if !without_trade {
+                demo::seed(&config, party, out).await?;
+            }
             Ok(0)
         }
         Command::Keys { .. } | Command::Schemas { .. } | Command::Users { .. } => {
