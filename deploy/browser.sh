@@ -14,7 +14,7 @@
 # serves on a free loopback port, runs `node ui-tests/journey.mjs <base URL>` then
 # `node ui-tests/admin.mjs <base URL>` and stops the server. The server's live Species+ source
 # is a stand-in admin.mjs serves on another free port from the recorded answers in
-# shared/fixtures/speciesplus (SPECIESPLUS_FIXTURES). Screenshots go to ui-tests/artifacts/
+# fixtures/speciesplus (SPECIESPLUS_FIXTURES). Screenshots go to ui-tests/artifacts/
 # (git-ignored); the server log is kept there.
 set -euo pipefail
 
@@ -100,7 +100,7 @@ run_tests() {
     spp_port="$(free_port)"
     export ECITES_SPECIESPLUS_URL="http://127.0.0.1:$spp_port/api/v1" \
         ECITES_SPECIESPLUS_TOKEN="ui-test-token-$tag" ECITES_SPECIESPLUS_PORT="$spp_port" \
-        SPECIESPLUS_FIXTURES="${SPECIESPLUS_FIXTURES:-$REPO_ROOT/../shared/fixtures/speciesplus/bodies}"
+        SPECIESPLUS_FIXTURES="${SPECIESPLUS_FIXTURES:-$REPO_ROOT/fixtures/speciesplus/bodies}"
     export ECITES_KEYS_DIR="$work/keys" ECITES_USERS_FILE="$work/users.json" \
         ECITES_DOCUMENTS_DIR="$work/documents" ECITES_DATABASE_URL="$db_url" \
         ECITES_STREAM_PREFIX="${tag^^}" ECITES_SUBJECT_PREFIX="$tag" \

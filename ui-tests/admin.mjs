@@ -6,7 +6,7 @@
 // The server's Party LK is seeded with `ecites demo seed` and its live Species+ source points
 // at a stand-in this script serves (ECITES_SPECIESPLUS_PORT, token ECITES_SPECIESPLUS_TOKEN)
 // from the recorded Species+ answers (SPECIESPLUS_FIXTURES, the bodies of
-// shared/fixtures/speciesplus). Screenshots go to ui-tests/artifacts/admin-*.png.
+// fixtures/speciesplus). Screenshots go to ui-tests/artifacts/admin-*.png.
 //
 // The admin adds an officer (who sets a password with the one-time link and signs in), changes
 // the fee schedule (an amount with too many decimals is refused naming its field), sets a
@@ -284,7 +284,7 @@ let standIn = null;
 try {
   const port = Number(process.env.ECITES_SPECIESPLUS_PORT);
   const token = process.env.ECITES_SPECIESPLUS_TOKEN;
-  const fixtures = process.env.SPECIESPLUS_FIXTURES || join(here, '../../shared/fixtures/speciesplus/bodies');
+  const fixtures = process.env.SPECIESPLUS_FIXTURES || join(here, '../fixtures/speciesplus/bodies');
   assert.ok(port && token, 'ECITES_SPECIESPLUS_PORT and ECITES_SPECIESPLUS_TOKEN (deploy/browser.sh sets them)');
   standIn = await speciesPlus(port, token, fixtures);
   const admin = await signIn('admin');

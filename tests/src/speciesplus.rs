@@ -1,4 +1,4 @@
-//! The Species+ fixtures (recorded API answers in `shared/fixtures/speciesplus/bodies/`) and
+//! The Species+ fixtures (recorded API answers in `fixtures/speciesplus/bodies/`) and
 //! a local stand-in for the Species+ API that serves them over real HTTP: it pages, checks
 //! the token, and can throttle or fail on cue so that the client's retries can be counted.
 
@@ -18,7 +18,7 @@ pub const ELEPHANT: u64 = 4521;
 pub const FIXTURE_TAXA: usize = 21;
 
 pub fn bodies() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/speciesplus/bodies")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/speciesplus/bodies")
 }
 
 pub fn body(name: &str) -> Value {

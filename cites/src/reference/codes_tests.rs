@@ -295,7 +295,7 @@ fn shipped_files_are_the_fixture_bytes() {
     let read = |path: String| std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let fixture = |rel: &str| {
         read(format!(
-            "{}/../../shared/fixtures/{rel}",
+            "{}/../fixtures/{rel}",
             env!("CARGO_MANIFEST_DIR")
         ))
     };

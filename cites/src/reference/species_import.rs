@@ -99,7 +99,7 @@ mod tests {
 
     fn body(name: &str) -> String {
         let path = format!(
-            "{}/../../shared/fixtures/speciesplus/bodies/{name}",
+            "{}/../fixtures/speciesplus/bodies/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

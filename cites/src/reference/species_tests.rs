@@ -4,7 +4,7 @@ use time::macros::date;
 
 fn body(name: &str) -> String {
     let path = format!(
-        "{}/../../shared/fixtures/speciesplus/bodies/{name}",
+        "{}/../fixtures/speciesplus/bodies/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -455,7 +455,7 @@ fn the_demo_list_parties_are_countries_and_the_file_is_the_fixture() {
     }
     let fixture = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/demo/species-demo.csv"
+        "/../fixtures/demo/species-demo.csv"
     ))
     .unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@ use time::macros::date;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/speciesplus/"
+    "/../fixtures/speciesplus/"
 );
 
 fn read(rel: &str) -> String {

@@ -1,4 +1,4 @@
-//! The CITES rules catalogue (`../shared/reference/rules.md`): one named function per rule,
+//! The CITES rules catalogue (`docs/reference/rules.md`): one named function per rule,
 //! each with its stable id and the article or resolution it comes from.
 //!
 //! A rule returns findings: a refusal stops the command and nothing is written; a warning is

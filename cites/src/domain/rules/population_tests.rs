@@ -151,7 +151,7 @@ fn given_an_annotation_that_cannot_be_read_then_the_strictest_listing_applies_wi
 
 fn fixture(name: &str) -> String {
     let path = format!(
-        "{}/../../shared/fixtures/speciesplus/bodies/{name}",
+        "{}/../fixtures/speciesplus/bodies/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
