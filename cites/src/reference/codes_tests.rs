@@ -293,12 +293,7 @@ fn validation_sees_gaps_against_the_domain_codes() {
 #[test]
 fn shipped_files_are_the_fixture_bytes() {
     let read = |path: String| std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let fixture = |rel: &str| {
-        read(format!(
-            "{}/../fixtures/{rel}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-    };
+    let fixture = |rel: &str| read(format!("{}/../fixtures/{rel}", env!("CARGO_MANIFEST_DIR")));
     let shipped = |name: &str| {
         read(format!(
             "{}/../schemas/codes/{name}",

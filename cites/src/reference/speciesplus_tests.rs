@@ -1,10 +1,7 @@
 use super::*;
 use time::macros::date;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/speciesplus/"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/speciesplus/");
 
 fn read(rel: &str) -> String {
     let path = format!("{FIXTURES}{rel}");
