@@ -59,8 +59,9 @@ install() {
     fi
     command -v node >/dev/null 2>&1 || die "node is required (apt-get install nodejs npm)"
     command -v npm >/dev/null 2>&1 || die "npm is required (apt-get install npm)"
-    if [[ ! -f "$UI_TESTS/node_modules/playwright-core/package.json" ]]; then
-        log "installing playwright-core with npm"
+    if [[ ! -f "$UI_TESTS/node_modules/playwright-core/package.json" \
+        || ! -f "$UI_TESTS/node_modules/axe-core/axe.min.js" ]]; then
+        log "installing playwright-core and axe-core with npm"
         (cd "$UI_TESTS" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
     fi
     chromium_path || die "chromium is not installed"

@@ -13,6 +13,7 @@
 // quota, adds a domestic measure and runs a species import to completion with its progress on
 // screen; the new officer opens the trade report and downloads its CSV.
 
+import { audit } from './axe.mjs';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -90,7 +91,8 @@ async function shot(page, name) {
   step += 1;
   const file = join(artifacts, `admin-${String(step).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  console.log(`  ✓ ${name} (${file})`);
+  await audit(page, name);
+  console.log(`  ✓ ${name} (${file}; axe: no serious or critical violation)`);
 }
 
 async function signIn(user, password = PASSWORD, viewport = { width: 1280, height: 900 }) {

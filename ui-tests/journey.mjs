@@ -6,6 +6,7 @@
 // with `ecites demo seed` (deploy/browser.sh test does all of that). Screenshots of every step
 // go to ui-tests/artifacts/. Exits non-zero on the first failed expectation.
 
+import { audit, audited } from './axe.mjs';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -46,7 +47,8 @@ async function shot(page, name) {
   step += 1;
   const file = join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  console.log(`  ✓ ${name} (${file})`);
+  await audit(page, name);
+  console.log(`  ✓ ${name} (${file}; axe: no serious or critical violation)`);
 }
 
 /** A signed-in page of `user`, in its own browser context (its own cookies). */
@@ -332,6 +334,7 @@ async function appendixIIExport() {
   await shot(page, 'auditor-dashboard');
 
   for (const c of [trader, officer, sa, signatory, customs, auditor]) await c.context.close();
+  return id;
 }
 
 async function appendixICommercialRefused() {
@@ -527,13 +530,45 @@ async function signInRefused() {
   await context.close();
 }
 
+/** Every kind of page at 375 px in each language, checked by axe (the journeys above run in
+ * English at their own sizes). */
+async function accessibilityTour(permitId) {
+  console.log('Accessibility: every kind of page at 375 px in English, French and Spanish');
+  const pages = {
+    officer: ['', '/find?number=LK', `/permits/${permitId}`, `/permits/${permitId}/timeline`, '/organisations',
+      '/dashboard', '/reports/trade', '/reports/national'],
+    trader: ['', '/apply', '/organisation', `/permits/${permitId}`],
+    customs: ['', `/permits/${permitId}`],
+    admin: ['/admin', '/admin/users', '/admin/fees', '/admin/quotas', '/admin/measures', '/admin/species'],
+  };
+  for (const lang of ['en', 'fr', 'es']) {
+    for (const [user, paths] of Object.entries(pages)) {
+      const { context, page } = await signIn(user, { width: 375, height: 812 });
+      for (const path of paths) {
+        const sep = path.includes('?') ? '&' : '?';
+        await page.goto(`${base}/query/ui/${PARTY}${path}${sep}lang=${lang}`);
+        await page.locator('main#content').waitFor();
+        await audit(page, `${user} ${path || '/'} (${lang}, 375 px)`);
+      }
+      await context.close();
+    }
+    const login = await browser.newContext({ viewport: { width: 375, height: 812 } });
+    const page = await login.newPage();
+    await page.goto(`${base}/query/ui/login?party=${PARTY}&lang=${lang}`);
+    await audit(page, `sign-in (${lang}, 375 px)`);
+    await login.close();
+  }
+  console.log(`  ✓ ${audited.length} pages checked by axe in all: no serious or critical violation`);
+}
+
 let failed = false;
 try {
   await signInRefused();
-  await appendixIIExport();
+  const permitId = await appendixIIExport();
   await appendixICommercialRefused();
   await organisationAndPayments();
   await newTraderRegisters();
+  await accessibilityTour(permitId);
   assert.deepEqual(cspViolations, [], 'the Content-Security-Policy blocked nothing');
   console.log('ui-tests: every journey passed');
 } catch (e) {

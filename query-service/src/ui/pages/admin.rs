@@ -165,7 +165,7 @@ fn users_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, users: &[UserEntry]) 
     };
     html! {
         p.hint { (a.users_intro) }
-        div.scroll { table.list #users {
+        div.scroll tabindex="0" { table.list #users {
             thead { tr {
                 th scope="col" { (t.user_id) } th scope="col" { (a.role) }
                 th scope="col" { (t.organisation) } th scope="col" { (t.status) }

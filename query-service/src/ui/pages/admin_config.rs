@@ -96,7 +96,7 @@ fn fees_body(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, c: &Value) -> Markup {
     };
     html! {
         p.hint { (a.fees_intro) }
-        div.scroll { table.list #fee-schedule {
+        div.scroll tabindex="0" { table.list #fee-schedule {
             thead { tr {
                 th scope="col" { "#" } th scope="col" { (t.document_type) } th scope="col" { (t.appendix) }
                 th scope="col" { (a.base_fee) } th scope="col" { (a.per_line) } th scope="col" { (a.express) }
@@ -272,7 +272,7 @@ fn national_list(ui: &Ui, ctx: &Ctx, t: &Text, a: &AdminText, list: &Value) -> M
         h2 { (a.national_list) }
         p.hint { (a.national_list_intro) }
         @if items.is_empty() { p.empty { (a.no_national_list) } }
-        @else { div.scroll { table.list #national-list {
+        @else { div.scroll tabindex="0" { table.list #national-list {
             thead { tr { th scope="col" { (t.species) } th scope="col" { (t.note) } th scope="col" { (t.actions) } } }
             tbody { @for n in items {
                 @let taxon = txt(&n["taxon_id"]);

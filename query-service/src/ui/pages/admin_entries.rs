@@ -67,7 +67,7 @@ pub(super) fn national_entries(ui: &Ui, ctx: &Ctx, t: &Text, lang: Lang, list: &
         h2 { (e.title) }
         p.hint { (e.intro) }
         @if items.is_empty() { p.empty { (e.none) } }
-        @else { div.scroll { table.list #national-entries {
+        @else { div.scroll tabindex="0" { table.list #national-entries {
             thead { tr {
                 th scope="col" { (e.entry_id) } th scope="col" { (e.kind) } th scope="col" { (t.species) }
                 th scope="col" { (e.notification) } th scope="col" { (e.starts_on) } th scope="col" { (e.ends_on) }

@@ -72,7 +72,7 @@ fn quotas_body(
             button type="submit" { (t.show) }
         }
         @if items.is_empty() { p.empty { (a.no_quotas) } }
-        @else { div.scroll { table.list #quotas {
+        @else { div.scroll tabindex="0" { table.list #quotas {
             thead { tr {
                 th scope="col" { (a.quota_id) } th scope="col" { (t.species) } th scope="col" { (t.term) }
                 th scope="col" { (t.unit) } th scope="col" { (t.source) } th scope="col" { (a.annual) }

@@ -142,7 +142,7 @@ fn history_body(ui: &Ui, ctx: &Ctx, lang: Lang, v: &Value, at: &At<'_>) -> (Stri
             }
         }
         h2 { (t.lines) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.list #history-lines {
                 thead { tr {
                     th scope="col" { (t.line) }

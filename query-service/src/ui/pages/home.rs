@@ -105,7 +105,7 @@ fn permit_table(ui: &Ui, ctx: &Ctx, t: &Text, items: &Value, empty: &str) -> Mar
         @if items.is_empty() {
             p.empty { (empty) }
         } @else {
-            div.scroll {
+            div.scroll tabindex="0" {
                 table.list {
                     thead { tr {
                         th scope="col" { (t.permit) }

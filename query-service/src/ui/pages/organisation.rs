@@ -102,7 +102,7 @@ pub(in crate::ui) async fn organisations(
 fn organisations_table(ui: &Ui, ctx: &Ctx, lang: Lang, items: &[Value]) -> Markup {
     let (t, tt) = (text(lang), trader_text(lang));
     html! {
-        div.scroll {
+        div.scroll tabindex="0" {
             table.list #organisations {
                 thead { tr {
                     th scope="col" { (tt.organisation_name) }
@@ -269,7 +269,7 @@ fn members_section(
     let (t, tt) = (text(lang), trader_text(lang));
     html! {
         h2 { (tt.users_and_agents) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.list #members {
                 thead { tr {
                     th scope="col" { (t.user_id) }

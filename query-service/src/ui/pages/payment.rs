@@ -157,7 +157,7 @@ pub(super) async fn history(ui: &Ui, ctx: &Ctx, lang: Lang, id: &str) -> Result<
     Ok(html! {
         @if !items.is_empty() {
             h3 { (tt.payments) }
-            div.scroll {
+            div.scroll tabindex="0" {
                 table.list #payments {
                     thead { tr {
                         th scope="col" { (tt.payment_method) }

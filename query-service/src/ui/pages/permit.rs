@@ -177,7 +177,7 @@ async fn permit_body(
             }
         }
         h2 { (t.lines) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.list #lines-table {
                 thead { tr {
                     th scope="col" { (t.line) }
@@ -274,7 +274,7 @@ async fn permit_body(
 /// and outcome (said in words, not only by colour).
 fn rule_checks(t: &Text, tt: &TraderText, checks: &[Value]) -> Markup {
     html! {
-        div.scroll {
+        div.scroll tabindex="0" {
             table.list #rule-checks {
                 thead { tr {
                     th scope="col" { (t.rule) }
@@ -343,7 +343,7 @@ fn reexports(lines: &[Value], lang: Lang) -> Markup {
     };
     html! {
         h2 { (tr.reexports_title) }
-        div.scroll { table.list #reexports {
+        div.scroll tabindex="0" { table.list #reexports {
             thead { tr {
                 th scope="col" { "#" } th scope="col" { (tr.reexport_held) }
                 th scope="col" { (tr.reexported) } th scope="col" { (tr.import_left) }

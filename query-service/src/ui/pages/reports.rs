@@ -238,7 +238,7 @@ fn trade_table(t: &Text, a: &AdminText, lang: Lang, r: &Value) -> Markup {
     };
     html! {
         @if rows.is_empty() { p.empty #trade-empty { (t.no_data) } }
-        @else { div.scroll { table.list #trade-table {
+        @else { div.scroll tabindex="0" { table.list #trade-table {
             caption { (a.trade_caption) }
             thead { tr {
                 @for g in &groups { th scope="col" { (a.group_name(g)) } }
@@ -336,7 +336,7 @@ pub(in crate::ui) async fn national_report(
             }
             p { a.button #national-csv href=(csv) download { (a.download_csv) } }
             @if rows.is_empty() { p.empty { (a.no_national_list) } }
-            @else { div.scroll { table.list #national-table {
+            @else { div.scroll tabindex="0" { table.list #national-table {
                 thead { tr {
                     th scope="col" { (t.species) } th scope="col" { (t.note) } th scope="col" { (t.term) }
                     th scope="col" { (t.unit) } th scope="col" { (a.lines) } th scope="col" { (t.quantity) }

@@ -18,7 +18,7 @@ pub(in crate::ui) async fn timeline(
             p #timeline-summary class=(if all_ok { "banner good" } else { "banner bad" }) role="status" {
                 (if all_ok { t.all_events_verified } else { t.some_events_not_verified })
             }
-            div.scroll {
+            div.scroll tabindex="0" {
                 table.list #timeline {
                     thead { tr {
                         th scope="col" { (t.version) }
