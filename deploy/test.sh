@@ -67,6 +67,10 @@ fi
 # Debian's chromium and playwright-core when missing; screenshots in ui-tests/artifacts/).
 step browser "$REPO_ROOT/deploy/browser.sh" test
 
+# Both OpenAPI documents against a fresh `ecites serve` with a demo year: no 5xx, every answer
+# as documented (installs schemathesis from PyPI into .venv/ when missing).
+step schemathesis "$REPO_ROOT/deploy/schemathesis.sh"
+
 if ((${#failed[@]})); then
     printf '\ndeploy/test.sh: failed steps: %s\n' "${failed[*]}" >&2
     exit 1

@@ -35,7 +35,11 @@ fn op(summary: &str, mut params: Vec<Value>) -> Value {
             "401": {"$ref": "#/components/responses/problem"},
             "403": {"$ref": "#/components/responses/problem"},
             "404": {"$ref": "#/components/responses/problem"},
-            "503": {"description": "the read model did not reach X-Ecites-Position in time (Retry-After: 1)"}
+            "413": {"$ref": "#/components/responses/problem"},
+            "415": {"$ref": "#/components/responses/problem"},
+            "422": {"$ref": "#/components/responses/problem"},
+            "429": {"$ref": "#/components/responses/problem"},
+            "503": {"$ref": "#/components/responses/problem", "description": "the read model did not reach X-Ecites-Position in time (Retry-After: 1)"}
         }
     }})
 }
@@ -224,6 +228,8 @@ pub fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "eCITES ledger query API", "version": env!("CARGO_PKG_VERSION")},
+        // The paths are the router's own; `ecites serve` mounts it under /query.
+        "servers": [{"url": "/query"}],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -69,6 +69,8 @@ pub fn harden(app: Router, h: Hardening) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        // Outside the limits and the timeout, so their answers become problems too.
+        .layer(axum::middleware::from_fn(super::api_problems::api_problems))
         .layer(axum::middleware::from_fn(
             move |req: Request, next: Next| {
                 let h = h.clone();

@@ -2,6 +2,7 @@
 //! loads the configuration and dispatches.
 
 mod admin;
+mod api_problems;
 mod audit;
 mod demo;
 mod hardening;

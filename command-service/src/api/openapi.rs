@@ -25,13 +25,20 @@ pub fn document() -> Value {
         "events": {"type": "array", "items": {"type": "string"}},
         "position": {"type": "string", "description": "read-your-writes token `<ISO2>:<sequence>`"},
         "duplicate": {"type": "boolean"}}});
+    // Every error answer is a problem document (handlers' refusals, extractors' rejections
+    // and the framework's own answers alike: `ecites serve` turns the latter into problems).
+    let problem_answer = |what: &str| json!({"description": what, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
     let errors = json!({
-        "400": {"description": "malformed body", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-        "401": {"description": "not logged in"},
-        "403": {"description": "role or organisation not allowed"},
-        "404": {"description": "no such permit"},
-        "409": {"description": "not possible in the current state"},
-        "422": {"description": "refused by CITES rules", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        "400": problem_answer("malformed body, path or query parameter"),
+        "401": problem_answer("not logged in"),
+        "403": problem_answer("role or organisation not allowed"),
+        "404": problem_answer("no such permit, organisation, account or Party"),
+        "409": problem_answer("not possible in the current state"),
+        "413": problem_answer("body too large"),
+        "415": problem_answer("body is not application/json"),
+        "422": problem_answer("refused by CITES rules"),
+        "429": problem_answer("too many failed attempts (Retry-After)"),
+        "503": problem_answer("the log or the service did not answer in time; try again")
     });
     let mut paths = serde_json::Map::new();
     paths.insert("/api/login".into(), json!({"post": {"summary": "Log in; returns a bearer token",
@@ -81,8 +88,12 @@ pub fn document() -> Value {
     super::documents::openapi_paths(&mut paths);
     super::admin_users::openapi_paths(&mut paths);
     super::species_import::openapi_paths(&mut paths);
-    for p in paths.values_mut() {
-        if let Some(op) = p.get_mut("post").and_then(Value::as_object_mut) {
+    for (path, item) in paths.iter_mut() {
+        let Some(p) = item.as_object_mut() else {
+            continue;
+        };
+        p.insert("parameters".into(), path_parameters(path));
+        for op in p.values_mut().filter_map(Value::as_object_mut) {
             let responses = op.entry("responses").or_insert_with(|| json!({}));
             if let (Some(r), Some(e)) = (responses.as_object_mut(), errors.as_object()) {
                 for (k, v) in e {
@@ -100,6 +111,25 @@ pub fn document() -> Value {
             "schemas": {"ApplicationForm": form, "Problem": problem, "Accepted": accepted, "Finding": finding}
         }
     })
+}
+
+/// The parameters the path template names (`{party}`, `{id}`, …), each required.
+fn path_parameters(path: &str) -> Value {
+    let names = path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'));
+    let params: Vec<Value> = names
+        .map(|name| {
+            let schema = match name {
+                "party" => json!({"type": "string", "description": "ISO 3166 alpha-2 code of the Party", "pattern": "^[A-Z]{2}$"}),
+                "taxon_id" => json!({"type": "integer", "minimum": 0}),
+                "sha256" => json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+                _ => json!({"type": "string"}),
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect();
+    Value::Array(params)
 }
 
 /// The summary of a permit action; the fields that are easy to miss are named.
