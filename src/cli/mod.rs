@@ -8,6 +8,7 @@ mod demo;
 mod hardening;
 mod keys;
 pub mod logging;
+mod metrics;
 mod party;
 mod projector;
 pub mod serve;

@@ -239,7 +239,31 @@ pub async fn app(
     };
     let metrics = MetricsReaders {
         token: metrics_token,
-        sessions: api_sessions,
+        sessions: api_sessions.clone(),
+    };
+    let http_metrics = super::metrics::HttpMetrics::new();
+    let all_metrics = {
+        let (http, status, api) = (http_metrics.clone(), status.clone(), api_sessions);
+        move || {
+            http.set_sessions(api.users.open_sessions());
+            let text = format!("{}\n{}", http.render(), status.prometheus());
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4",
+                )],
+                text,
+            )
+        }
+    };
+    let gate = {
+        let metrics = metrics.clone();
+        axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let metrics = metrics.clone();
+                async move { metrics.gate(req, next).await }
+            },
+        )
     };
     let app = Router::new()
         .route(
@@ -248,6 +272,14 @@ pub async fn app(
                 let status = health.clone();
                 async move { health_answer(&status) }
             }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let all = all_metrics.clone();
+                async move { all() }
+            })
+            .layer(gate),
         )
         .merge(ecites_projector::proofs::router(tree))
         .route(
@@ -268,7 +300,10 @@ pub async fn app(
         .nest(
             "/query",
             ecites_query::router(query).merge(ecites_query::ui::router(ui)),
-        );
+        )
+        .layer(axum::middleware::from_fn(move |req, next| {
+            super::metrics::observe(http_metrics.clone(), req, next)
+        }));
     Ok(super::logging::traced(super::hardening::harden(
         app, hardening,
     )))

@@ -283,10 +283,28 @@ async fn metrics_name_every_party_so_only_the_operator_reads_them() {
     sys.healthy(WAIT).await;
     let admin = sys.login("LK", "admin").await;
     let operator = sys.login("LK", "operator").await;
-    for token in [None, Some(admin.as_str()), Some("not-a-session")] {
-        let (status, out) = sys.call("GET", "/projector/metrics", token, None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{out}");
+    for path in ["/projector/metrics", "/metrics"] {
+        for token in [None, Some(admin.as_str()), Some("not-a-session")] {
+            let (status, out) = sys.call("GET", path, token, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {out}");
+        }
     }
+    // The whole service's metrics: its traffic by route template, its sessions, and the
+    // projector's gauges.
+    let (status, out) = sys.call("GET", "/metrics", Some(&operator), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let text = out.as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "ecites_http_requests_total{route=\"/api/login\",method=\"POST\",status=\"200\"}"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("ecites_sessions 2"), "{text}");
+    assert!(
+        text.contains("ecites_projection_following{projection=\"read_models\",party=\"KE\"} 1"),
+        "{text}"
+    );
     let (status, out) = sys
         .call("GET", "/projector/metrics", Some(&operator), None)
         .await;

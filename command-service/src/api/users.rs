@@ -456,6 +456,14 @@ impl Users {
         Ok(())
     }
 
+    /// How many sessions are live now (for the operator's metrics).
+    pub fn open_sessions(&self) -> usize {
+        let now = now_unix();
+        self.sessions.read().map_or(0, |s| {
+            s.values().filter(|s| s.live(now, self.lifetimes)).count()
+        })
+    }
+
     /// The session's user, while the session lives; using it keeps it from going idle.
     pub fn session(&self, token: &str) -> Option<Principal> {
         let sessions = self.sessions.read().ok()?;
