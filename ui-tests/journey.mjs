@@ -239,7 +239,11 @@ async function appendixIIExport() {
   assert.match(number, /^LK\/\d{4}\/\d{6}$/);
   const qr = (await page.locator('#qr-content').textContent()).trim();
   assert.match(qr, /\/query\/ui\/LK\/verify\?n=LK%2F\d{4}%2F\d{6}&h=[0-9a-f]{64}$/);
-  assert.equal(await page.locator('.qr-image svg').count(), 1, 'the QR code is drawn');
+  assert.equal(await page.locator('#qr-title ~ figure .qr-image svg').count(), 1, 'the QR code is drawn');
+  // The signed seal (issue #14): in the QR alphanumeric set, drawn as a second code.
+  const seal = (await page.locator('#seal-content').textContent()).trim();
+  assert.match(seal, /^CP1:[0-9A-Z $%*+\-./:]+$/);
+  assert.equal(await page.locator('#seal .qr-image svg').count(), 1, 'the seal is drawn');
   await shot(page, 'signatory-issued-with-qr');
 
   // Customs, on a phone, finds it by number and endorses less than permitted.

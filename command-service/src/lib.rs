@@ -5,7 +5,7 @@
 pub mod api;
 pub mod handler;
 
-pub use ecites_cites::{domain, reference};
+pub use ecites_cites::{domain, reference, seal};
 
 use axum::{routing::get, Json, Router};
 use serde_json::{json, Value};

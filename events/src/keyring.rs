@@ -113,6 +113,11 @@ impl Signer {
     pub fn verifying_key(&self) -> VerifyingKey {
         self.key.verifying_key()
     }
+    /// Signs a message that is not an event hash: a permit seal's COSE Sig_structure (always
+    /// longer than 32 bytes, and beginning with its CBOR context, so never an event's hash).
+    pub fn sign_message(&self, message: &[u8]) -> Signature {
+        self.key.sign(message)
+    }
 }
 
 impl fmt::Debug for Signer {

@@ -17,6 +17,7 @@ use ecites_command::domain::permit::{PermitCommand, PermitState};
 use ecites_command::domain::rules::data::{ApplicationForm, LineForm};
 use ecites_command::handler::auth::{Principal, Role};
 use ecites_command::handler::documents::{DocumentStore, Upload};
+use ecites_command::handler::seal::Sealers;
 use ecites_command::handler::{CommandHandler, HandlerError};
 use ecites_command::reference::species::SpeciesCatalogue;
 use ecites_command::reference::ReferenceData;
@@ -117,7 +118,8 @@ pub async fn seed(config: &Config, party: PartyCode, out: &mut dyn Write) -> any
     set_day(time::OffsetDateTime::now_utc().date());
     let store = KeyringStore::new(&config.keys_dir);
     let log = super::connect(config).await?;
-    log.set_signer(store.load(party)?.signer);
+    let signer = store.load(party)?.signer;
+    log.set_signer(signer.clone());
     let keys = PublicKeys::from_rings([&store.load_public(party)?]).map_err(anyhow::Error::msg)?;
     let catalogue = SpeciesCatalogue::demo()?;
     let report = species::import(&log, party, &keys, &catalogue, Progress::Hidden).await?;
@@ -126,6 +128,7 @@ pub async fn seed(config: &Config, party: PartyCode, out: &mut dyn Write) -> any
     let evidence = demo_evidence(&documents, party).await?;
     let handler = CommandHandler::new(log, keys, Arc::new(ReferenceData::demo()))
         .with_documents(documents)
+        .with_sealers(Sealers::new([signer]))
         .with_clock(seed_today);
     let mut settings = PartySettings::new(party);
     settings.currency = config.fee_currency.clone();

@@ -11,6 +11,7 @@ pub mod logging;
 mod metrics;
 mod party;
 mod projector;
+pub mod seal;
 pub mod serve;
 mod species;
 pub mod witness;
@@ -104,6 +105,11 @@ enum Command {
     Restore(projector::RestoreArgs),
     /// Witness other Parties' logs: co-sign their tree heads when consistent (issue #12).
     Witness(witness::WitnessArgs),
+    /// Permit seals (the signed QR content of a printed permit).
+    Seal {
+        #[command(subcommand)]
+        command: seal::SealCommand,
+    },
     /// Demo data for a local run.
     Demo {
         #[command(subcommand)]
@@ -178,6 +184,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Keys { command } => keys::run(&config, command, out),
+        Command::Seal { command } => seal::run(command, out),
         Command::Users { command } => admin::users(&config, command, out),
         Command::Schemas { command } => schemas(&config, command, out),
         command => runtime()?.block_on(run_async(config, command, out)),
@@ -218,7 +225,10 @@ async fn run_async(config: Config, command: Command, out: &mut dyn Write) -> any
             }
             Ok(0)
         }
-        Command::Keys { .. } | Command::Schemas { .. } | Command::Users { .. } => {
+        Command::Keys { .. }
+        | Command::Schemas { .. }
+        | Command::Users { .. }
+        | Command::Seal { .. } => {
             unreachable!("handled synchronously")
         }
     }

@@ -282,6 +282,16 @@ pub async fn app(
             .layer(gate),
         )
         .merge(ecites_projector::proofs::router(tree))
+        .route("/.well-known/ecites-keys.json", {
+            // What a third party pins to check seals offline (every key, retired ones too).
+            let published = Json(super::seal::PublishedKeys::from_rings(&rings));
+            get(move || async move {
+                (
+                    [(axum::http::header::CACHE_CONTROL, "public, max-age=3600")],
+                    published.clone(),
+                )
+            })
+        })
         .route(
             "/api/public-keys",
             get(move || async move { Json(rings.clone()) }),
@@ -395,7 +405,14 @@ async fn command_api(
     ));
     let documents = DocumentStore::open(&config.documents_dir)
         .with_context(|| format!("opening {}", config.documents_dir.display()))?;
-    let handler = CommandHandler::new(log, keys, reference).with_documents(documents);
+    let store = KeyringStore::new(&config.keys_dir);
+    let signers = parties
+        .iter()
+        .map(|p| store.load(*p).map(|ring| ring.signer))
+        .collect::<Result<Vec<_>, _>>()?;
+    let handler = CommandHandler::new(log, keys, reference)
+        .with_documents(documents)
+        .with_sealers(ecites_command::handler::seal::Sealers::new(signers));
     for party in parties {
         let mut settings = PartySettings::new(*party);
         settings.currency = config.fee_currency.clone();

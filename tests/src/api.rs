@@ -46,6 +46,7 @@ pub struct TestApiBuilder {
     users: Vec<TestUser>,
     verified_organisations: bool,
     document_store: bool,
+    sealed: bool,
 }
 
 impl TestApiBuilder {
@@ -83,6 +84,12 @@ impl TestApiBuilder {
         self
     }
 
+    /// Issued permits are sealed with the ledger's key, as `ecites serve` seals them.
+    pub fn sealed(mut self) -> Self {
+        self.sealed = true;
+        self
+    }
+
     /// The API on a fresh, isolated ledger.
     pub async fn build(self) -> TestApi {
         let ledger = Arc::new(TestLedger::new().await);
@@ -110,6 +117,10 @@ impl TestApiBuilder {
             let store =
                 DocumentStore::open(dir.path().join("documents")).expect("open the document store");
             handler = handler.with_documents(store);
+        }
+        if self.sealed {
+            let sealers = ecites_command::handler::seal::Sealers::new([ledger.ring.signer.clone()]);
+            handler = handler.with_sealers(sealers);
         }
         handler.configure_party(PartySettings::new(lk()));
 

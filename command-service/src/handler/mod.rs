@@ -17,6 +17,7 @@ pub mod organisations;
 pub mod party_config;
 mod quotas;
 mod replacement;
+pub mod seal;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
@@ -130,6 +131,7 @@ pub struct CommandHandler<L> {
     accounts: accounts::AccountBook,
     documents: Option<Arc<documents::DocumentStore>>,
     party_config: party_config::ConfigBook,
+    sealers: seal::Sealers,
     shared: std::sync::Mutex<HashMap<PartyCode, Arc<tokio::sync::Mutex<()>>>>,
     today: fn() -> IsoDate,
 }
@@ -151,6 +153,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             accounts: accounts::AccountBook::default(),
             documents: None,
             party_config: party_config::ConfigBook::default(),
+            sealers: seal::Sealers::default(),
             shared: std::sync::Mutex::default(),
             today: utc_today,
         }
@@ -162,6 +165,12 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             // A poisoned map only loses the queueing; the log's checks still hold.
             Err(_) => Arc::default(),
         }
+    }
+
+    /// Seals every permit it issues with these keys (the Parties' signing keys).
+    pub fn with_sealers(mut self, sealers: seal::Sealers) -> Self {
+        self.sealers = sealers;
+        self
     }
 
     /// Sets the clock (tests pin the decision date).
@@ -298,6 +307,7 @@ impl<L: EventAppender + EventReader> CommandHandler<L> {
             .with_allocations(party, a.permit_id, command, &ctx)
             .await?;
         let events = decide(&loaded.state, command, &ctx)?;
+        let events = self.with_seal(party, &loaded.state, events).await?;
         self.check_documents(party, &events).await?;
         let (old_id, old_state, old_events) = match &replaced {
             Some(r) => {

@@ -58,6 +58,7 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<permit::PermitExpired>(),
         SchemaEntry::of::<permit::PermitReplaced>(),
         SchemaEntry::of::<permit::PermitReportedLost>(),
+        SchemaEntry::of::<permit::PermitSealed>(),
         SchemaEntry::of::<permit::ReplacementRequested>(),
         SchemaEntry::of::<prepayment::PrepaymentAccountOpened>(),
         SchemaEntry::of::<prepayment::PrepaymentDeposited>(),

@@ -419,6 +419,20 @@ pub struct PermitReportedLost {
 }
 permit_event!(PermitReportedLost, "PermitReportedLost");
 
+/// The permit's `CP1` seal (issue #14): what its QR code carries, signed with the Party's
+/// key, so that anyone holding the published keys can check the paper offline. Recorded with
+/// the issuance (or when an older permit's document is first produced), so that every copy
+/// of the document prints the same seal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermitSealed {
+    /// `CP1:` + base45 (the QR alphanumeric set).
+    pub seal: String,
+    /// The signing key, as the keyring names it.
+    pub key_id: String,
+}
+permit_event!(PermitSealed, "PermitSealed");
+
 /// The application is for a document replacing an issued one (lost, damaged, or with an error):
 /// the new permit will name the old, which becomes void when the new one is issued
 /// (PERMIT-REPLACEMENT).

@@ -9,7 +9,7 @@ use ecites_events::payloads::permit::{
     ApplicationApproved, ApplicationContent, ApplicationRejected, ApplicationResubmitted,
     ApplicationReturned, ApplicationSubmitted, ApplicationWithdrawn, FeeWaived,
     LegalAcquisitionFound, LineOpinion, PaymentRecorded, PermitCancelled, PermitEndorsed,
-    PermitExpired, PermitIssued, PermitReplaced, PermitReportedLost, QuotaUse,
+    PermitExpired, PermitIssued, PermitReplaced, PermitReportedLost, PermitSealed, QuotaUse,
     ReplacementRequested, ReviewerAssigned, RuleCheck, ScientificOpinionGiven,
     ScientificOpinionRequested,
 };
@@ -76,6 +76,9 @@ pub struct PermitView {
     /// outcome: submission's, then approval's re-check and the findings, then issuance's.
     #[serde(default)]
     pub checks: Vec<RuleCheck>,
+    /// The `CP1` seal its QR code carries (issue #14), once recorded.
+    #[serde(default)]
+    pub seal: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +205,10 @@ impl PermitView {
                 let p: PermitReportedLost = ev.decode(up)?;
                 let what = if p.stolen { "stolen" } else { "lost" };
                 self.set(status::LOST, Some(p.note.unwrap_or_else(|| what.into())));
+            }
+            PermitSealed::EVENT_TYPE => {
+                let p: PermitSealed = ev.decode(up)?;
+                self.seal = Some(p.seal);
             }
             ReplacementRequested::EVENT_TYPE => {
                 let p: ReplacementRequested = ev.decode(up)?;

@@ -24,6 +24,7 @@ aggregate_events! {
         PermitExpired(PermitExpired),
         PermitReplaced(PermitReplaced),
         PermitReportedLost(PermitReportedLost),
+        PermitSealed(PermitSealed),
         ReplacementRequested(ReplacementRequested),
     }
 }

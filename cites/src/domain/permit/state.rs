@@ -147,6 +147,8 @@ pub struct PermitState {
     pub endorsement: Option<PermitEndorsed>,
     /// The issued permit this application replaces.
     pub replaces: Option<ReplacementRequested>,
+    /// The permit's `CP1` seal, once recorded.
+    pub seal: Option<String>,
 }
 
 impl Default for PermitState {
@@ -165,6 +167,7 @@ impl Default for PermitState {
             permit: None,
             endorsement: None,
             replaces: None,
+            seal: None,
         }
     }
 }
@@ -253,6 +256,7 @@ pub fn evolve(mut s: PermitState, event: &PermitEvent) -> PermitState {
         E::PermitExpired(_) => s.status = PermitStatus::Expired,
         E::PermitReplaced(_) => s.status = PermitStatus::Replaced,
         E::PermitReportedLost(_) => s.status = PermitStatus::LostOrStolen,
+        E::PermitSealed(p) => s.seal = Some(p.seal.clone()),
         E::ReplacementRequested(r) => s.replaces = Some(r.clone()),
     }
     s

@@ -264,6 +264,9 @@ async fn permit_body(
         @if let (false, Some(hash)) = (customs || number.is_empty(), &issued_hash) {
             (super::verify::qr_section(ui, ctx, tt, origin, &number, hash))
         }
+        @if let Some(seal) = state["seal"].as_str() {
+            (super::verify::seal_section(tt, seal))
+        }
         (actions(ui, ctx, lang, &Subject { id, status: &status, permit: &p, lines, due, waived, accounts: &accounts }))
         p { a #timeline-link href=(ui.url(&format!("/{}/permits/{id}/timeline", ctx.party))) { (t.open_timeline) } }
     };

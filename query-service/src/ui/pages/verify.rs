@@ -100,6 +100,37 @@ pub(super) fn qr_section(
     }
 }
 
+/// The permit's `CP1` seal as a QR code (alphanumeric mode: the seal is in its character
+/// set), with its text beneath.
+pub(super) fn seal_section(tt: &TraderText, seal: &str) -> Markup {
+    let svg = QrCode::with_error_correction_level(seal.as_bytes(), qrcode::EcLevel::M)
+        .ok()
+        .map(|code| {
+            let svg = code
+                .render::<svg::Color<'_>>()
+                .min_dimensions(260, 260)
+                .quiet_zone(true)
+                .build();
+            svg.find("<svg")
+                .map(|i| svg[i..].to_string())
+                .unwrap_or_default()
+        });
+    html! {
+        section.qr #seal aria-labelledby="seal-title" {
+            h2 #seal-title { (tt.seal_title) }
+            figure {
+                @if let Some(svg) = svg {
+                    div.qr-image role="img" aria-label=(tt.seal_title) { (PreEscaped(svg)) }
+                }
+                figcaption {
+                    p.hint { (tt.seal_hint) }
+                    code #seal-content { (seal) }
+                }
+            }
+        }
+    }
+}
+
 /// Whether the QR code just checked matches the ledger (said in words and colour).
 pub(super) fn qr_result(tt: &TraderText, matches: bool) -> Markup {
     html! {

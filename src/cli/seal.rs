@@ -1,0 +1,174 @@
+//! The keys a `CP1` seal is checked with, as `ecites serve` publishes them at
+//! `/.well-known/ecites-keys.json`, and `ecites seal verify`, which checks a seal against a
+//! saved copy of them with no network at all.
+//!
+//! Every key a Party ever signed with stays listed with its window (`not_before`, and
+//! `not_after` once retired), so that a permit issued under a retired key still verifies for
+//! as long as anyone holds the paper; a seal counts only if it was issued inside its key's
+//! window.
+
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::Engine;
+use clap::Subcommand;
+use ecites_command::seal::{self, Verdict};
+use ecites_events::keyring::PublicKeyring;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub const FORMAT: &str = "ecites-keys/1";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedKey {
+    /// base64url of the seal's key id: SHA-256 of the public key, first 8 bytes.
+    pub kid: String,
+    pub kty: String,
+    pub crv: String,
+    /// base64url of the 32-byte Ed25519 public key.
+    pub x: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: time::OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub not_after: Option<time::OffsetDateTime>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyKeys {
+    pub party: String,
+    pub keys: Vec<PublishedKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedKeys {
+    pub format: String,
+    pub parties: Vec<PartyKeys>,
+}
+
+impl PublishedKeys {
+    /// Every key of every Party this deployment serves, retired ones included.
+    pub fn from_rings(rings: &[PublicKeyring]) -> Self {
+        let parties = rings
+            .iter()
+            .map(|ring| PartyKeys {
+                party: ring.party.to_string(),
+                keys: ring
+                    .keys
+                    .iter()
+                    .filter_map(|k| {
+                        let vk = k.verifying_key().ok()?;
+                        Some(PublishedKey {
+                            kid: B64URL.encode(seal::key_id(&vk)),
+                            kty: "OKP".into(),
+                            crv: "Ed25519".into(),
+                            x: B64URL.encode(vk.as_bytes()),
+                            not_before: k.activated_at,
+                            not_after: k.retired_at,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self {
+            format: FORMAT.into(),
+            parties,
+        }
+    }
+
+    /// The key of `issuer` with id `kid`, if it was in force at `at` (unix seconds).
+    pub fn key(&self, issuer: &str, kid: &[u8], at: i64) -> Option<VerifyingKey> {
+        let party = self.parties.iter().find(|p| p.party == issuer)?;
+        let key = party
+            .keys
+            .iter()
+            .find(|k| B64URL.decode(&k.kid).is_ok_and(|id| id == kid))?;
+        let in_force = key.not_before.unix_timestamp() <= at
+            && key.not_after.is_none_or(|end| at < end.unix_timestamp());
+        if !in_force || key.kty != "OKP" || key.crv != "Ed25519" {
+            return None;
+        }
+        let raw: [u8; 32] = B64URL
+            .decode(&key.x)
+            .or_else(|_| B64.decode(&key.x))
+            .ok()?
+            .try_into()
+            .ok()?;
+        let vk = VerifyingKey::from_bytes(&raw).ok()?;
+        // The kid must be this key's: a list that pairs a kid with another key is not trusted.
+        (seal::key_id(&vk) == kid).then_some(vk)
+    }
+}
+
+#[derive(Subcommand)]
+pub enum SealCommand {
+    /// Check a CP1 seal offline against a saved copy of /.well-known/ecites-keys.json: exit 0
+    /// when VALID, 1 when INVALID, EXPIRED or UNKNOWN KEY.
+    Verify {
+        /// The published keys, as saved from /.well-known/ecites-keys.json.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The seal's text, `CP1:…` (as the QR code reads).
+        seal: String,
+    },
+}
+
+pub fn run(command: SealCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let SealCommand::Verify { keys, seal: text } = command;
+    let bytes =
+        std::fs::read(&keys).map_err(|e| anyhow::anyhow!("reading {}: {e}", keys.display()))?;
+    let published: PublishedKeys = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("{} is not a published key list: {e}", keys.display()))?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let verdict = seal::verify(&text, |i, k, at| published.key(i, k, at), now);
+    write_verdict(&verdict, out)?;
+    Ok(u8::from(!matches!(verdict, Verdict::Valid(_))))
+}
+
+fn write_verdict(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> {
+    let claims = match verdict {
+        Verdict::Valid(c) => {
+            writeln!(out, "VALID: signed by {}'s Management Authority", c.issuer)?;
+            c
+        }
+        Verdict::Expired(c) => {
+            writeln!(
+                out,
+                "EXPIRED: genuine, but valid only until {}",
+                c.valid_until
+            )?;
+            c
+        }
+        Verdict::UnknownKey { issuer } => {
+            return writeln!(out, "UNKNOWN KEY: not signed by any key {issuer} publishes");
+        }
+        Verdict::Invalid(reason) => return writeln!(out, "INVALID: {reason}"),
+    };
+    writeln!(out, "  1  permit number   {}", claims.number)?;
+    writeln!(out, "  2  valid until     {}", claims.valid_until)?;
+    writeln!(out, "  3  importer        {}", claims.importer)?;
+    writeln!(out, "  4  exporter        {}", claims.exporter)?;
+    writeln!(out, "  5a purpose         {}", claims.purpose)?;
+    writeln!(out, "  5b security stamp {}", claims.security_stamp)?;
+    for (i, l) in claims.lines.iter().enumerate() {
+        let unit = if l.unit.is_empty() { "" } else { &l.unit };
+        writeln!(
+            out,
+            "  line {}: {} {} {} {unit} (App. {}, source {})",
+            i + 1,
+            l.scientific_name,
+            l.term,
+            l.quantity,
+            l.appendix,
+            l.source
+        )?;
+    }
+    if claims.line_count as usize > claims.lines.len() {
+        writeln!(
+            out,
+            "  {} of {} lines shown: check the rest online",
+            claims.lines.len(),
+            claims.line_count
+        )?;
+    }
+    Ok(())
+}
