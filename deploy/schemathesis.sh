@@ -67,13 +67,15 @@ failed=0
 run() {
     local user="$1" doc="$2"
     log "$doc as $user (at most ${SECONDS_EACH}s)"
+    # One worker: with two, CPython 3.11's ast.parse in hypothesis's lambda descriptions can
+    # fail across threads ("AST constructor recursion depth mismatch"), a tool error, not ours.
     # Sign-in and set-password are left out: generated attempts would lock the demo users
     # out (the limits on guessing answer 429, as they should).
     if ! "$VENV/bin/schemathesis" run "$base$doc" \
         --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
         --header "Authorization: Bearer $(token "$user")" \
         --exclude-path-regex '/(login|logout|set-password)' \
-        --max-time "$SECONDS_EACH" --workers 2 --request-timeout 10 \
+        --max-time "$SECONDS_EACH" --workers 1 --request-timeout 10 \
         --suppress-health-check all --warnings off --no-color; then
         failed=1
     fi
