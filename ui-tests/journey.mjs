@@ -283,6 +283,20 @@ async function appendixIIExport() {
   assert.equal(await page.locator('form[data-action="endorse"]').count(), 0);
   assert.ok(await noOverflow(page), 'the mismatch fits 375 px');
   await shot(page, 'customs-qr-mismatch-375px');
+  // The signed seal pasted: held against the seal the ledger recorded, to the character.
+  await page.goto(`${base}/query/ui/${PARTY}`);
+  await page.getByLabel('Permit number or QR code content').fill(seal);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.waitForURL(`**/permits/${id}?qr=*`);
+  assert.equal(await page.locator('#qr-result').getAttribute('data-match'), 'true', 'the seal is the ledger\'s');
+  // One character changed: not the ledger's seal, never the permit.
+  const at = Math.floor(seal.length / 2);
+  const tampered = seal.slice(0, at) + (seal[at] === 'A' ? 'B' : 'A') + seal.slice(at + 1);
+  await page.goto(`${base}/query/ui/${PARTY}`);
+  await page.getByLabel('Permit number or QR code content').fill(tampered);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.locator('#qr-result[data-match="false"]').waitFor();
+  assert.equal(await page.locator('form[data-action="endorse"]').count(), 0);
   await page.goto(permitUrl(id));
 
   await act(page, 'endorse', async (f) => {

@@ -1,6 +1,6 @@
 //! Every query parameter of every list, report and page is read as text a person could have
 //! typed (issue #13): a control character (C0 but tab, line feed and carriage return; DEL;
-//! C1), bytes that are not UTF-8, or a value longer than 500 characters is a 400 naming the
+//! C1), bytes that are not UTF-8, or a value longer than `MAX_PARAM_CHARS` (1,000) characters is a 400 naming the
 //! parameter, never a 5xx. The query API's routes and parameters are taken from its OpenAPI
 //! document (written beside the handlers); the pages' from `ui/pages/`.
 
@@ -48,7 +48,7 @@ fn hostile() -> Vec<String> {
     .into_iter()
     .map(String::from)
     .collect();
-    v.push("x".repeat(501));
+    v.push("x".repeat(ecites_query::query_guard::MAX_PARAM_CHARS + 1));
     v
 }
 
@@ -123,11 +123,14 @@ async fn every_query_api_parameter_refuses_control_characters_by_name() {
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}: {}", a.text());
         assert!(a.json()["parameter"].is_string(), "{uri}");
     }
-    // Tab, line feed and carriage return are text, and 500 characters are allowed.
+    // Tab, line feed and carriage return are text, and `MAX_PARAM_CHARS` characters are allowed.
     for uri in [
         "/api/LK/permits?species=Python%09regius",
         "/api/LK/organisations?q=Alpha%0D%0AExports",
-        &format!("/api/LK/species?q={}", "p".repeat(500)),
+        &format!(
+            "/api/LK/species?q={}",
+            "p".repeat(ecites_query::query_guard::MAX_PARAM_CHARS)
+        ),
     ] {
         let a = get(&h.router, uri, "ma_officer").await;
         assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());

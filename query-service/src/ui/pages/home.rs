@@ -167,6 +167,20 @@ pub(in crate::ui) async fn find(
     let t = text(lang);
     let tt = trader_text(lang);
     let number = param(&q, "number").unwrap_or("").trim().to_string();
+    if number.starts_with(ecites_cites::seal::PREFIX) {
+        // A pasted or scanned seal: its permit number, and the seal itself to be held
+        // against the one the ledger recorded.
+        if let Ok(opened) = ecites_cites::seal::open(&number) {
+            let query = super::verify::url_encoded(&[("n", &opened.claims.number), ("s", &number)]);
+            return Redirect::to(&ui.url(&format!("/{}/verify?{query}", ctx.party)))
+                .into_response();
+        }
+        let body = html! {
+            (super::verify::qr_result(tt, false))
+            (find_form(&ui, &ctx, t, tt, ""))
+        };
+        return done(&ui, &ctx, lang, Ok((t.find_permit.into(), body)));
+    }
     if let Some((n, h)) = super::verify::parse_qr(&number) {
         let query = super::verify::url_encoded(&[("n", &n), ("h", &h)]);
         return Redirect::to(&ui.url(&format!("/{}/verify?{query}", ctx.party))).into_response();

@@ -1,7 +1,10 @@
 //! The permit's QR code and its check at the border. The code holds a link to
 //! `/ui/{party}/verify?n=<number>&h=<hash of the issuing event>`: the number finds the permit,
 //! the hash binds the printed document to the ledger. A code whose hash is not the ledger's
-//! issuing event is shown in red, never as the permit.
+//! issuing event is shown in red, never as the permit. A `CP1` seal pasted or scanned on the
+//! find page comes here as `?n=<its number>&s=<the seal>` and counts only if it is, to the
+//! character, the seal the ledger recorded for that permit; the permit page then says
+//! whether the permit is still valid (cancelled, replaced, lost, used, expired).
 
 use super::permit::issuing_hash;
 use super::*;
@@ -100,6 +103,20 @@ pub(super) fn qr_section(
     }
 }
 
+/// The seal the ledger recorded for permit `id` (through the query API, same access rules).
+async fn recorded_seal(ui: &Ui, ctx: &Ctx, id: &str) -> Result<Option<String>, ApiError> {
+    let p = json_of(
+        permits::detail(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Path((ctx.party().to_string(), id.to_string())),
+        )
+        .await,
+    )
+    .await?;
+    Ok(p["state"]["seal"].as_str().map(str::to_string))
+}
+
 /// The permit's `CP1` seal as a QR code (alphanumeric mode: the seal is in its character
 /// set), with its text beneath.
 pub(super) fn seal_section(tt: &TraderText, seal: &str) -> Markup {
@@ -196,6 +213,9 @@ pub(in crate::ui) async fn verify(
     let (t, tt) = (text(lang), trader_text(lang));
     let number = param(&q, "n").unwrap_or("").trim().to_string();
     let hash = param(&q, "h").unwrap_or("").trim().to_ascii_lowercase();
+    // A seal (`s`) is held against the seal the ledger recorded for that permit, to the byte:
+    // its signature was checked when it was made, and the recorded one is in the signed log.
+    let seal = param(&q, "s").map(str::trim);
     let checked = async {
         let p = json_of(
             permits::lookup(
@@ -208,11 +228,19 @@ pub(in crate::ui) async fn verify(
         .await?;
         let id = txt(&p["permit_id"]);
         let events = timeline_events(&ui, &ctx, &id).await?;
-        Ok::<_, ApiError>((id, issuing_hash(&events)))
+        let recorded = match seal {
+            Some(_) => recorded_seal(&ui, &ctx, &id).await?,
+            None => None,
+        };
+        Ok::<_, ApiError>((id, issuing_hash(&events), recorded))
     }
     .await;
     let body = match checked {
-        Ok((id, Some(issued))) if !hash.is_empty() && issued == hash => {
+        Ok((id, Some(issued), Some(recorded))) if seal == Some(recorded.as_str()) => {
+            let to = format!("/{}/permits/{id}?qr={issued}", ctx.party);
+            return Redirect::to(&ui.url(&to)).into_response();
+        }
+        Ok((id, Some(issued), _)) if seal.is_none() && !hash.is_empty() && issued == hash => {
             // `issued` is the ledger's own hex hash: safe in a URL as it is.
             let to = format!("/{}/permits/{id}?qr={issued}", ctx.party);
             return Redirect::to(&ui.url(&to)).into_response();
