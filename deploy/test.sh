@@ -31,6 +31,14 @@ trap 'exit 143' TERM
 "$STACK" start
 eval "$("$STACK" env)"
 
+# The permit document's test reads the PDF back with pdftotext and its QR code with zbarimg.
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; then
+    sudo_if() { if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+    sudo_if env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        poppler-utils zbar-tools >/dev/null
+fi
+
 # Keep going after a failed step so one run reports every problem; CI time is
 # too precious to learn about them one at a time.
 failed=()

@@ -244,6 +244,14 @@ async function appendixIIExport() {
   const seal = (await page.locator('#seal-content').textContent()).trim();
   assert.match(seal, /^CP1:[0-9A-Z $%*+\-./:]+$/);
   assert.equal(await page.locator('#seal .qr-image svg').count(), 1, 'the seal is drawn');
+  // The standard-form PDF, in French, from the permit page.
+  const pdfLink = page.locator('#document-links a[hreflang="fr"]');
+  const pdfAnswer = await page.request.get(new URL(await pdfLink.getAttribute('href'), page.url()).href);
+  assert.equal(pdfAnswer.status(), 200);
+  assert.equal(pdfAnswer.headers()['content-type'], 'application/pdf');
+  const pdfBytes = await pdfAnswer.body();
+  assert.equal(pdfBytes.subarray(0, 5).toString(), '%PDF-');
+  assert.ok(pdfBytes.length < 100 * 1024, `a one-line permit's PDF is ${pdfBytes.length} bytes`);
   await shot(page, 'signatory-issued-with-qr');
 
   // Customs, on a phone, finds it by number and endorses less than permitted.

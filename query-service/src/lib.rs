@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod document;
 pub mod listing;
 pub mod openapi;
 pub mod permits;
@@ -96,6 +97,7 @@ pub fn router(state: Arc<QueryState>) -> Router {
         .route("/permits", get(permits::list))
         .route("/permits/{id}", get(permits::detail))
         .route("/permits/{id}/timeline", get(permits::timeline))
+        .route("/permits/{id}/document.pdf", get(permits::document))
         .route("/permit-lookup", get(permits::lookup))
         .route("/work-queue", get(permits::work_queue))
         .route("/trade-records", get(permits::trade_records))

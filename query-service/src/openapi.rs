@@ -46,6 +46,28 @@ fn op(summary: &str, mut params: Vec<Value>) -> Value {
 
 pub fn document() -> Value {
     let mut paths = Map::new();
+    paths.insert(
+        "/api/{party}/permits/{id}/document.pdf".into(),
+        json!({"get": {
+            "summary": "The permit in the standard form (Res. Conf. 12.3 Annex 2, boxes 1-15) as an A4 PDF with its signed seal; marked across the page when not, or no longer, valid",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"$ref": "#/components/parameters/party"},
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                query("lang", "en (default) | fr | es: the language of the form's headings"),
+                {"$ref": "#/components/parameters/position"},
+                {"$ref": "#/components/parameters/positionQuery"}
+            ],
+            "responses": {
+                "200": {"description": "the PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                "400": {"$ref": "#/components/responses/problem"},
+                "401": {"$ref": "#/components/responses/problem"},
+                "403": {"$ref": "#/components/responses/problem"},
+                "404": {"$ref": "#/components/responses/problem"},
+                "503": {"$ref": "#/components/responses/problem"}
+            }
+        }}),
+    );
     let permit_sorts = "updated_at (default, desc), submitted_at, issued_on, permit_number, status";
     let mut permits = vec![
         query("number", "permit number, exact or prefix"),

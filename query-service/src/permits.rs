@@ -479,6 +479,79 @@ pub fn year_range(w: &mut Where, column: &str, year: i32) {
     );
 }
 
+/// `GET /api/{party}/permits/{id}/document.pdf?lang=en|fr|es`: the permit in the standard form
+/// (issue #14), for those who may read the permit, drawn from its read model.
+pub async fn document(
+    State(state): State<Arc<QueryState>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Q,
+) -> Result<Response, ApiError> {
+    use crate::document::{permit_pdf, DocumentLang, PermitDocument};
+    use ecites_projector::read_models::permit_view::PermitView;
+    let p = Params::from(q);
+    let lang = match p.get("lang") {
+        None => DocumentLang::En,
+        Some(code) => DocumentLang::parse(code)
+            .ok_or_else(|| ApiError::bad("lang", "the document's language is en, fr or es"))?,
+    };
+    let id = permit_id(&id)?;
+    let permit = one_permit(&state, &ctx, Bind::Uuid(id), "p.permit_id").await?;
+    let view: PermitView = serde_json::from_value(permit["state"].clone())
+        .map_err(|e| ApiError::Document(format!("permit view: {e}")))?;
+    let exporter: Option<String> = match view.organisation_id {
+        Some(org) => {
+            sqlx::query_scalar(
+                "SELECT name FROM organisations WHERE party = $1 AND organisation_id = $2",
+            )
+            .bind(ctx.party())
+            .bind(org)
+            .fetch_optional(&state.pool)
+            .await?
+        }
+        None => None,
+    };
+    let names = country_names();
+    let country = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    let doc = PermitDocument {
+        view: &view,
+        exporter: exporter.as_deref().unwrap_or_default(),
+        country: &country,
+    };
+    let pdf = permit_pdf(&doc, lang).map_err(|e| ApiError::Document(e.to_string()))?;
+    let number = view.permit_number.as_deref().unwrap_or("application");
+    let file: String = number
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "application/pdf".to_string(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"permit-{file}-{}.pdf\"", lang.tag()),
+        ),
+    ];
+    Ok((headers, pdf).into_response())
+}
+
+/// The countries' names by code, from the shipped lists (English).
+fn country_names() -> &'static std::collections::HashMap<String, String> {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        ecites_cites::reference::codes::CodeLists::embedded()
+            .map(|l| {
+                l.countries()
+                    .map(|c| (c.code.clone(), c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

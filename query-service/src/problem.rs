@@ -33,6 +33,9 @@ pub enum ApiError {
     Csv(#[from] csv::Error),
     #[error("writing CSV: {0}")]
     Io(#[from] std::io::Error),
+    /// The permit's document could not be drawn (its view did not read, the PDF not write).
+    #[error("document: {0}")]
+    Document(String),
 }
 
 impl ApiError {
@@ -99,14 +102,14 @@ impl IntoResponse for ApiError {
                 "report-invalid",
                 "The annual report does not pass validation",
             ),
-            ApiError::Database(_) | ApiError::Csv(_) | ApiError::Io(_) => {
+            ApiError::Database(_) | ApiError::Csv(_) | ApiError::Io(_) | ApiError::Document(_) => {
                 tracing::error!(error = %self, "query failed");
                 (S::INTERNAL_SERVER_ERROR, "internal", "Internal error")
             }
         };
         let detail = match &self {
             // No SQL text or server detail leaks to the client.
-            ApiError::Database(_) | ApiError::Csv(_) | ApiError::Io(_) => {
+            ApiError::Database(_) | ApiError::Csv(_) | ApiError::Io(_) | ApiError::Document(_) => {
                 "the read model could not be queried".to_string()
             }
             _ => detail,

@@ -122,6 +122,10 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/{party}/permits/{id}", get(pages::permit))
         .route("/ui/{party}/permits/{id}/timeline", get(pages::timeline))
         .route(
+            "/ui/{party}/permits/{id}/document.pdf",
+            get(pages::permit_document),
+        )
+        .route(
             "/ui/{party}/permits/{id}/at/{version}",
             get(pages::permit_at),
         )

@@ -39,6 +39,31 @@ pub(in crate::ui) async fn permit(
     done(&ui, &ctx, lang, result)
 }
 
+/// `GET /ui/{party}/permits/{id}/document.pdf?lang=`: the standard-form PDF, through the query
+/// API's own function (same access rules), in the page's language unless one is asked for.
+pub(in crate::ui) async fn permit_document(
+    State(ui): State<Arc<Ui>>,
+    Extension(ctx): Extension<Ctx>,
+    Path((party, id)): Path<(String, String)>,
+    Query(q): Params,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(&headers);
+    let chosen = param(&q, "lang").unwrap_or(lang.html_tag()).to_string();
+    let asked = Query(vec![("lang".to_string(), chosen)]);
+    match permits::document(
+        State(ui.query.clone()),
+        Extension(ctx.clone()),
+        Path((party, id)),
+        asked,
+    )
+    .await
+    {
+        Ok(pdf) => pdf,
+        Err(e) => api_error(&ui, lang, Some(&ctx.viewer), e),
+    }
+}
+
 /// The hash of the event that issued the permit: what its QR code binds it to.
 pub(super) fn issuing_hash(events: &[Value]) -> Option<String> {
     events
@@ -266,6 +291,15 @@ async fn permit_body(
         }
         @if let Some(seal) = state["seal"].as_str() {
             (super::verify::seal_section(tt, seal))
+        }
+        @if !number.is_empty() {
+            p #document-links {
+                (tt.permit_document) ": "
+                @for (code, name) in [("en", "English"), ("fr", "Français"), ("es", "Español")] {
+                    a.document href=(ui.url(&format!("/{}/permits/{id}/document.pdf?lang={code}", ctx.party))) hreflang=(code) { "PDF (" (name) ")" }
+                    " "
+                }
+            }
         }
         (actions(ui, ctx, lang, &Subject { id, status: &status, permit: &p, lines, due, waived, accounts: &accounts }))
         p { a #timeline-link href=(ui.url(&format!("/{}/permits/{id}/timeline", ctx.party))) { (t.open_timeline) } }
