@@ -38,6 +38,8 @@ pub mod status {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+// A view written before a field existed reads with that field's default.
+#[serde(default)]
 pub struct PermitView {
     pub permit_id: Uuid,
     pub party: String,
