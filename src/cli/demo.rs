@@ -30,6 +30,9 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// Days from filing to the consignment's endorsement at the border.
+const ENDORSED_AFTER: i64 = 20;
+
 /// Applications in the seeded year.
 pub const DEMO_APPLICATIONS: u32 = 240;
 
@@ -255,7 +258,7 @@ impl<L: EventAppender + EventReader> Seeder<L> {
         let opened = first + time::Duration::days(i64::from(n * 300 / DEMO_APPLICATIONS));
         let mut step = 0;
         let mut written = 0;
-        for (offset, role, command) in self.steps(n, fate) {
+        for (offset, role, command) in self.steps(n, fate, opened) {
             set_day(opened + time::Duration::days(offset));
             step += 1;
             let who = self.who(role);
@@ -300,7 +303,12 @@ impl<L: EventAppender + EventReader> Seeder<L> {
 
     /// The commands of application `n` with the day each is taken, counted from its filing
     /// (`None`: the payment, which needs the fee the decision computed).
-    fn steps(&self, n: u32, fate: Fate) -> Vec<(i64, Role, Option<PermitCommand>)> {
+    fn steps(
+        &self,
+        n: u32,
+        fate: Fate,
+        opened: time::Date,
+    ) -> Vec<(i64, Role, Option<PermitCommand>)> {
         use PermitCommand as C;
         use Role::*;
         let form = form(n);
@@ -403,7 +411,7 @@ impl<L: EventAppender + EventReader> Seeder<L> {
                     (permitted * 3 + 3) / 4
                 };
                 steps.push((
-                    20,
+                    ENDORSED_AFTER,
                     Customs,
                     Some(C::Endorse {
                         lines: vec![EndorsedLine {
@@ -411,7 +419,11 @@ impl<L: EventAppender + EventReader> Seeder<L> {
                             actual_quantity: Quantity::whole(actual),
                         }],
                         port: "CMB".into(),
-                        endorsed_on: seed_day_after(n, 20),
+                        // The day of this step, as the handler's clock will say it.
+                        endorsed_on: IsoDate(
+                            (opened + time::Duration::days(ENDORSED_AFTER))
+                                .min(time::OffsetDateTime::now_utc().date()),
+                        ),
                         transport_document: Some(format!("AWB 176-{:08}", 10_000 + n)),
                     }),
                 ));
@@ -425,14 +437,6 @@ impl<L: EventAppender + EventReader> Seeder<L> {
         }
         steps
     }
-}
-
-/// The date the endorsement records: the seed's day of that step.
-fn seed_day_after(n: u32, offset: i64) -> IsoDate {
-    let year = seed_today().0.year();
-    let first = time::Date::from_ordinal_date(year, 1).unwrap_or(seed_today().0);
-    let day = first + time::Duration::days(i64::from(n * 300 / DEMO_APPLICATIONS) + offset);
-    IsoDate(day.min(time::OffsetDateTime::now_utc().date()))
 }
 
 fn species_id(name: &str) -> u64 {

@@ -86,6 +86,19 @@ async fn timeline_events(ui: &Ui, ctx: &Ctx, id: &str) -> Result<Vec<Value>, Api
     })
 }
 
+/// The permit as the query API answers it (same access rules).
+async fn permit_json(ui: &Ui, ctx: &Ctx, id: &str) -> Result<Value, ApiError> {
+    json_of(
+        permits::detail(
+            State(ui.query.clone()),
+            Extension(ctx.clone()),
+            Path((ctx.party().to_string(), id.to_string())),
+        )
+        .await,
+    )
+    .await
+}
+
 /// Minor units in the currency's major unit (ISO 4217 decimals): "25.00 USD", "2500 JPY".
 fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", admin_config::major(minor, currency))

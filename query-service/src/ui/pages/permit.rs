@@ -99,15 +99,7 @@ async fn permit_body(
 ) -> Result<(String, Markup), ApiError> {
     let t = text(lang);
     let tt = trader_text(lang);
-    let p = json_of(
-        permits::detail(
-            State(ui.query.clone()),
-            Extension(ctx.clone()),
-            Path((ctx.party().to_string(), id.to_string())),
-        )
-        .await,
-    )
-    .await?;
+    let p = super::permit_json(ui, ctx, id).await?;
     let events = &timeline_events(ui, ctx, id).await?;
     let status = txt(&p["status"]);
     let lines = p["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);

@@ -66,15 +66,19 @@ pub(super) fn origin(headers: &HeaderMap) -> String {
 }
 
 /// The QR code as inline SVG (our own markup: the content is encoded as modules, never as
-/// text), or nothing if the content cannot be encoded.
-fn qr_svg(content: &str) -> Option<String> {
-    let code = QrCode::new(content.as_bytes()).ok()?;
+/// text), at least `side` pixels, or nothing if the content cannot be encoded.
+fn qr_svg_at(content: &str, level: qrcode::EcLevel, side: u32) -> Option<String> {
+    let code = QrCode::with_error_correction_level(content.as_bytes(), level).ok()?;
     let svg = code
         .render::<svg::Color<'_>>()
-        .min_dimensions(220, 220)
+        .min_dimensions(side, side)
         .quiet_zone(true)
         .build();
     svg.find("<svg").map(|i| svg[i..].to_string())
+}
+
+fn qr_svg(content: &str) -> Option<String> {
+    qr_svg_at(content, qrcode::EcLevel::M, 220)
 }
 
 /// The issued permit's QR code with its content written out beneath it.
@@ -103,35 +107,10 @@ pub(super) fn qr_section(
     }
 }
 
-/// The seal the ledger recorded for permit `id` (through the query API, same access rules).
-async fn recorded_seal(ui: &Ui, ctx: &Ctx, id: &str) -> Result<Option<String>, ApiError> {
-    let p = json_of(
-        permits::detail(
-            State(ui.query.clone()),
-            Extension(ctx.clone()),
-            Path((ctx.party().to_string(), id.to_string())),
-        )
-        .await,
-    )
-    .await?;
-    Ok(p["state"]["seal"].as_str().map(str::to_string))
-}
-
 /// The permit's `CP1` seal as a QR code (alphanumeric mode: the seal is in its character
 /// set), with its text beneath.
 pub(super) fn seal_section(tt: &TraderText, seal: &str) -> Markup {
-    let svg = QrCode::with_error_correction_level(seal.as_bytes(), qrcode::EcLevel::M)
-        .ok()
-        .map(|code| {
-            let svg = code
-                .render::<svg::Color<'_>>()
-                .min_dimensions(260, 260)
-                .quiet_zone(true)
-                .build();
-            svg.find("<svg")
-                .map(|i| svg[i..].to_string())
-                .unwrap_or_default()
-        });
+    let svg = qr_svg_at(seal, qrcode::EcLevel::M, 260);
     html! {
         section.qr #seal aria-labelledby="seal-title" {
             h2 #seal-title { (tt.seal_title) }
@@ -228,8 +207,11 @@ pub(in crate::ui) async fn verify(
         .await?;
         let id = txt(&p["permit_id"]);
         let events = timeline_events(&ui, &ctx, &id).await?;
+        // The ledger's seal, when a seal is to be held against it.
         let recorded = match seal {
-            Some(_) => recorded_seal(&ui, &ctx, &id).await?,
+            Some(_) => super::permit_json(&ui, &ctx, &id).await?["state"]["seal"]
+                .as_str()
+                .map(str::to_string),
             None => None,
         };
         Ok::<_, ApiError>((id, issuing_hash(&events), recorded))
