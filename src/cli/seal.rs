@@ -172,3 +172,59 @@ fn write_verdict(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use time::macros::datetime;
+
+    fn listed(vk: &VerifyingKey, not_after: Option<time::OffsetDateTime>) -> PublishedKeys {
+        PublishedKeys {
+            format: FORMAT.into(),
+            parties: vec![PartyKeys {
+                party: "LK".into(),
+                keys: vec![PublishedKey {
+                    kid: B64URL.encode(seal::key_id(vk)),
+                    kty: "OKP".into(),
+                    crv: "Ed25519".into(),
+                    x: B64URL.encode(vk.as_bytes()),
+                    not_before: datetime!(2026-01-01 0:00 UTC),
+                    not_after,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_key_counts_only_inside_its_window_and_only_under_its_own_kid() {
+        let vk = SigningKey::from_bytes(&[5; 32]).verifying_key();
+        let kid = seal::key_id(&vk);
+        let jan = datetime!(2026-01-15 0:00 UTC).unix_timestamp();
+        let july = datetime!(2026-07-01 0:00 UTC).unix_timestamp();
+        let open = listed(&vk, None);
+        assert_eq!(open.key("LK", &kid, jan), Some(vk));
+        assert_eq!(
+            open.key("LK", &kid, datetime!(2025-12-31 0:00 UTC).unix_timestamp()),
+            None,
+            "before the key existed"
+        );
+        let retired = listed(&vk, Some(datetime!(2026-06-01 0:00 UTC)));
+        assert_eq!(
+            retired.key("LK", &kid, jan),
+            Some(vk),
+            "issued while in force"
+        );
+        assert_eq!(
+            retired.key("LK", &kid, july),
+            None,
+            "issued after retirement"
+        );
+        assert_eq!(open.key("KE", &kid, jan), None);
+        // A list pairing LK's kid with another key is not trusted.
+        let other = SigningKey::from_bytes(&[6; 32]).verifying_key();
+        let mut forged = listed(&other, None);
+        forged.parties[0].keys[0].kid = B64URL.encode(kid);
+        assert_eq!(forged.key("LK", &kid, jan), None);
+    }
+}

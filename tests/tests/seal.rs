@@ -141,3 +141,33 @@ async fn an_issued_permit_is_sealed_and_its_seal_verifies_offline_and_tampering_
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("INVALID"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecites_serve_publishes_every_partys_seal_keys_for_pinning() {
+    use ecites_tests::system::TestSystem;
+    let sys = TestSystem::builder().party("LK").party("KE").build().await;
+    let (status, published) = sys
+        .call("GET", "/.well-known/ecites-keys.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    let published: ecites::cli::seal::PublishedKeys = serde_json::from_value(published).unwrap();
+    assert_eq!(published.format, "ecites-keys/1");
+    let store = KeyringStore::new(&sys.config.keys_dir);
+    for party in ["LK", "KE"] {
+        let signer = store.load(party.parse().unwrap()).unwrap().signer;
+        let kid = seal::key_id(&signer.verifying_key());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let key = published.key(party, &kid, now);
+        assert_eq!(
+            key,
+            Some(signer.verifying_key()),
+            "{party}'s active key is listed"
+        );
+        let other = if party == "LK" { "KE" } else { "LK" };
+        assert_eq!(
+            published.key(other, &kid, now),
+            None,
+            "a key is only its own Party's"
+        );
+    }
+}
