@@ -18,6 +18,8 @@ pub mod position;
 pub mod problem;
 pub mod query_guard;
 pub mod reports;
+pub mod revoked;
+pub mod specimens;
 pub mod ui;
 
 pub use auth::{Sessions, Viewer};
@@ -44,6 +46,9 @@ pub struct QueryState {
     pub sessions: Arc<dyn Sessions>,
     /// The longest a request waits for the position it names.
     pub position_wait: Duration,
+    /// Seals a permit issued before seals existed when its first document is drawn; `None`
+    /// where no command side is at hand (the document is then drawn without a seal).
+    pub first_seal: Option<Arc<dyn document::FirstSeal>>,
 }
 
 impl QueryState {
@@ -52,7 +57,13 @@ impl QueryState {
             pool,
             sessions,
             position_wait: DEFAULT_POSITION_WAIT,
+            first_seal: None,
         }
+    }
+
+    pub fn with_first_seal(mut self, sealer: Arc<dyn document::FirstSeal>) -> Self {
+        self.first_seal = Some(sealer);
+        self
     }
 }
 

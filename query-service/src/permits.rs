@@ -496,9 +496,25 @@ pub async fn document(
             .ok_or_else(|| ApiError::bad("lang", "the document's language is en, fr or es"))?,
     };
     let id = permit_id(&id)?;
-    let permit = one_permit(&state, &ctx, Bind::Uuid(id), "p.permit_id").await?;
-    let view: PermitView = serde_json::from_value(permit["state"].clone())
-        .map_err(|e| ApiError::Document(format!("permit view: {e}")))?;
+    let read = || async {
+        let permit = one_permit(&state, &ctx, Bind::Uuid(id), "p.permit_id").await?;
+        serde_json::from_value::<PermitView>(permit["state"].clone())
+            .map_err(|e| ApiError::Document(format!("permit view: {e}")))
+    };
+    let mut view = read().await?;
+    if needs_first_seal(&view) {
+        if let Some(sealer) = &state.first_seal {
+            let sealed = sealer
+                .seal(&ctx.viewer, ctx.party, id)
+                .await
+                .map_err(ApiError::Document)?;
+            if let Some(at) = sealed {
+                crate::position::wait_for(&state.pool, ctx.party, Some(at), state.position_wait)
+                    .await?;
+                view = read().await?;
+            }
+        }
+    }
     let exporter: Option<String> = match view.organisation_id {
         Some(org) => {
             sqlx::query_scalar(
@@ -513,10 +529,14 @@ pub async fn document(
     };
     let names = country_names();
     let country = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    let (signature, stamp) =
+        crate::specimens::in_force_at_issue(&state.pool, ctx.party, id).await?;
     let doc = PermitDocument {
         view: &view,
         exporter: exporter.as_deref().unwrap_or_default(),
         country: &country,
+        signature: signature.as_deref(),
+        stamp: stamp.as_deref(),
     };
     let pdf = permit_pdf(&doc, lang).map_err(|e| ApiError::Document(e.to_string()))?;
     let number = view.permit_number.as_deref().unwrap_or("application");
@@ -535,6 +555,14 @@ pub async fn document(
         ),
     ];
     Ok((headers, pdf).into_response())
+}
+
+/// A permit in force or used that was issued before seals existed gets its seal on its
+/// first document (issue #14), recorded so that every later copy prints the same one.
+fn needs_first_seal(view: &ecites_projector::read_models::permit_view::PermitView) -> bool {
+    view.seal.is_none()
+        && PermitStatus::from_wire(&view.status)
+            .is_some_and(|s| matches!(s, PermitStatus::Issued | PermitStatus::Used))
 }
 
 /// The countries' names by code, from the shipped lists (English).

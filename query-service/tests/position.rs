@@ -60,6 +60,7 @@ async fn a_position_beyond_the_checkpoint_times_out_then_is_awaited() {
             pool,
             sessions,
             position_wait: Duration::from_secs(30),
+            first_seal: None,
         }))
     };
     let waiting = tokio::spawn(async move {

@@ -12,6 +12,7 @@ mod metrics;
 mod party;
 mod projector;
 pub mod seal;
+mod seal_page;
 pub mod serve;
 mod species;
 pub mod witness;

@@ -173,6 +173,40 @@ fn write_verdict(verdict: &Verdict, out: &mut dyn Write) -> std::io::Result<()> 
     Ok(())
 }
 
+/// `ecites serve`'s [`ecites_query::document::FirstSeal`]: the command side seals a permit
+/// issued before seals existed, in the name of whoever asked for its document.
+pub struct FirstSealer<L>(pub std::sync::Arc<ecites_command::api::ApiState<L>>);
+
+impl<L> ecites_query::document::FirstSeal for FirstSealer<L>
+where
+    L: ecites_events::EventAppender + ecites_events::EventReader + Send + Sync + 'static,
+{
+    fn seal<'a>(
+        &'a self,
+        viewer: &'a ecites_query::Viewer,
+        party: ecites_events::PartyCode,
+        permit_id: uuid::Uuid,
+    ) -> ecites_query::document::SealFuture<'a> {
+        Box::pin(async move {
+            use ecites_command::handler::auth::{Principal, Role};
+            let role = Role::from_wire(&viewer.role)
+                .ok_or_else(|| format!("unknown role {}", viewer.role))?;
+            let who = Principal {
+                user_id: viewer.user_id.clone(),
+                role,
+                party: viewer.party,
+                organisation_id: viewer.organisation_id,
+            };
+            self.0
+                .handler
+                .seal_issued(&who, party, permit_id)
+                .await
+                .map(|done| done.map(|d| d.position))
+                .map_err(|e| format!("sealing the permit: {e}"))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,7 +215,8 @@ pub async fn app(
     }
     let mut query = QueryState::new(pool, Arc::new(CommandSessions(api_state.clone())));
     query.position_wait = std::time::Duration::from_millis(config.read_wait_ms);
-    let query = Arc::new(query);
+    let query =
+        Arc::new(query.with_first_seal(Arc::new(super::seal::FirstSealer(api_state.clone()))));
     // The web UI: pages under /query/ui, posting to the command API on the same origin.
     let ui = Arc::new(Ui {
         query: query.clone(),
@@ -296,6 +297,8 @@ pub async fn app(
             "/api/public-keys",
             get(move || async move { Json(rings.clone()) }),
         )
+        .merge(ecites_query::specimens::router(query.pool.clone()))
+        .merge(super::seal_page::router(query.pool.clone()))
         .merge(command_api)
         .nest("/command", ecites_command::router())
         .nest(

@@ -139,6 +139,7 @@ impl TestApiBuilder {
         let state = Arc::new(ApiState { handler, users });
         let sessions = state.clone();
         let api = TestApi {
+            first_seal: Arc::new(ecites::cli::seal::FirstSealer(state.clone())),
             app: router(state),
             sessions: Arc::new(move |token: &str| sessions.users.session(token)),
             ledger,
@@ -182,6 +183,8 @@ pub struct TestApi {
     documents: Option<tempfile::TempDir>,
     /// The instance's bearer sessions, for a query service beside it.
     pub sessions: SessionLookup,
+    /// The instance's sealing of permits issued unsealed, for a query service beside it.
+    pub first_seal: Arc<dyn ecites_query::document::FirstSeal>,
 }
 
 impl TestApi {

@@ -181,7 +181,7 @@ pub async fn query_router(
     let mut state =
         ecites_query::QueryState::new(pool, Arc::new(ApiSessions(api.sessions.clone())));
     state.position_wait = wait;
-    ecites_query::router(Arc::new(state))
+    ecites_query::router(Arc::new(state.with_first_seal(api.first_seal.clone())))
 }
 
 /// The global `ecites` flags that point a command at `ledger` and `database_url`.

@@ -218,3 +218,100 @@ async fn the_issued_permit_downloads_as_the_standard_form_with_its_seal_readable
     let text = tokio::task::block_in_place(|| raw_text_of(dir.path(), &cancelled));
     assert!(text.contains("CANCELLED"), "{text}");
 }
+
+/// How many `PermitSealed` events the permit's stream holds.
+async fn seals_recorded(api: &TestApi, id: &str) -> usize {
+    use ecites_events::EventReader;
+    let aggregate = ecites_events::AggregateRef::new(lk(), "permit", id).unwrap();
+    let events = api.ledger.log.read_aggregate(&aggregate).await.unwrap();
+    events
+        .iter()
+        .filter(|e| e.envelope().unwrap().event_type == "PermitSealed")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permit_issued_before_seals_gets_its_seal_recorded_by_its_first_document() {
+    // The instance that issued it held no seal key (as before seals existed).
+    let unsealed = TestApi::builder()
+        .trader("trader", "org")
+        .user("officer", Role::MaOfficer)
+        .user("signatory", Role::MaSignatory)
+        .user("sa", Role::SaExpert)
+        .user("customs", Role::Customs)
+        .verified_organisations()
+        .build()
+        .await;
+    let url = test_database().await;
+    let _projector = RunningProjector::start(&unsealed.ledger, &url);
+    let application = json!({"document_type": "export_permit", "importing_country": "DE",
+        "lines": [{"species": "Python regius", "source": "W", "purpose": "T", "term": "SKI", "quantity": 5}]});
+    let id = unsealed
+        .submit_and_approve("trader", application, &[])
+        .await;
+    let officer = unsealed.login("officer").await;
+    let (status, out) = unsealed
+        .act(&officer, &id, "waive-fee", json!({"reason": "demo"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let signatory = unsealed.login("signatory").await;
+    let (status, out) = unsealed.act(&signatory, &id, "issue", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let position = out["position"].as_str().unwrap().to_string();
+    assert_eq!(seals_recorded(&unsealed, &id).await, 0, "issued unsealed");
+
+    // Without a key, the document is drawn without a seal and nothing is written.
+    let old_query = query_router(&unsealed, &url, Duration::from_secs(10)).await;
+    let customs = unsealed.login("customs").await;
+    let (status, _, _) = pdf(&old_query, &id, &customs, &position, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seals_recorded(&unsealed, &id).await, 0);
+
+    // The upgraded instance holds the key: two first prints at once record one seal.
+    let upgraded = TestApi::builder()
+        .user("customs", Role::Customs)
+        .sealed()
+        .build_beside(&unsealed)
+        .await;
+    let query = query_router(&upgraded, &url, Duration::from_secs(10)).await;
+    let customs = upgraded.login("customs").await;
+    let (first, second) = tokio::join!(
+        pdf(&query, &id, &customs, &position, "en"),
+        pdf(&query, &id, &customs, &position, "en"),
+    );
+    assert_eq!(
+        first.0,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&first.2)
+    );
+    assert_eq!(
+        second.0,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&second.2)
+    );
+    assert_eq!(
+        seals_recorded(&unsealed, &id).await,
+        1,
+        "one seal, recorded"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let scanned = tokio::task::block_in_place(|| qr_of(dir.path(), &first.2));
+    assert!(scanned.starts_with("CP1:"), "{scanned}");
+    assert_eq!(first.2, second.2, "both prints carry the recorded seal");
+
+    // It verifies offline, and every later copy prints the same seal.
+    let ring = unsealed.ledger.store.load_public(lk()).unwrap();
+    let keys = dir.path().join("ecites-keys.json");
+    let published = ecites::cli::seal::PublishedKeys::from_rings(&[ring]);
+    std::fs::write(&keys, serde_json::to_vec(&published).unwrap()).unwrap();
+    let cli = Cli::new(&dir.path().join("unused"));
+    let keys = keys.display().to_string();
+    let (code, out) =
+        tokio::task::block_in_place(|| cli.run(&["seal", "verify", "--keys", &keys, &scanned]));
+    assert_eq!(code, 0, "{out}");
+    let (_, _, later) = pdf(&query, &id, &customs, &position, "en").await;
+    assert_eq!(later, first.2);
+    assert_eq!(seals_recorded(&unsealed, &id).await, 1);
+}

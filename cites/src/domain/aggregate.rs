@@ -182,3 +182,11 @@ self_contained!(
     super::party_config::PartyConfigEvent,
     super::party_config::PartyConfigError
 );
+self_contained!(
+    /// The specimens of a Party's signatures and stamp.
+    Specimens: specimens,
+    super::specimens::SpecimensState,
+    super::specimens::SpecimenCommand,
+    super::specimens::SpecimenEvent,
+    super::specimens::SpecimenError
+);

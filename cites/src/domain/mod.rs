@@ -17,6 +17,7 @@ pub mod permit;
 pub mod quota;
 pub mod registration_number;
 pub mod rules;
+pub mod specimens;
 #[cfg(test)]
 pub mod testing;
 pub mod units;

@@ -13,6 +13,7 @@ pub mod permits;
 pub mod problem;
 pub mod quotas;
 pub mod species_import;
+pub mod specimens;
 pub mod users;
 pub mod users_audit;
 
@@ -182,6 +183,7 @@ pub fn router<L: EventAppender + EventReader + 'static>(state: Arc<ApiState<L>>)
             post(permits::act::<L>),
         )
         .merge(party_config::routes::<L>())
+        .merge(specimens::routes::<L>())
         .merge(accounts::routes::<L>())
         .merge(documents::routes::<L>())
         .merge(admin_users::routes::<ApiState<L>>())

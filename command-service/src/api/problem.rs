@@ -141,6 +141,22 @@ impl From<HandlerError> for Problem {
             ),
             HandlerError::AccountRefused(e) => e.into(),
             HandlerError::ConfigRefused(e) => e.into(),
+            HandlerError::SpecimenRefused(e) => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "specimen-refused",
+                    "The specimen cannot be recorded or withdrawn",
+                    detail,
+                );
+                let message = e.to_string();
+                let field = message.split(':').next().map(str::to_string);
+                p.violations = vec![Violation {
+                    rule: "SPECIMEN".into(),
+                    message,
+                    field,
+                }];
+                p
+            }
             HandlerError::UnknownParty(_) => {
                 Problem::new(S::NOT_FOUND, "unknown-party", "Unknown Party", detail)
             }

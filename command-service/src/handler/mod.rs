@@ -18,6 +18,7 @@ pub mod party_config;
 mod quotas;
 mod replacement;
 pub mod seal;
+pub mod specimens;
 
 use crate::domain::context::{DecisionContext, PartySettings, Reference};
 use crate::domain::permit::{decide, PermitCommand, PermitError, PermitEvent, PermitState};
@@ -63,6 +64,8 @@ pub enum HandlerError {
     ConfigRefused(#[from] crate::domain::party_config::PartyConfigError),
     #[error(transparent)]
     Refused(#[from] PermitError),
+    #[error(transparent)]
+    SpecimenRefused(#[from] crate::domain::specimens::SpecimenError),
     #[error("the permit kept changing while the command was decided; try again")]
     Contended,
     #[error("Party {0} is not configured in this deployment")]

@@ -10,6 +10,7 @@ pub mod permit;
 pub mod prepayment;
 pub mod quota;
 pub mod species;
+pub mod specimen;
 pub mod tree;
 
 use crate::schema::{EventPayload, SchemaEntry, Upcasters};
@@ -31,6 +32,8 @@ pub fn all() -> Vec<SchemaEntry> {
         SchemaEntry::of::<organisation::MemberRemoved>(),
         SchemaEntry::of::<organisation::RegistrationNumberReserved>(),
         SchemaEntry::of::<organisation::RegistrationNumberReleased>(),
+        SchemaEntry::of::<specimen::SpecimenRecorded>(),
+        SchemaEntry::of::<specimen::SpecimenWithdrawn>(),
         SchemaEntry::of::<party_config::FeeScheduleSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureSet>(),
         SchemaEntry::of::<party_config::DomesticMeasureRevoked>(),

@@ -1,6 +1,7 @@
 //! The reference side of the read models, one statement per event (these events are rare next
 //! to permit events): organisations and their members, the species catalogue with the listing
-//! in force, quotas and their use, prepayment accounts, the Party's configuration.
+//! in force, quotas and their use, prepayment accounts, the Party's configuration, the
+//! specimens of its signatures and stamp.
 
 use super::permit_view::MoneyEvent;
 use super::rows::{code, PaymentRow};
@@ -20,6 +21,7 @@ use ecites_events::payloads::prepayment::{
 };
 use ecites_events::payloads::quota::{QuotaReleased, QuotaReserved, QuotaSet, QuotaSettled};
 use ecites_events::payloads::species::{ChangeType, Taxon, TaxonRecorded};
+use ecites_events::payloads::specimen::{SpecimenRecorded, SpecimenWithdrawn};
 use ecites_events::schema::{EventPayload, Upcasters};
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -42,6 +44,7 @@ pub async fn apply(
         "quota" => quota(tx, ev, up).await,
         "prepayment_account" => prepayment(tx, ev, up, payments).await,
         "party_config" => party_config(tx, ev, up).await,
+        "specimens" => specimens(tx, ev, up).await,
         "import_balance" => import_balance(tx, ev, up).await,
         // Counters and keys: nothing a reader lists (the permit events carry the numbers).
         // Registration-number reservations: the organisation's own event carries the number.
@@ -428,6 +431,51 @@ async fn party_config(
                 "party configuration event {other:?}"
             )))
         }
+    }
+    Ok(())
+}
+
+async fn specimens(
+    tx: &mut PgConnection,
+    ev: &VerifiedEvent,
+    up: &Upcasters,
+) -> Result<(), Problem> {
+    use base64::Engine;
+    let e = &ev.envelope;
+    let party = e.party.to_string();
+    match e.event_type.as_str() {
+        SpecimenRecorded::EVENT_TYPE => {
+            let p: SpecimenRecorded = ev.decode(up)?;
+            let image = base64::engine::general_purpose::STANDARD
+                .decode(&p.image)
+                .map_err(|err| Problem::Bad(format!("specimen image: {err}")))?;
+            sqlx::query(
+                "INSERT INTO specimens VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,NULL,NULL,NULL,$11) \
+                ON CONFLICT (party, specimen_id) DO NOTHING",
+            )
+            .bind(&party)
+            .bind(p.specimen_id)
+            .bind(p.kind.wire())
+            .bind(&p.signatory)
+            .bind(&p.name)
+            .bind(&p.media_type)
+            .bind(&p.sha256)
+            .bind(image)
+            .bind(e.occurred_at)
+            .bind(&e.actor.user_id)
+            .bind(ev.sequence as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        SpecimenWithdrawn::EVENT_TYPE => {
+            let p: SpecimenWithdrawn = ev.decode(up)?;
+            sqlx::query("UPDATE specimens SET withdrawn_at = $3, withdrawn_by = $4, withdrawn_reason = $5, \
+                last_sequence = $6 WHERE party = $1 AND specimen_id = $2 AND last_sequence < $6")
+                .bind(&party).bind(p.specimen_id).bind(e.occurred_at).bind(&e.actor.user_id)
+                .bind(&p.reason).bind(ev.sequence as i64)
+                .execute(&mut *tx).await?;
+        }
+        other => return Err(Problem::Unknown(format!("specimen event {other:?}"))),
     }
     Ok(())
 }

@@ -36,6 +36,10 @@ pub struct PermitDocument<'a> {
     pub exporter: &'a str,
     /// The country names of the codes on the permit, in the document's language.
     pub country: &'a dyn Fn(&str) -> String,
+    /// The issuing signatory's specimen signature and the Authority's specimen stamp in force
+    /// when the permit was issued (PNG), printed in box 13.
+    pub signature: Option<&'a [u8]>,
+    pub stamp: Option<&'a [u8]>,
 }
 
 struct Fonts {
@@ -432,6 +436,21 @@ fn draw_page(
         w.b13_seal,
         &format!("{} {stamp}", w.b5b),
     );
+    // The specimens sit at the right of box 13's two rows, clear of their text.
+    if let Some(png) = d.signature {
+        specimen(
+            s,
+            png,
+            BoxAt::new(M + half * 0.55, y + 3.0, half * 0.43, 29.0),
+        );
+    }
+    if let Some(png) = d.stamp {
+        specimen(
+            s,
+            png,
+            BoxAt::new(M + half * 0.62, y + 36.0, half * 0.36, 42.0),
+        );
+    }
     let endorsement = if v.endorsed.is_empty() {
         String::new()
     } else {
@@ -465,6 +484,29 @@ fn draw_page(
         );
     }
     watermark(s, f, w, v);
+}
+
+/// A specimen image scaled to fit `b`, keeping its proportions. An image that does not
+/// decode is left out rather than failing the permit's document.
+fn specimen(s: &mut Surface<'_>, png: &[u8], b: BoxAt) {
+    let Ok(image) = krilla::image::Image::from_png(png.to_vec().into(), true) else {
+        return;
+    };
+    let (iw, ih) = image.size();
+    if iw == 0 || ih == 0 {
+        return;
+    }
+    let scale = (b.w / iw as f32).min(b.h / ih as f32);
+    let (w, h) = (iw as f32 * scale, ih as f32 * scale);
+    let Some(size) = krilla::geom::Size::from_wh(w, h) else {
+        return;
+    };
+    s.push_transform(&Transform::from_translate(
+        b.x + b.w - w,
+        b.y + (b.h - h) / 2.0,
+    ));
+    s.draw_image(image, size);
+    s.pop();
 }
 
 /// The seal as vector squares (no raster image), its caption under it.

@@ -106,6 +106,7 @@ pub async fn harness(position_wait: Duration) -> Harness {
         pool: pool.clone(),
         sessions: sessions(),
         position_wait,
+        first_seal: None,
     };
     Harness {
         router: router(Arc::new(state)),
