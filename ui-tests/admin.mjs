@@ -249,6 +249,44 @@ async function speciesImport(page, standIn) {
   await shot(page, 'species-import-done');
 }
 
+// The signatory's specimen signature and the Authority's stamp, recorded from files and shown
+// from the published images; one withdrawn with its reason.
+async function specimens(page) {
+  console.log('Admin: specimens of signature and stamp');
+  await page.goto(`${base}/query/ui/${PARTY}/admin`);
+  await page.locator('#admin-specimens').click();
+  const signature = page.locator('form[data-action="record-signature"]');
+  await signature.waitFor();
+  await signature.locator('#signature-signatory').selectOption('signatory');
+  await signature.locator('#signature-name').fill('A. Perera, Director-General');
+  const png = join(here, '../tests/fixtures/specimen-signature.png');
+  await signature.locator('#signature-image').setInputFiles(png);
+  await page.waitForFunction(() => !!document.getElementById('signature-image').dataset.base64);
+  await submitAndFollow(page, signature, 'specimen signature');
+  const stamp = page.locator('form[data-action="record-stamp"]');
+  await stamp.locator('#stamp-name').fill('Department of Wildlife Conservation');
+  await stamp.locator('#stamp-image').setInputFiles(join(here, '../tests/fixtures/specimen-stamp.png'));
+  await page.waitForFunction(() => !!document.getElementById('stamp-image').dataset.base64);
+  await submitAndFollow(page, stamp, 'specimen stamp');
+  const rows = page.locator('#specimens tbody tr');
+  assert.ok((await rows.count()) >= 2, 'both specimens listed');
+  // The images are the published ones, by digest, and they load.
+  const loaded = await page.locator('#specimens img.specimen').evaluateAll((imgs) =>
+    imgs.every((i) => i.complete && i.naturalWidth > 0 && i.src.includes('/.well-known/ecites-specimens/')));
+  assert.ok(loaded, 'the specimen images load from the published list');
+  const published = await (await page.request.get(`${base}/.well-known/ecites-specimens.json`)).json();
+  const lk = published.parties.find((p) => p.party === PARTY);
+  assert.ok(lk.specimens.some((s) => s.kind === 'signature' && s.signatory === 'signatory'));
+  await shot(page, 'specimens');
+  // Withdrawn: the row says when, and it has no withdraw form any more.
+  const row = rows.filter({ hasText: 'Department of Wildlife Conservation' }).first();
+  const withdraw = row.locator('form[data-action="withdraw-specimen"]');
+  await withdraw.locator('input[name=reason]').fill('stamp replaced');
+  await submitAndFollow(page, withdraw, 'withdraw specimen');
+  const after = page.locator('#specimens tbody tr', { hasText: 'Department of Wildlife Conservation' }).first();
+  assert.equal(await after.locator('form[data-action="withdraw-specimen"]').count(), 0);
+}
+
 async function tradeReport(officer) {
   console.log('Officer: trade report and its CSV');
   const page = officer.page;
@@ -296,6 +334,7 @@ try {
   await quota(admin.page);
   await domesticMeasure(admin.page);
   await speciesImport(admin.page, standIn);
+  await specimens(admin.page);
   await tradeReport(officer);
   assert.deepEqual(cspViolations, [], 'the Content-Security-Policy blocked nothing');
   console.log('ui-tests: the admin journey passed');

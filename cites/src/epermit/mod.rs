@@ -12,10 +12,13 @@
 //! Pure: text in, text out. Fetching the document and answering with it is the caller's.
 
 mod dom;
+mod fields;
 mod model;
 mod read;
 mod write;
 
+#[cfg(test)]
+mod refusal_tests;
 #[cfg(test)]
 mod tests;
 

@@ -29,6 +29,11 @@
     switch (el.dataset.type) {
       case 'number': return Number(v);
       case 'minor': return minor(v, window.ecites.digits(currencyOf(form)), field);
+      case 'base64':
+        if (!el.dataset.base64) {
+          throw { title: field + ': the file is still being read; send again', violations: [] };
+        }
+        return el.dataset.base64;
       default: return v;
     }
   }
@@ -107,6 +112,22 @@
     a.textContent = link;
     box.hidden = false;
     box.focus();
+  }
+
+  // A chosen file (a specimen's image) is read at once, so that the form sends its bytes as
+  // base64 in the JSON body like every other field.
+  function readFile(event) {
+    var el = event.target;
+    if (!el.matches('input[type=file][data-type=base64]')) return;
+    delete el.dataset.base64;
+    var file = el.files && el.files[0];
+    if (!file) return;
+    var reader = new FileReader();
+    reader.onload = function () {
+      var url = String(reader.result);
+      el.dataset.base64 = url.slice(url.indexOf(',') + 1);
+    };
+    reader.readAsDataURL(file);
   }
 
   function submit(event) {
@@ -231,6 +252,7 @@
   }
 
   document.addEventListener('submit', submit);
+  document.addEventListener('change', readFile);
   document.addEventListener('click', fill);
   document.addEventListener('submit', startImport);
   var importForm = document.getElementById('species-import');

@@ -145,6 +145,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/ui/{party}/admin/quotas", get(pages::admin_quotas))
         .route("/ui/{party}/admin/measures", get(pages::admin_measures))
         .route("/ui/{party}/admin/species", get(pages::admin_species))
+        .route("/ui/{party}/admin/specimens", get(pages::admin_specimens))
         .route_layer(axum::middleware::from_fn_with_state(ui.clone(), ui_gate));
     Router::new()
         .route(

@@ -25,6 +25,7 @@ pub fn admin(lang: Lang) -> &'static AdminText {
 
 /// The words of the national entries on the admin's measures page.
 pub mod entries;
+pub mod specimens;
 
 /// The words of the organisation, document, fee, payment, QR and history pages.
 pub mod trader;

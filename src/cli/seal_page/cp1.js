@@ -275,8 +275,8 @@ export async function verify(input, { keys, revoked, ed, now }) {
   try {
     opened = await open(input);
   } catch (e) {
-    if (e instanceof NotASeal) return { verdict: 'invalid', reason: e.message };
-    throw e;
+    // Bytes no decoder step foresaw (text that is not UTF-8, say) are not a seal either.
+    return { verdict: 'invalid', reason: e instanceof NotASeal ? e.message : 'the seal cannot be read' };
   }
   const { claims } = opened;
   const found = await findKey(keys, claims.issuer, opened.kid, claims.issuedAt);

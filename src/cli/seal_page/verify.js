@@ -52,7 +52,7 @@ async function sync() {
   if (keys) state.keys = keys;
   if (revoked) state.revoked = revoked;
   $('keys-status').textContent = state.keys
-    ? `Published keys of ${state.keys.body.parties.map((p) => p.party).join(', ') || 'no Party'}, fetched ${when(state.keys.fetchedAt)}${state.keys.saved ? ' (saved copy)' : ''}.`
+    ? `Published keys of ${(state.keys.body.parties || []).map((p) => p.party).join(', ') || 'no Party'}, fetched ${when(state.keys.fetchedAt)}${state.keys.saved ? ' (saved copy)' : ''}.`
     : 'No published keys saved yet: open this page once with a connection.';
   $('revoked-status').textContent = state.revoked
     ? `Cancelled, replaced and lost permits as of ${when(state.revoked.body.as_of)}, fetched ${when(state.revoked.fetchedAt)}${state.revoked.saved ? ' (saved copy)' : ''}.`
@@ -135,7 +135,7 @@ async function check(text) {
     ? `Status as of ${when(state.revoked.body.as_of)}: a permit cancelled, replaced or reported lost after that, or issued after that, needs the online check.`
     : 'No list of cancelled permits is saved: check the status online.';
   const issuer = out.claims?.issuer || out.issuer;
-  const served = state.keys?.body.parties.some((p) => p.party === issuer);
+  const served = (state.keys?.body.parties || []).some((p) => p.party === issuer);
   if (navigator.onLine && out.claims && served) {
     const q = new URLSearchParams({ n: out.claims.number, s: text.trim() });
     $('online-link').href = `/query/ui/${encodeURIComponent(issuer)}/verify?${q}`;

@@ -98,6 +98,7 @@ pub(in crate::ui) async fn admin_home(
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
 ) -> Response {
+    let s = crate::ui::text::specimens::of(lang(&headers));
     admin_page(&ui, &ctx, lang(&headers), |_, a| {
         let link = |path: &str| ui.url(&format!("/{}/admin/{path}", ctx.party));
         let body = html! {
@@ -107,6 +108,7 @@ pub(in crate::ui) async fn admin_home(
                 li { a #admin-quotas href=(link("quotas")) { (a.quotas_title) } " – " (a.quotas_intro) }
                 li { a #admin-measures href=(link("measures")) { (a.measures_title) } " – " (a.measures_intro) }
                 li { a #admin-species href=(link("species")) { (a.species_title) } " – " (a.species_intro) }
+                li { a #admin-specimens href=(link("specimens")) { (s.title) } }
             }
         };
         Ok((a.admin_title.to_string(), body))

@@ -17,9 +17,11 @@ mod admin;
 mod admin_config;
 mod admin_entries;
 mod admin_quotas;
+mod admin_specimens;
 mod reports;
 mod verify;
 
+pub(super) use self::admin_specimens::admin_specimens;
 pub(super) use self::{admin::*, admin_config::*, admin_quotas::*, reports::*};
 pub(super) use self::{apply::*, dashboard::*, home::*, permit::*, session::*, timeline::*};
 pub(super) use self::{history::permit_at, organisation::*, verify::verify};
