@@ -23,8 +23,8 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 1 MiB (the EPIX sample is 40 KB with two lines), 64 levels (a permit in a SOAP
-    /// answer nests 13 deep), 50,000 elements, 999 lines.
+    /// 1 MiB (the EPIX sample is 44 KB with two lines), 64 levels (a permit in a SOAP
+    /// answer nests 12 deep), 50,000 elements, 999 lines.
     pub const DEFAULT: Limits = Limits {
         max_bytes: 1 << 20,
         max_depth: 64,
@@ -192,6 +192,8 @@ fn line(index: usize, item: &At<'_>) -> Result<EPermitLine, EPermitError> {
             ))
         }
         [one] => one,
+        // Boxes 7-11 are one species per line; taking the first of two would drop the
+        // second species from the comparison with an application, unseen.
         [_, second, ..] => {
             return Err(EPermitError::Invalid {
                 path: second.path.clone(),

@@ -445,3 +445,26 @@ fn the_epix_v1_sample_reads_into_the_same_boxes() {
     assert_eq!(v1.permit, expected);
     assert_eq!(v1.permit.importer.country, party("XB"));
 }
+
+/// The figures in `docs/epermit-xml.md` (`cargo test -p ecites-cites --lib measure -- --ignored
+/// --nocapture`); ignored because a timing is not a pass or a fail.
+#[test]
+#[ignore]
+fn measure_read_and_write_time() {
+    let sample = fixture("v2/get_non_final_cites_certificate.xml");
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        let _ = from_xml(&sample);
+    }
+    println!("read: {:?} per document", t.elapsed() / 1000);
+    let p = endorsed_reexport();
+    let t = std::time::Instant::now();
+    for _ in 0..1000 {
+        let _ = to_xml(&p);
+    }
+    println!(
+        "write: {:?} per document ({} bytes)",
+        t.elapsed() / 1000,
+        to_xml(&p).len()
+    );
+}
