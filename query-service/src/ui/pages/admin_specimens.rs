@@ -19,8 +19,8 @@ struct Row_ {
 
 async fn specimens(ui: &Ui, party: PartyCode) -> Result<Vec<Row_>, ApiError> {
     let rows = sqlx::query(
-        "SELECT specimen_id, kind, signatory, name, sha256, recorded_at::text AS recorded, \
-         withdrawn_at::text AS withdrawn FROM specimens WHERE party = $1 \
+        "SELECT specimen_id, kind, signatory, name, sha256, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS recorded, \
+         to_char(withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') AS withdrawn FROM specimens WHERE party = $1 \
          ORDER BY recorded_at DESC, specimen_id",
     )
     .bind(party.as_str())
