@@ -12,7 +12,7 @@
 # its own keys, users, documents, NATS stream/subject prefixes and PostgreSQL database, so it
 # never touches deploy/dev.sh's data, seeds the demo Party (users, verified organisation),
 # serves on a free loopback port, runs `node ui-tests/journey.mjs <base URL>`, then
-# `node ui-tests/admin.mjs <base URL>` and `node ui-tests/offline.mjs <base URL>`, and stops
+# `node ui-tests/offline.mjs <base URL>` and `node ui-tests/admin.mjs <base URL>`, and stops
 # the server. The server's live Species+ source is a stand-in admin.mjs serves on another
 # free port from the recorded answers in
 # fixtures/speciesplus (SPECIESPLUS_FIXTURES). Screenshots go to ui-tests/artifacts/
@@ -120,10 +120,11 @@ run_tests() {
     curl -fsS "$base/health" >/dev/null || die "ecites serve did not answer on $base"
     log "ecites serve on $base (log: $artifacts/server.log)"
     ECITES_CHROMIUM="$chromium" node "$UI_TESTS/journey.mjs" "$base"
-    # After the journeys: the import replaces the demo species list with the recorded one.
-    ECITES_CHROMIUM="$chromium" node "$UI_TESTS/admin.mjs" "$base"
     # The phone page with the network cut (issue #14): its own permits, a proxy it can cut.
+    # Before the admin journey, whose import replaces the demo species its permits name.
     ECITES_CHROMIUM="$chromium" node "$UI_TESTS/offline.mjs" "$base"
+    # Last: the import replaces the demo species list with the recorded one.
+    ECITES_CHROMIUM="$chromium" node "$UI_TESTS/admin.mjs" "$base"
 }
 
 case "${1:-install}" in
