@@ -66,14 +66,32 @@ async function act(token, id, action, body = {}) {
   return r.body;
 }
 
+const application = (species, quantity) => ({
+  document_type: 'export_permit',
+  importing_country: 'DE',
+  lines: [{ species, source: 'W', purpose: 'T', term: 'SKI', quantity }],
+});
+
+/**
+ * A species the rules let the demo trader export now: the journeys' Python regius, or after
+ * the admin journey's import replaced the catalogue, an Appendix II species of the new one.
+ */
+async function tradeableSpecies(users) {
+  const listed = await call(`/query/api/${PARTY}/species?appendix=II&per_page=50`, users.trader);
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  const names = ['Python regius', 'Hippopotamus amphibius', ...listed.body.items
+    .filter((t) => /^[A-Z][a-z]+ [a-z]+$/.test(t.full_name) && !t.suspended).map((t) => t.full_name)];
+  for (const species of names) {
+    const r = await call(`/api/${PARTY}/permits/assess`, users.trader, { application: application(species, 2) });
+    if (r.status === 200 && r.body.accepted) return species;
+  }
+  throw new Error(`no species the rules accept for an export among ${names.length}`);
+}
+
 /** An issued permit: its id, number, seal and the position of its issuance. */
-async function issuedPermit(users, quantity) {
-  const application = {
-    document_type: 'export_permit',
-    importing_country: 'DE',
-    lines: [{ species: 'Python regius', source: 'W', purpose: 'T', term: 'SKI', quantity }],
-  };
-  const submitted = await call(`/api/${PARTY}/permits`, users.trader, { command_id: uuidv7(), application });
+async function issuedPermit(users, species, quantity) {
+  const submitted = await call(`/api/${PARTY}/permits`, users.trader,
+    { command_id: uuidv7(), application: application(species, quantity) });
   assert.equal(submitted.status, 201, `submit: ${JSON.stringify(submitted.body)}`);
   const id = submitted.body.permit_id;
   await act(users.officer, id, 'assign', { officer_id: 'officer' });
@@ -229,8 +247,9 @@ async function offlinePage() {
   console.log('Offline: the phone page checks seals with the network cut');
   const users = {};
   for (const u of ['trader', 'officer', 'scientist', 'signatory']) users[u] = await login(u);
-  const good = await issuedPermit(users, 3);
-  const cancelled = await issuedPermit(users, 2);
+  const species = await tradeableSpecies(users);
+  const good = await issuedPermit(users, species, 3);
+  const cancelled = await issuedPermit(users, species, 2);
   const done = await act(users.officer, cancelled.id, 'cancel', { reason: 'issued in error (offline page test)' });
   // The read models at the cancellation: the revocation list is read from them.
   const read = await call(`/query/api/${PARTY}/permits/${cancelled.id}?position=${encodeURIComponent(done.position)}`, users.officer);
